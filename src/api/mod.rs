@@ -1,0 +1,182 @@
+//! The REST API: SQL over HTTP and a read-only view of the metastore.
+//!
+//! Each area is a module with one `router()` function; [`router`] merges them
+//! with the layers every request goes through (tracing, panic catching, the
+//! body limit, the bearer-token check). Handlers only extract, call the
+//! library ([`crate::engine`], [`crate::metastore`]) and map the outcome;
+//! every failure becomes an [`ApiError`], a JSON body with a status code.
+//!
+//! | route | module |
+//! |---|---|
+//! | `GET /health` | [`health`] |
+//! | `POST /v1/sql` | [`sql`], results encoded by [`encode`] |
+//! | `GET /v1/databases[/{db}/tables[/{table}]]` | [`catalog`] |
+//!
+//! Safe by default: [`serve`] listens on loopback unless told otherwise and
+//! refuses a non-loopback address when no access token is configured.
+
+pub mod catalog;
+pub mod encode;
+pub mod error;
+pub mod health;
+pub mod middleware;
+pub mod sql;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+
+/// How the REST server is set up.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on; default `127.0.0.1:7070`. Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// When set, every endpoint but `GET /health` requires `Authorization: Bearer <token>`.
+    /// Required when `listen` is not a loopback address.
+    pub token: Option<String>,
+    /// Longest time a query may take, from the request until its last result
+    /// byte is written; past it the query is cancelled (504 if nothing was sent yet).
+    pub query_timeout: Option<Duration>,
+    /// Largest accepted request body in bytes; default 1 MiB.
+    pub body_limit: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 7070)),
+            token: None,
+            query_timeout: None,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Refuses configurations that would expose the server without protection.
+    pub fn validate(&self) -> Result<()> {
+        if self.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(Error::forbidden("the access token must not be empty"));
+        }
+        if !self.listen.ip().is_loopback() && self.token.is_none() {
+            return Err(Error::forbidden(format!(
+                "refusing to listen on {} without an access token: configure an access token (`enma serve --token`, \
+                 ENMA_TOKEN; clients send it as `Authorization: Bearer <token>`) or listen on a loopback address such as 127.0.0.1",
+                self.listen
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What every handler shares: the engine and the server's settings. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Engine,
+    config: Arc<ServeConfig>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, config: ServeConfig) -> Self {
+        Self { engine, config: Arc::new(config) }
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    pub fn config(&self) -> &ServeConfig {
+        &self.config
+    }
+}
+
+/// The whole API as one router, with its layers and state.
+pub fn router(state: AppState) -> Router {
+    let protected = Router::new()
+        .merge(sql::router())
+        .merge(catalog::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
+    Router::new()
+        .merge(protected)
+        .merge(health::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config().body_limit))
+        .layer(axum::middleware::from_fn(middleware::catch_panic))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A server bound to its address, not yet accepting requests. Lets callers
+/// (tests, the CLI) learn the port before serving.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+}
+
+impl Server {
+    /// The address actually bound (the chosen port when `listen` had port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections and
+    /// lets in-flight requests finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        tracing::info!(address = %self.local_addr, "ENMA REST API listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| Error::internal(format!("server on {} failed: {e}", self.local_addr)))?;
+        tracing::info!(address = %self.local_addr, "ENMA REST API stopped");
+        Ok(())
+    }
+}
+
+/// Checks `config` and binds its address.
+pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Error::execution(format!("cannot listen on {}: {e}", config.listen)))?;
+    let local_addr = listener.local_addr()?;
+    Ok(Server { listener, local_addr, router: router(AppState::new(engine, config)) })
+}
+
+/// Binds and serves until `shutdown` completes.
+pub async fn serve(
+    engine: Engine,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    bind(engine, config).await?.run(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_public_address_without_token() {
+        let mut config = ServeConfig { listen: "0.0.0.0:7070".parse().unwrap(), ..Default::default() };
+        let err = config.validate().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Forbidden);
+        assert!(err.message().contains("token"), "{err}");
+        config.token = Some("secret".into());
+        assert!(config.validate().is_ok());
+        config.token = Some(" ".into());
+        assert!(config.validate().is_err());
+        assert!(ServeConfig::default().validate().is_ok());
+        let v6 = ServeConfig { listen: "[::1]:0".parse().unwrap(), ..Default::default() };
+        assert!(v6.validate().is_ok());
+    }
+}

@@ -1,0 +1,212 @@
+//! The `enma` command line: one binary, roles by subcommand. Each role is a
+//! library function taking a config, so tests can start roles in-process.
+
+mod demo;
+mod print;
+mod repl;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::api::ServeConfig;
+use crate::engine::{Caller, Engine, EngineConfig};
+use crate::error::{Error, Result};
+use crate::storage::S3Config;
+
+/// ENMA: energy-consumption analytics — a HiveQL warehouse on DataFusion.
+#[derive(Debug, Parser)]
+#[command(name = "enma", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every role shares.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Directory for the metastore, the default warehouse and spill files.
+    #[arg(long, global = true, env = "ENMA_DATA_DIR", default_value = "./enma-data")]
+    pub data_dir: PathBuf,
+    /// Object-store URL for managed tables (default: <data-dir>/warehouse).
+    #[arg(long, global = true, env = "ENMA_WAREHOUSE")]
+    pub warehouse: Option<String>,
+    /// Memory queries may use before spilling to disk, e.g. 2G or 512M.
+    #[arg(long, global = true, env = "ENMA_MEMORY_LIMIT", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+    /// S3 endpoint for s3:// locations (an S3-compatible server).
+    #[arg(long, global = true, env = "ENMA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region.
+    #[arg(long, global = true, env = "ENMA_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Local directories that remote (REST) callers may load from or use as table locations.
+    #[arg(long = "allow-local-dir", global = true, env = "ENMA_ALLOW_LOCAL_DIRS", value_delimiter = ',')]
+    pub allow_local_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run HiveQL: -e statements, -f file, or an interactive prompt.
+    Sql(SqlArgs),
+    /// Serve the REST API.
+    Serve(ServeArgs),
+    /// The main job on embedded defaults: build a sample energy warehouse,
+    /// serve it, and run example queries over REST.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Statements to run, separated by `;`.
+    #[arg(short = 'e', conflicts_with = "file")]
+    pub execute: Option<String>,
+    /// A file of statements.
+    #[arg(short = 'f')]
+    pub file: Option<PathBuf>,
+    /// Print column names before the rows.
+    #[arg(long)]
+    pub header: bool,
+    /// The database to start in.
+    #[arg(long, default_value = "default")]
+    pub database: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENMA_LISTEN", default_value = "127.0.0.1:7070")]
+    pub listen: std::net::SocketAddr,
+    /// Bearer token clients must send (required off loopback).
+    #[arg(long, env = "ENMA_TOKEN")]
+    pub token: Option<String>,
+    /// Longest a query may run, in seconds.
+    #[arg(long, env = "ENMA_QUERY_TIMEOUT")]
+    pub query_timeout: Option<f64>,
+    /// Largest request body, e.g. 1M.
+    #[arg(long, env = "ENMA_BODY_LIMIT", default_value = "1M", value_parser = parse_size)]
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of meters in the sample.
+    #[arg(long, default_value_t = 50)]
+    pub meters: u32,
+    /// Days of hourly readings.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+}
+
+/// `2G`, `512M`, `64k`, `1000` → bytes.
+pub fn parse_size(text: &str) -> std::result::Result<usize, String> {
+    let t = text.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches('B').trim_end_matches('I');
+    let (num, mult) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    let n: f64 = num.trim().parse().map_err(|_| format!("invalid size '{text}' (use e.g. 512M or 2G)"))?;
+    if n <= 0.0 {
+        return Err(format!("size must be positive: '{text}'"));
+    }
+    Ok((n * mult as f64) as usize)
+}
+
+impl EngineArgs {
+    pub fn config(&self) -> EngineConfig {
+        let mut s3 = S3Config::from_env();
+        if self.s3_endpoint.is_some() {
+            s3.endpoint = self.s3_endpoint.clone();
+        }
+        if self.s3_region.is_some() {
+            s3.region = self.s3_region.clone();
+        }
+        let mut c = EngineConfig::new(&self.data_dir);
+        c.warehouse = self.warehouse.clone();
+        c.memory_limit = self.memory_limit;
+        c.s3 = s3;
+        c.allowed_local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
+        c
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ENMA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,enma=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let config = cli.engine.config();
+    match cli.command {
+        Command::Sql(args) => {
+            let engine = Engine::open(config).await?;
+            let mut session = engine.session(&args.database, Caller::Operator)?;
+            let out = std::io::stdout();
+            if let Some(sql) = args.execute {
+                print::run_script(&mut session, &sql, args.header, &mut out.lock()).await
+            } else if let Some(file) = args.file {
+                let sql = std::fs::read_to_string(&file).map_err(|e| Error::not_found(format!("cannot read {}: {e}", file.display())))?;
+                print::run_script(&mut session, &sql, args.header, &mut out.lock()).await
+            } else {
+                repl::run(&mut session, args.header).await
+            }
+        }
+        Command::Serve(args) => {
+            let engine = Engine::open(config).await?;
+            let serve = ServeConfig {
+                listen: args.listen,
+                token: args.token,
+                query_timeout: args.query_timeout.map(Duration::from_secs_f64),
+                body_limit: args.body_limit,
+            };
+            crate::api::serve(engine, serve, shutdown_signal()).await
+        }
+        Command::Demo(args) => demo::run(config, args).await,
+    }
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("x").is_err());
+    }
+}

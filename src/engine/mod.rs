@@ -1,0 +1,127 @@
+//! The query engine: DataFusion sessions wired to the metastore and object
+//! storage, running HiveQL statements one by one.
+//!
+//! An [`Engine`] is shared by the whole process (server or CLI): it holds the
+//! metastore, the object-store registry and the runtime (memory pool, spill
+//! directory). A [`Session`] is one user's conversation: current database,
+//! `SET` values. Statements produce a [`QueryOutput`], a stream of Arrow
+//! batches that is never materialised whole.
+
+mod ddl;
+mod dml;
+mod output;
+mod session;
+mod show;
+pub mod table;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+
+pub use output::{QueryOutput, rows_output};
+pub use session::Session;
+
+use crate::error::{Error, Result};
+use crate::metastore::Metastore;
+use crate::storage::{Location, S3Config, StoreRegistry};
+
+/// How an engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Holds the metastore, the default warehouse and spill files.
+    pub data_dir: PathBuf,
+    /// Object-store URL under which managed tables live; default `file://<data_dir>/warehouse`.
+    pub warehouse: Option<String>,
+    /// Bytes of memory queries may use before spilling; `None` for unbounded.
+    pub memory_limit: Option<usize>,
+    /// S3 settings for `s3://` locations.
+    pub s3: S3Config,
+    /// Local directories remote callers may read from or point tables at
+    /// (LOAD DATA LOCAL, `file://` locations). Empty: none.
+    pub allowed_local_dirs: Vec<PathBuf>,
+    /// Partitions of parallelism per query; default the number of cores.
+    pub target_partitions: Option<usize>,
+}
+
+impl EngineConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            warehouse: None,
+            memory_limit: None,
+            s3: S3Config::default(),
+            allowed_local_dirs: vec![],
+            target_partitions: None,
+        }
+    }
+}
+
+/// Who runs a statement: the operator (CLI) may touch the local disk; remote
+/// callers (REST) only where the config allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Operator,
+    Remote,
+}
+
+/// What every session of an engine shares.
+#[derive(Debug)]
+pub(crate) struct EngineShared {
+    pub config: EngineConfig,
+    pub metastore: Metastore,
+    pub runtime: Arc<RuntimeEnv>,
+    pub warehouse: Location,
+}
+
+/// The process-wide engine. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    shared: Arc<EngineShared>,
+}
+
+impl Engine {
+    pub async fn open(config: EngineConfig) -> Result<Engine> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| Error::execution(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+        let data_dir = std::fs::canonicalize(&config.data_dir)?;
+        let warehouse = match &config.warehouse {
+            Some(w) => Location::parse(w)?,
+            None => Location::parse(&data_dir.join("warehouse").to_string_lossy())?,
+        };
+        let metastore = Metastore::open(&data_dir.join("metastore"), &warehouse.as_string())?;
+        let spill = data_dir.join("tmp");
+        std::fs::create_dir_all(&spill)?;
+        let mut rt = RuntimeEnvBuilder::new()
+            .with_object_store_registry(Arc::new(StoreRegistry::new(config.s3.clone())))
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill])));
+        if let Some(limit) = config.memory_limit {
+            rt = rt.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+        }
+        let runtime = rt.build_arc()?;
+        let mut config = config;
+        config.data_dir = data_dir;
+        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse }) })
+    }
+
+    pub fn metastore(&self) -> &Metastore {
+        &self.shared.metastore
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.shared.config
+    }
+
+    /// A new session whose current database is `database` (NotFound if it does not exist).
+    pub fn session(&self, database: &str, caller: Caller) -> Result<Session> {
+        self.shared.metastore.database(database)?;
+        Session::new(self.shared.clone(), database, caller)
+    }
+}
+
+/// Output with a schema but no rows, for statements that return nothing.
+pub fn empty_output() -> QueryOutput {
+    rows_output(&[], vec![])
+}

@@ -1,0 +1,258 @@
+//! A session: one user's DataFusion context, current database and settings,
+//! and the dispatch of each HiveQL statement to the code that runs it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::context::SessionContext;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::optimizer::Analyzer;
+use datafusion::prelude::SessionConfig;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast;
+
+use super::output::{QueryOutput, rows_output};
+use super::table::{CATALOG, HiveCatalog};
+use super::{Caller, EngineShared, empty_output};
+use crate::error::{Error, Result};
+use crate::hive::coercion::HiveCoercion;
+use crate::hive::parser::{parse_statement, split_statements};
+use crate::hive::rewrite::rewrite_statement;
+use crate::hive::statement::{HiveStatement, TableName};
+
+/// One user's conversation with the engine.
+pub struct Session {
+    pub(crate) shared: Arc<EngineShared>,
+    pub(crate) ctx: SessionContext,
+    pub(crate) database: String,
+    pub(crate) caller: Caller,
+    /// Values of `SET key=value`.
+    pub(crate) conf: BTreeMap<String, String>,
+}
+
+impl Session {
+    pub(crate) fn new(shared: Arc<EngineShared>, database: &str, caller: Caller) -> Result<Self> {
+        let mut config = SessionConfig::new()
+            .with_default_catalog_and_schema(CATALOG, database.to_ascii_lowercase())
+            .with_create_default_catalog_and_schema(false)
+            .with_information_schema(true);
+        // Hive orders NULL as the smallest value: first ascending, last descending.
+        config.options_mut().sql_parser.default_null_ordering = "nulls_min".into();
+        // `1.5` is a DECIMAL literal in Hive, not a DOUBLE.
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        if let Some(n) = shared.config.target_partitions {
+            config = config.with_target_partitions(n);
+        }
+        let mut rules = vec![Arc::new(HiveCoercion) as _];
+        rules.extend(Analyzer::new().rules);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(shared.runtime.clone())
+            .with_default_features()
+            .with_analyzer_rules(rules)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
+        Ok(Self { shared, ctx, database: database.to_ascii_lowercase(), caller, conf: BTreeMap::new() })
+    }
+
+    /// The current database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Runs the `;`-separated statements of `sql` in order and returns the
+    /// output of the last one (an empty result for statements without rows).
+    /// Outputs of earlier statements are drained first, so their effects happen in order.
+    pub async fn run(&mut self, sql: &str) -> Result<QueryOutput> {
+        let statements = split_statements(sql);
+        if statements.is_empty() {
+            return Err(Error::parse("no statement to run"));
+        }
+        let last = statements.len() - 1;
+        let mut out = None;
+        for (i, text) in statements.into_iter().enumerate() {
+            let output = self.execute(&text).await?;
+            if i == last {
+                out = Some(output);
+            } else {
+                drain(output).await?;
+            }
+        }
+        Ok(out.expect("at least one statement"))
+    }
+
+    /// Runs one statement.
+    pub async fn execute(&mut self, sql: &str) -> Result<QueryOutput> {
+        let sql = self.substitute_variables(sql)?;
+        let statement = parse_statement(&sql)?;
+        self.execute_statement(statement).await
+    }
+
+    pub(crate) async fn execute_statement(&mut self, statement: HiveStatement) -> Result<QueryOutput> {
+        use HiveStatement as S;
+        match statement {
+            S::Query(stmt) => self.query(*stmt).await,
+            S::Explain { analyze, verbose, statement } => self.explain(analyze, verbose, *statement).await,
+            S::Use(db) => {
+                let db = self.shared.metastore.database(&db)?.name;
+                self.ctx.state_ref().write().config_mut().options_mut().catalog.default_schema = db.clone();
+                self.database = db;
+                Ok(empty_output())
+            }
+            S::Set { key, value } => self.set(key, value),
+            S::Reset => {
+                self.conf.clear();
+                Ok(empty_output())
+            }
+            S::CreateDatabase { name, if_not_exists, comment, location, properties } => {
+                self.create_database(name, if_not_exists, comment, location, properties).await
+            }
+            S::DropDatabase { name, if_exists, cascade } => self.drop_database(name, if_exists, cascade).await,
+            S::CreateTable(ct) => self.create_table(*ct).await,
+            S::DropTable { table, if_exists } => self.drop_table(table, if_exists).await,
+            S::Truncate { table, partition } => self.truncate(table, partition).await,
+            S::RenameTable { from, to } => self.rename_table(from, to).await,
+            S::AddColumns { table, columns, replace } => self.add_columns(table, columns, replace),
+            S::AddPartitions { table, if_not_exists, partitions } => self.add_partitions(table, if_not_exists, partitions).await,
+            S::DropPartitions { table, if_exists, specs } => self.drop_partitions(table, if_exists, specs).await,
+            S::SetTblProperties { table, properties } => self.set_tblproperties(table, properties),
+            S::SetLocation { table, partition, location } => self.set_location(table, partition, location),
+            S::Msck { table } => self.msck(table).await,
+            S::Insert { table, overwrite, partition, columns, query } => {
+                self.insert(table, overwrite, partition, columns, *query).await
+            }
+            S::Load { local, path, overwrite, table, partition } => self.load(local, path, overwrite, table, partition).await,
+            S::ShowDatabases { like } => self.show_databases(like),
+            S::ShowTables { database, like } => self.show_tables(database, like),
+            S::ShowPartitions { table, spec } => self.show_partitions(table, spec),
+            S::ShowCreateTable(t) => self.show_create_table(t),
+            S::ShowTblProperties(t) => self.show_tblproperties(t),
+            S::ShowColumns(t) => self.show_columns(t),
+            S::DescribeDatabase { name, extended } => self.describe_database(name, extended),
+            S::Describe { table, mode, column } => self.describe(table, mode, column),
+        }
+    }
+
+    /// Plans a query statement with Hive's rewrites applied.
+    pub(crate) async fn plan_query(&self, mut stmt: ast::Statement) -> Result<LogicalPlan> {
+        rewrite_statement(&mut stmt)?;
+        let state = self.ctx.state();
+        Ok(state.statement_to_plan(DfStatement::Statement(Box::new(stmt))).await?)
+    }
+
+    async fn query(&mut self, stmt: ast::Statement) -> Result<QueryOutput> {
+        let plan = self.plan_query(stmt).await?;
+        self.execute_plan(plan).await
+    }
+
+    pub(crate) async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryOutput> {
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let stream = df.execute_stream().await?;
+        Ok(QueryOutput { schema, stream })
+    }
+
+    async fn explain(&mut self, analyze: bool, verbose: bool, statement: HiveStatement) -> Result<QueryOutput> {
+        let plan = match statement {
+            HiveStatement::Query(stmt) => self.plan_query(*stmt).await?,
+            HiveStatement::Insert { table, partition, columns, query, .. } => {
+                self.insert_plan(&table, partition.as_ref(), &columns, query).await?.plan
+            }
+            _ => return Err(Error::plan("EXPLAIN supports queries and INSERT statements")),
+        };
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        let df = df.explain(verbose, analyze)?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let stream = df.execute_stream().await?;
+        Ok(QueryOutput { schema, stream })
+    }
+
+    fn set(&mut self, key: Option<String>, value: Option<String>) -> Result<QueryOutput> {
+        match (key, value) {
+            (None, _) => {
+                let rows = self.conf.iter().map(|(k, v)| vec![Some(format!("{k}={v}"))]).collect();
+                Ok(rows_output(&["set"], rows))
+            }
+            (Some(k), None) => {
+                let shown = match self.conf.get(&k) {
+                    Some(v) => format!("{k}={v}"),
+                    None => format!("{k} is undefined"),
+                };
+                Ok(rows_output(&["set"], vec![vec![Some(shown)]]))
+            }
+            (Some(k), Some(v)) => {
+                if let Some(df_key) = k.strip_prefix("datafusion.") {
+                    self.ctx
+                        .state_ref()
+                        .write()
+                        .config_mut()
+                        .options_mut()
+                        .set(&format!("datafusion.{df_key}"), &v)
+                        .map_err(|e| Error::plan(e.to_string()))?;
+                }
+                self.conf.insert(k, v);
+                Ok(empty_output())
+            }
+        }
+    }
+
+    /// `${var}`, `${hiveconf:var}`, `${hivevar:var}` from SET values.
+    fn substitute_variables(&self, sql: &str) -> Result<String> {
+        if !sql.contains("${") {
+            return Ok(sql.to_string());
+        }
+        let re = regex::Regex::new(r"\$\{(?:(hiveconf|hivevar|system|env):)?([A-Za-z0-9_.\-]+)\}").expect("valid regex");
+        let mut missing = None;
+        let out = re.replace_all(sql, |c: &regex::Captures| {
+            let name = &c[2];
+            let value = match c.get(1).map(|m| m.as_str()) {
+                Some("env") => std::env::var(name).ok(),
+                Some("system") => None,
+                Some(ns) => self.conf.get(&format!("{ns}:{name}")).or_else(|| self.conf.get(name)).cloned(),
+                None => self.conf.get(name).or_else(|| self.conf.get(&format!("hivevar:{name}"))).cloned(),
+            };
+            value.unwrap_or_else(|| {
+                missing.get_or_insert_with(|| c[0].to_string());
+                c[0].to_string()
+            })
+        });
+        // Hive leaves unknown variables in place; so do we.
+        let _ = missing;
+        Ok(out.into_owned())
+    }
+
+    /// The database a table name refers to.
+    pub(crate) fn db_of<'a>(&'a self, name: &'a TableName) -> &'a str {
+        name.database.as_deref().unwrap_or(&self.database)
+    }
+
+    /// Remote callers may not touch the server's own disk unless allowed.
+    pub(crate) fn check_local_access(&self, path: &std::path::Path, what: &str) -> Result<()> {
+        if self.caller == Caller::Operator {
+            return Ok(());
+        }
+        let allowed = &self.shared.config.allowed_local_dirs;
+        let ok = allowed.iter().any(|dir| path.starts_with(dir));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "{what} on the server's local disk ({}) is not allowed for remote callers; \
+                 the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
+                path.display()
+            )))
+        }
+    }
+}
+
+/// Runs an output to completion, discarding its rows.
+pub(crate) async fn drain(output: QueryOutput) -> Result<()> {
+    use futures::StreamExt;
+    let mut stream = output.stream;
+    while let Some(batch) = stream.next().await {
+        batch?;
+    }
+    Ok(())
+}

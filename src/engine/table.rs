@@ -1,0 +1,273 @@
+//! Hive tables as DataFusion tables: the catalog and schema providers that
+//! resolve names through the metastore, and [`HiveTable`], the scan of one
+//! table's partitions and files.
+//!
+//! A scan reads the metastore's partitions (not the directory tree: as in
+//! Hive, the metastore is the truth and MSCK REPAIR brings in new
+//! directories), prunes them with the query's filters on partition columns,
+//! lists the files of each remaining partition, and hands them to the file
+//! source of the table's format with the partition values attached.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{CatalogProvider, SchemaProvider, Session, TableProvider};
+use datafusion::common::tree_node::TreeNode;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::datasource::TableType;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, JsonSource, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+
+use super::EngineShared;
+use crate::error::{Error, Result};
+use crate::hive::types::parse_hive_type;
+use crate::metastore::{Column, StorageFormat, Table};
+use crate::storage::paths::DEFAULT_PARTITION;
+use crate::storage::text::{TextOptions, text_file_source};
+use crate::storage::{Location, list_dir};
+
+/// The name DataFusion knows ENMA's single catalog by.
+pub const CATALOG: &str = "hive";
+
+/// Arrow fields for Hive columns.
+pub fn arrow_fields(columns: &[Column]) -> Result<Vec<Field>> {
+    columns.iter().map(|c| Ok(Field::new(&c.name, parse_hive_type(&c.hive_type)?, true))).collect()
+}
+
+/// The schema of a table's data files (data columns only).
+pub fn file_schema(table: &Table) -> Result<SchemaRef> {
+    Ok(Arc::new(Schema::new(arrow_fields(&table.columns)?)))
+}
+
+/// The schema a query sees: data columns, then partition columns.
+pub fn table_schema(table: &Table) -> Result<SchemaRef> {
+    let mut fields = arrow_fields(&table.columns)?;
+    fields.extend(arrow_fields(&table.partition_columns)?);
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+/// Text options of a table, from its SerDe and table properties.
+pub fn text_options(table: &Table) -> TextOptions {
+    TextOptions::from_properties(&table.serde_properties, &table.properties)
+}
+
+/// The metastore seen as a DataFusion catalog: databases are schemas.
+#[derive(Debug)]
+pub struct HiveCatalog {
+    pub(crate) shared: Arc<EngineShared>,
+}
+
+impl CatalogProvider for HiveCatalog {
+    fn schema_names(&self) -> Vec<String> {
+        self.shared.metastore.databases().map(|d| d.into_iter().map(|d| d.name).collect()).unwrap_or_default()
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        let db = self.shared.metastore.database(name).ok()?;
+        Some(Arc::new(HiveSchema { shared: self.shared.clone(), database: db.name }))
+    }
+}
+
+/// One database as a DataFusion schema.
+#[derive(Debug)]
+pub struct HiveSchema {
+    shared: Arc<EngineShared>,
+    database: String,
+}
+
+#[async_trait]
+impl SchemaProvider for HiveSchema {
+    fn table_names(&self) -> Vec<String> {
+        self.shared.metastore.table_names(&self.database).unwrap_or_default()
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        match self.shared.metastore.table(&self.database, name) {
+            Ok(table) => Ok(Some(Arc::new(HiveTable::new(table)?))),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.shared.metastore.table(&self.database, name).is_ok()
+    }
+}
+
+/// A scan over one Hive table, as of the metastore snapshot it was made from.
+#[derive(Debug)]
+pub struct HiveTable {
+    table: Table,
+    schema: SchemaRef,
+}
+
+impl HiveTable {
+    pub fn new(table: Table) -> Result<Self> {
+        let schema = table_schema(&table)?;
+        Ok(Self { table, schema })
+    }
+
+    /// Locations to read, each with its partition values.
+    fn units(&self, state: &dyn Session, filters: &[Expr]) -> Result<Vec<(String, Vec<ScalarValue>)>> {
+        if !self.table.is_partitioned() {
+            return Ok(vec![(self.table.current_data_location(), vec![])]);
+        }
+        let part_fields = arrow_fields(&self.table.partition_columns)?;
+        let values = partition_value_arrays(&self.table, &part_fields)?;
+        let n = self.table.partitions.len();
+        let keep = match conjunction(filters.iter().cloned()) {
+            Some(predicate) if n > 0 => {
+                let schema = Arc::new(Schema::new(part_fields.clone()));
+                let batch = RecordBatch::try_new(schema.clone(), values.clone())?;
+                let df_schema = DFSchema::try_from(schema)?;
+                let phys = state.create_physical_expr(predicate, &df_schema)?;
+                let result = phys.evaluate(&batch)?.into_array(n)?;
+                let mask = result
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(|| Error::internal("partition filter is not boolean"))?
+                    .clone();
+                (0..n).map(|i| mask.is_valid(i) && mask.value(i)).collect::<Vec<_>>()
+            }
+            _ => vec![true; n],
+        };
+        let mut units = Vec::new();
+        for (i, p) in self.table.partitions.iter().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            let scalars = values.iter().map(|a| ScalarValue::try_from_array(a, i)).collect::<DfResult<Vec<_>>>()?;
+            units.push((p.current_data_location(), scalars));
+        }
+        Ok(units)
+    }
+
+    fn file_source(&self, table_schema: TableSchema) -> Result<Arc<dyn FileSource>> {
+        Ok(match self.table.format {
+            StorageFormat::Parquet => Arc::new(ParquetSource::new(table_schema)),
+            StorageFormat::JsonFile => Arc::new(JsonSource::new(table_schema)),
+            StorageFormat::TextFile => text_file_source(text_options(&self.table), table_schema),
+            StorageFormat::Orc => return Err(Error::plan("reading ORC tables is not supported in this build")),
+        })
+    }
+}
+
+/// Partition values of every partition, typed as the partition columns.
+fn partition_value_arrays(table: &Table, fields: &[Field]) -> Result<Vec<ArrayRef>> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(c, f)| {
+            let texts: StringArray = table
+                .partitions
+                .iter()
+                .map(|p| {
+                    // Hive reads the default partition of a string column as its name.
+                    let v = p.values[c].as_str();
+                    (v != DEFAULT_PARTITION || *f.data_type() == arrow::datatypes::DataType::Utf8).then_some(v)
+                })
+                .collect();
+            let typed = cast(&texts, f.data_type())?;
+            Ok(typed)
+        })
+        .collect()
+}
+
+/// Columns a filter refers to are all partition columns.
+fn only_partition_columns(expr: &Expr, partition_cols: &[String]) -> bool {
+    let cols = expr.column_refs();
+    !cols.is_empty() && cols.iter().all(|c| partition_cols.contains(&c.name))
+        && !expr.exists(|e| Ok(matches!(e, Expr::ScalarFunction(f) if f.func.signature().volatility == datafusion::logical_expr::Volatility::Volatile))).unwrap_or(true)
+}
+
+#[async_trait]
+impl TableProvider for HiveTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        let parts: Vec<String> = self.table.partition_columns.iter().map(|c| c.name.clone()).collect();
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if only_partition_columns(f, &parts) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let parts: Vec<String> = self.table.partition_columns.iter().map(|c| c.name.clone()).collect();
+        let partition_filters: Vec<Expr> = filters.iter().filter(|f| only_partition_columns(f, &parts)).cloned().collect();
+        let units = self.units(state, &partition_filters)?;
+        // Files grouped by object store, so each store gets one scan.
+        let mut by_store: BTreeMap<String, (Location, Vec<PartitionedFile>)> = BTreeMap::new();
+        for (loc, values) in units {
+            let location = Location::parse(&loc)?;
+            let store = state.runtime_env().object_store(location.store_url())?;
+            let listing = list_dir(store.as_ref(), &location.path()).await?;
+            let entry = by_store.entry(location.store_url().to_string()).or_insert_with(|| (location.clone(), vec![]));
+            for meta in listing.files {
+                let mut f = PartitionedFile::from(meta);
+                f.partition_values = values.clone();
+                entry.1.push(f);
+            }
+        }
+        let projected = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
+        let target = state.config().target_partitions().max(1);
+        let mut plans: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
+        for (_, (location, files)) in by_store {
+            if files.is_empty() {
+                continue;
+            }
+            let mut groups: Vec<Vec<PartitionedFile>> = vec![vec![]; target.min(files.len())];
+            let count = groups.len();
+            for (i, f) in files.into_iter().enumerate() {
+                groups[i % count].push(f);
+            }
+            let part_fields: Vec<Arc<Field>> = arrow_fields(&self.table.partition_columns)?.into_iter().map(Arc::new).collect();
+            let ts = TableSchema::builder(file_schema(&self.table)?).with_table_partition_cols(part_fields).build();
+            let source = self.file_source(ts)?;
+            let config = FileScanConfigBuilder::new(location.store_url(), source)
+                .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .build();
+            plans.push(DataSourceExec::from_data_source(config));
+        }
+        match plans.len() {
+            0 => Ok(Arc::new(EmptyExec::new(projected))),
+            1 => Ok(plans.pop().expect("one plan")),
+            _ => UnionExec::try_new(plans).map_err(DataFusionError::from),
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! One error type for the library. Every layer maps its failures into an
+//! [`Error`] with a [`ErrorKind`], so the API can turn it into an HTTP status
+//! and the CLI into a message, without either knowing where it came from.
+
+use datafusion::error::DataFusionError;
+
+/// What went wrong, coarsely: enough to choose an HTTP status or exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The statement does not parse.
+    Parse,
+    /// The statement parses but cannot be planned (unknown column, bad types, unsupported form).
+    Plan,
+    /// A database, table, partition or function does not exist.
+    NotFound,
+    /// The object to create exists already.
+    AlreadyExists,
+    /// The caller may not do this (remote caller, disabled by config).
+    Forbidden,
+    /// The query ran past its time limit.
+    Timeout,
+    /// The query was cancelled.
+    Cancelled,
+    /// Execution failed (bad data, storage error, resources exhausted).
+    Execution,
+    /// A bug or an unexpected state.
+    Internal,
+}
+
+/// An error with its kind and a message meant for the user.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn parse(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Parse, message)
+    }
+    pub fn plan(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Plan, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+    pub fn exists(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AlreadyExists, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, message)
+    }
+    pub fn execution(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Execution, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `plan_err!` / `exec_err!` style shortcuts.
+#[macro_export]
+macro_rules! plan_err {
+    ($($arg:tt)*) => { Err($crate::error::Error::plan(format!($($arg)*))) };
+}
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Self {
+        // DataFusion wraps errors in context layers; classify by the innermost one.
+        let kind = match e.find_root() {
+            DataFusionError::SQL(..) => ErrorKind::Parse,
+            DataFusionError::Plan(msg) if msg.contains("not found") => ErrorKind::NotFound,
+            DataFusionError::Plan(_)
+            | DataFusionError::SchemaError(..)
+            | DataFusionError::NotImplemented(_)
+            | DataFusionError::Configuration(_) => ErrorKind::Plan,
+            DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
+                Some(err) => return err.clone(),
+                None => ErrorKind::Execution,
+            },
+            _ => ErrorKind::Execution,
+        };
+        let message = match e.find_root() {
+            DataFusionError::External(inner) => inner.to_string(),
+            root => root.to_string(),
+        };
+        Self::new(kind, message)
+    }
+}
+
+impl From<Error> for DataFusionError {
+    fn from(e: Error) -> Self {
+        DataFusionError::External(Box::new(e))
+    }
+}
+
+impl From<object_store::Error> for Error {
+    fn from(e: object_store::Error) -> Self {
+        match e {
+            object_store::Error::NotFound { path, .. } => Self::not_found(format!("no such file or object: {path}")),
+            other => Self::execution(format!("storage: {other}")),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Self::execution(format!("I/O: {e}"))
+    }
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        Self::execution(e.to_string())
+    }
+}
+
+impl From<sqlparser_error::ParserError> for Error {
+    fn from(e: sqlparser_error::ParserError) -> Self {
+        Self::parse(e.to_string())
+    }
+}
+
+mod sqlparser_error {
+    pub use datafusion::sql::sqlparser::parser::ParserError;
+}

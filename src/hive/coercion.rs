@@ -1,0 +1,115 @@
+//! Hive's implicit conversions that DataFusion does differently, as an
+//! analyzer rule that runs before DataFusion's own type coercion:
+//!
+//! - comparing a string with a number compares both as DOUBLE (`'10' > 9` is
+//!   true in Hive; DataFusion would compare the strings `'10'` and `'9'`);
+//! - `/` on two integers is a DOUBLE division (`7 / 2` is 3.5), and
+//!   division by zero is NULL.
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, try_cast};
+use datafusion::optimizer::AnalyzerRule;
+
+/// The analyzer rule; register it before DataFusion's `TypeCoercion`.
+#[derive(Debug, Default)]
+pub struct HiveCoercion;
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn is_numeric(t: &DataType) -> bool {
+    t.is_numeric()
+}
+
+fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else {
+        return Ok(Transformed::no(expr));
+    };
+    let (Ok(lt), Ok(rt)) = (left.get_type(schema), right.get_type(schema)) else {
+        return Ok(Transformed::no(expr));
+    };
+    // A string that is not a number compares as NULL, as in Hive.
+    let to_double = |e: &Expr| try_cast(e.clone(), DataType::Float64);
+    let comparison = matches!(
+        op,
+        Operator::Eq | Operator::NotEq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
+    );
+    if comparison && ((is_string(&lt) && is_numeric(&rt)) || (is_numeric(&lt) && is_string(&rt))) {
+        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(to_double(left)),
+            *op,
+            Box::new(to_double(right)),
+        ))));
+    }
+    let str_arith = matches!(op, Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo)
+        && ((is_string(&lt) && (is_numeric(&rt) || is_string(&rt))) || (is_numeric(&lt) && is_string(&rt)));
+    if *op == Operator::Divide && is_numeric(&lt) && is_numeric(&rt) && !matches!(right.as_ref(), Expr::ScalarFunction(f) if f.name() == "nullif") {
+        // Division by zero is NULL in Hive; integers divide as DOUBLE.
+        let (l, r) = if is_integer(&lt) && is_integer(&rt) { (to_double(left), to_double(right)) } else { ((**left).clone(), (**right).clone()) };
+        let zero = Expr::Literal(ScalarValue::Int32(Some(0)), None);
+        let r = datafusion::functions::expr_fn::nullif(r, try_cast(zero, rt.clone()));
+        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::Divide, Box::new(r)))));
+    }
+    if str_arith {
+        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(to_double(left)),
+            *op,
+            Box::new(to_double(right)),
+        ))));
+    }
+    Ok(Transformed::no(expr))
+}
+
+fn input_schema(plan: &LogicalPlan) -> Arc<DFSchema> {
+    let inputs = plan.inputs();
+    match inputs.as_slice() {
+        [] => Arc::new(DFSchema::empty()),
+        [one] => one.schema().clone(),
+        many => {
+            let mut merged = DFSchema::empty();
+            for i in many {
+                merged.merge(i.schema());
+            }
+            Arc::new(merged)
+        }
+    }
+}
+
+impl AnalyzerRule for HiveCoercion {
+    fn name(&self) -> &str {
+        "hive_coercion"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|plan| {
+            // VALUES carries its own schema; its literals keep their types.
+            if matches!(plan, LogicalPlan::Values(_)) {
+                return Ok(Transformed::no(plan));
+            }
+            let schema = input_schema(&plan);
+            // Rewritten expressions keep their names, which parent plans refer to.
+            let names = NamePreserver::new(&plan);
+            let rewritten = plan.map_expressions(|e| {
+                let original = names.save(&e);
+                Ok(e.transform_up(|e| rewrite(e, &schema))?.update_data(|e| original.restore(e)))
+            })?;
+            if rewritten.transformed {
+                rewritten.map_data(|p| p.recompute_schema())
+            } else {
+                Ok(rewritten)
+            }
+        })
+        .map(|t| t.data)
+    }
+}

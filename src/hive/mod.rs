@@ -1,0 +1,9 @@
+//! HiveQL: the dialect, the statement parser, Hive's types, and the rewrites
+//! that give queries Hive's meaning before DataFusion plans them.
+
+pub mod coercion;
+pub mod dialect;
+pub mod parser;
+pub mod rewrite;
+pub mod statement;
+pub mod types;

@@ -1,0 +1,295 @@
+//! Rewrites of a parsed query that give it Hive's meaning before DataFusion
+//! plans it. Each one fixes a place where DataFusion would otherwise return
+//! different rows than Hive, silently:
+//!
+//! - string literals carry Hive's backslash escapes (`'\t'`, `'\001'`);
+//! - `TABLESAMPLE (n ROWS)` reads n rows (DataFusion ignores the clause);
+//!   other sample forms are refused rather than ignored;
+//! - `GROUP BY ... WITH ROLLUP | WITH CUBE | GROUPING SETS` become the
+//!   equivalent grouping expressions (DataFusion drops the modifiers);
+//! - typed integer literals `1Y`, `2S`, `3L` become casts;
+//! - CAST is TRY_CAST: a value that does not convert is NULL;
+//! - unaliased select expressions are named `_c0`, `_c1`, ... as in Hive.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    self, Expr, GroupByExpr, GroupByWithModifier, Query, SetExpr, TableFactor, TableSampleKind, TableSampleUnit, Value,
+    VisitMut, VisitorMut,
+};
+use datafusion::sql::sqlparser::parser::Parser;
+
+use super::dialect::{HiveQl, unescape_hive_string};
+use crate::error::{Error, Result};
+
+/// Applies every rewrite to a statement in place.
+pub fn rewrite_statement(stmt: &mut ast::Statement) -> Result<()> {
+    let mut v = HiveRewriter { error: None };
+    let _ = stmt.visit(&mut v);
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// As [`rewrite_statement`], for a query.
+pub fn rewrite_query(query: &mut Query) -> Result<()> {
+    let mut v = HiveRewriter { error: None };
+    let _ = query.visit(&mut v);
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+struct HiveRewriter {
+    error: Option<Error>,
+}
+
+impl HiveRewriter {
+    fn fail(&mut self, e: Error) -> ControlFlow<()> {
+        self.error = Some(e);
+        ControlFlow::Break(())
+    }
+}
+
+impl VisitorMut for HiveRewriter {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        rewrite_group_by(&mut query.body);
+        name_unaliased_columns(&mut query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        // Positions and row counts stay plain numbers: LIMIT n, ORDER BY 1, GROUP BY 1.
+        if let Some(limit) = &mut query.limit_clause {
+            match limit {
+                ast::LimitClause::LimitOffset { limit, offset, .. } => {
+                    if let Some(l) = limit {
+                        uncast_int_literal(l);
+                    }
+                    if let Some(o) = offset {
+                        uncast_int_literal(&mut o.value);
+                    }
+                }
+                ast::LimitClause::OffsetCommaLimit { offset, limit } => {
+                    uncast_int_literal(offset);
+                    uncast_int_literal(limit);
+                }
+            }
+        }
+        if let Some(order) = &mut query.order_by {
+            if let ast::OrderByKind::Expressions(exprs) = &mut order.kind {
+                for e in exprs {
+                    uncast_int_literal(&mut e.expr);
+                }
+            }
+        }
+        uncast_group_by(&mut query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        // Table function arguments (range(10)) keep DataFusion's literal types.
+        if let TableFactor::Table { args: Some(args), .. } = factor {
+            for a in &mut args.args {
+                if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a {
+                    uncast_int_literal(e);
+                }
+            }
+        }
+        if let TableFactor::Function { args, .. } = factor {
+            for a in args {
+                if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a {
+                    uncast_int_literal(e);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        let TableFactor::Table { name, alias, sample, .. } = factor else {
+            if let TableFactor::Derived { sample: Some(_), .. } = factor {
+                return self.fail(Error::plan("TABLESAMPLE on a subquery is not supported"));
+            }
+            return ControlFlow::Continue(());
+        };
+        let Some(kind) = sample.take() else { return ControlFlow::Continue(()) };
+        let s = match kind {
+            TableSampleKind::BeforeTableAlias(s) | TableSampleKind::AfterTableAlias(s) => s,
+        };
+        let rows = match (&s.quantity, &s.bucket) {
+            (Some(q), None) if matches!(q.unit, Some(TableSampleUnit::Rows)) => match &q.value {
+                Expr::Value(v) => match &v.value {
+                    Value::Number(n, _) => n.clone(),
+                    _ => return self.fail(Error::plan("TABLESAMPLE (n ROWS) needs a number")),
+                },
+                _ => return self.fail(Error::plan("TABLESAMPLE (n ROWS) needs a number")),
+            },
+            _ => {
+                return self.fail(Error::plan(format!(
+                    "TABLESAMPLE {s} is not supported yet; use TABLESAMPLE (n ROWS)"
+                )));
+            }
+        };
+        let sql = format!("SELECT * FROM {name} LIMIT {rows}");
+        let subquery = match Parser::new(&HiveQl::default()).try_with_sql(&sql).and_then(|mut p| p.parse_query()) {
+            Ok(q) => q,
+            Err(e) => return self.fail(Error::parse(e.to_string())),
+        };
+        let alias = alias.take().or_else(|| {
+            name.0.last().and_then(|part| part.as_ident()).map(|id| ast::TableAlias {
+                explicit: true,
+                name: id.clone(),
+                columns: vec![],
+                at: None,
+            })
+        });
+        *factor = TableFactor::Derived { lateral: false, subquery, alias, sample: None };
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Value(v) => {
+                if let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) = &v.value {
+                    v.value = Value::SingleQuotedString(unescape_hive_string(s));
+                } else if let Value::Number(n, false) = &v.value {
+                    // An integer literal is an INT in Hive when it fits (DataFusion makes it a BIGINT).
+                    if n.parse::<i32>().is_ok() {
+                        *expr = int_literal(expr.clone());
+                    }
+                }
+            }
+            Expr::Function(f) => {
+                // Hive's constructors under DataFusion's names.
+                if let [part] = f.name.0.as_slice() {
+                    if let Some(id) = part.as_ident() {
+                        let renamed = match id.value.to_ascii_lowercase().as_str() {
+                            "array" => Some("make_array"),
+                            "map" => Some("make_map"),
+                            _ => None,
+                        };
+                        if let Some(n) = renamed {
+                            f.name = ast::ObjectName::from(vec![ast::Ident::new(n)]);
+                        }
+                    }
+                }
+            }
+            Expr::Cast { data_type, kind, .. } => {
+                // Hive's BINARY is DataFusion's BYTEA.
+                if matches!(data_type, ast::DataType::Binary(_)) {
+                    *data_type = ast::DataType::Bytea;
+                }
+                // A value that does not convert is NULL in Hive, not an error.
+                if *kind == ast::CastKind::Cast {
+                    *kind = ast::CastKind::TryCast;
+                }
+            }
+            Expr::Identifier(id) if id.quote_style.is_none() => {
+                if let Some(typed) = typed_literal(&id.value) {
+                    *expr = typed;
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn int_literal(number: Expr) -> Expr {
+    Expr::Cast { kind: ast::CastKind::TryCast, expr: Box::new(number), data_type: ast::DataType::Int(None), array: false, format: None }
+}
+
+/// Undoes [`int_literal`] where a plain number is needed.
+fn uncast_int_literal(e: &mut Expr) {
+    if let Expr::Cast { expr, data_type: ast::DataType::Int(None), .. } = e {
+        if matches!(expr.as_ref(), Expr::Value(v) if matches!(v.value, Value::Number(..))) {
+            *e = (**expr).clone();
+        }
+    }
+}
+
+fn uncast_group_by(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            if let GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
+                exprs.iter_mut().for_each(uncast_int_literal);
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            uncast_group_by(left);
+            uncast_group_by(right);
+        }
+        _ => {}
+    }
+}
+
+/// `100Y`, `5S`, `7L` → CAST(100 AS TINYINT) and so on.
+fn typed_literal(word: &str) -> Option<Expr> {
+    let upper = word.to_ascii_uppercase();
+    let (digits, ty) = if let Some(d) = upper.strip_suffix('Y') {
+        (d, ast::DataType::TinyInt(None))
+    } else if let Some(d) = upper.strip_suffix('S') {
+        (d, ast::DataType::SmallInt(None))
+    } else if let Some(d) = upper.strip_suffix('L') {
+        (d, ast::DataType::BigInt(None))
+    } else {
+        return None;
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(Expr::value(Value::Number(digits.to_string(), false))),
+        data_type: ty,
+        array: false,
+        format: None,
+    })
+}
+
+/// Hive names an unaliased select expression `_c<position>`.
+fn name_unaliased_columns(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for (i, item) in select.projection.iter_mut().enumerate() {
+                if let ast::SelectItem::UnnamedExpr(e) = item {
+                    if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                        *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
+                    }
+                }
+            }
+        }
+        SetExpr::SetOperation { left, .. } => name_unaliased_columns(left),
+        _ => {}
+    }
+}
+
+fn rewrite_group_by(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            if let GroupByExpr::Expressions(exprs, modifiers) = &mut select.group_by {
+                if modifiers.is_empty() {
+                    return;
+                }
+                let cols: Vec<Vec<Expr>> = exprs.iter().map(|e| vec![e.clone()]).collect();
+                let grouping = match modifiers.remove(0) {
+                    GroupByWithModifier::Rollup => Expr::Rollup(cols),
+                    GroupByWithModifier::Cube => Expr::Cube(cols),
+                    GroupByWithModifier::GroupingSets(e) => e,
+                    GroupByWithModifier::Totals => return,
+                };
+                *exprs = vec![grouping];
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            rewrite_group_by(left);
+            rewrite_group_by(right);
+        }
+        _ => {}
+    }
+}

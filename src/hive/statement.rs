@@ -1,0 +1,96 @@
+//! HiveQL statements as ENMA understands them. Queries keep sqlparser's AST
+//! (DataFusion plans them); everything Hive-specific is a variant here.
+
+use std::collections::BTreeMap;
+
+use datafusion::sql::sqlparser::ast;
+
+use crate::metastore::{Column, StorageFormat};
+
+/// `[db.]name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableName {
+    pub database: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.database {
+            Some(db) => write!(f, "{db}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// `PARTITION (k='v', dyn)`: `None` values are dynamic.
+pub type PartitionSpec = Vec<(String, Option<String>)>;
+
+/// DESCRIBE's level of detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DescribeMode {
+    Plain,
+    Extended,
+    Formatted,
+}
+
+/// CREATE TABLE, all its clauses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTable {
+    pub name: TableName,
+    pub external: bool,
+    pub temporary: bool,
+    pub if_not_exists: bool,
+    pub columns: Vec<Column>,
+    pub comment: Option<String>,
+    pub partition_columns: Vec<Column>,
+    pub format: Option<StorageFormat>,
+    /// From ROW FORMAT DELIMITED / SERDE ... WITH SERDEPROPERTIES, with Hive's keys.
+    pub serde_properties: BTreeMap<String, String>,
+    pub location: Option<String>,
+    pub properties: BTreeMap<String, String>,
+    /// CREATE TABLE ... AS SELECT.
+    pub query: Option<Box<ast::Query>>,
+    /// CREATE TABLE ... LIKE other.
+    pub like: Option<TableName>,
+}
+
+/// One HiveQL statement.
+#[derive(Debug, Clone)]
+pub enum HiveStatement {
+    /// SELECT / WITH / VALUES, planned by DataFusion.
+    Query(Box<ast::Statement>),
+    Explain { analyze: bool, verbose: bool, statement: Box<HiveStatement> },
+    CreateDatabase {
+        name: String,
+        if_not_exists: bool,
+        comment: Option<String>,
+        location: Option<String>,
+        properties: BTreeMap<String, String>,
+    },
+    DropDatabase { name: String, if_exists: bool, cascade: bool },
+    Use(String),
+    ShowDatabases { like: Option<String> },
+    ShowTables { database: Option<String>, like: Option<String> },
+    ShowPartitions { table: TableName, spec: Option<PartitionSpec> },
+    ShowCreateTable(TableName),
+    ShowTblProperties(TableName),
+    ShowColumns(TableName),
+    DescribeDatabase { name: String, extended: bool },
+    Describe { table: TableName, mode: DescribeMode, column: Option<String> },
+    CreateTable(Box<CreateTable>),
+    DropTable { table: TableName, if_exists: bool },
+    Truncate { table: TableName, partition: Option<PartitionSpec> },
+    RenameTable { from: TableName, to: TableName },
+    AddColumns { table: TableName, columns: Vec<Column>, replace: bool },
+    AddPartitions { table: TableName, if_not_exists: bool, partitions: Vec<(PartitionSpec, Option<String>)> },
+    DropPartitions { table: TableName, if_exists: bool, specs: Vec<PartitionSpec> },
+    SetTblProperties { table: TableName, properties: BTreeMap<String, String> },
+    SetLocation { table: TableName, partition: Option<PartitionSpec>, location: String },
+    Msck { table: TableName },
+    Insert { table: TableName, overwrite: bool, partition: Option<PartitionSpec>, columns: Vec<String>, query: Box<ast::Query> },
+    Load { local: bool, path: String, overwrite: bool, table: TableName, partition: Option<PartitionSpec> },
+    /// `SET`, `SET k`, `SET k=v`.
+    Set { key: Option<String>, value: Option<String> },
+    Reset,
+}

@@ -1,0 +1,12 @@
+//! ENMA: energy-consumption analytics on DataFusion — a HiveQL warehouse over
+//! object storage, used from the command line and over REST.
+
+pub mod api;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod hive;
+pub mod metastore;
+pub mod storage;
+
+pub use error::{Error, ErrorKind, Result};

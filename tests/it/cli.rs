@@ -1,0 +1,29 @@
+//! The `enma sql` command line, run as a separate process.
+
+use std::process::Command;
+
+fn enma(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_enma")).arg("--data-dir").arg(data).args(args).output().unwrap()
+}
+
+#[test]
+fn sql_prints_like_hive_and_fails_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = enma(
+        dir.path(),
+        &["sql", "-e", "CREATE TABLE t (a INT, b ARRAY<INT>, c STRING) STORED AS PARQUET; INSERT INTO t SELECT 1, array(1,2), NULL; SELECT * FROM t"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\t[1,2]\tNULL\n");
+    let out = enma(dir.path(), &["sql", "--header", "-e", "SELECT a AS x, c FROM t"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "x\tc\n1\tNULL\n");
+    let file = dir.path().join("q.sql");
+    std::fs::write(&file, "-- a comment\nSELECT count(*) FROM t;\n").unwrap();
+    let out = enma(dir.path(), &["sql", "-f", file.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    let out = enma(dir.path(), &["sql", "-e", "SELECT * FROM missing"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = enma(dir.path(), &["sql", "-e", "SELEC 1"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,7 @@
+//! ENMA's integration tests: one binary, one module per area.
+
+mod common;
+mod s3;
+mod sql;
+mod cli;
+mod api;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (a Python venv with an
+# S3-compatible server), then runs every test of the workspace: unit tests,
+# the integration binary (tests/it) and the HiveQL conformance files
+# (sql/tests/*.slt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${ENMA_TEST_VENV:-$HOME/.cache/enma-test-venv}"
+if [ ! -x "$venv/bin/moto_server" ]; then
+    echo "== installing the test servers into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.*'
+fi
+export ENMA_MOTO_SERVER="$venv/bin/moto_server"
+
+echo "== cargo test"
+cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"
+status=${PIPESTATUS[0]}
+echo "== summary"
+grep -E "^test result:|^slt " "${TMPDIR:-/tmp}/enma-test.log" || true
+exit "$status"
