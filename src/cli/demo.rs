@@ -15,7 +15,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("Monthly consumption (kWh) of the first 5 meters",
      "SELECT meter_id, month, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE meter_id < 5 GROUP BY meter_id, month ORDER BY meter_id, month"),
     ("Average load profile by hour of day",
-     "SELECT hour(ts) AS hour, round(avg(kwh), 3) AS avg_kwh FROM energy.readings GROUP BY hour(ts) ORDER BY hour"),
+     "SELECT extract(hour FROM ts) AS hour, round(avg(kwh), 3) AS avg_kwh FROM energy.readings GROUP BY extract(hour FROM ts) ORDER BY hour"),
     ("Top 5 consumers with their tariff",
      "SELECT r.meter_id, m.tariff, round(sum(r.kwh), 1) AS total_kwh FROM energy.readings r JOIN energy.meters m ON r.meter_id = m.meter_id GROUP BY r.meter_id, m.tariff ORDER BY total_kwh DESC LIMIT 5"),
     ("Partitions read for one month (partition pruning)",

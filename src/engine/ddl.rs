@@ -227,6 +227,10 @@ impl Session {
         let default_loc = Location::parse(&self.shared.metastore.database(&from_db)?.location)?.child(&from.name).as_string();
         let moves = old.kind == TableKind::Managed && old.location == default_loc;
         let new_loc = Location::parse(&to_database.location)?.child(&to.name);
+        // Refuse before moving any data.
+        if self.shared.metastore.table(&to_db, &to.name).is_ok() {
+            return Err(Error::exists(format!("Table already exists: {to_db}.{}", to.name)));
+        }
         if moves {
             let src = Location::parse(&old.location)?;
             let store = self.shared.runtime.object_store(src.store_url())?;
@@ -271,6 +275,35 @@ impl Session {
                 }
                 t.columns.push(col);
             }
+            Ok(())
+        })?;
+        Ok(empty_output())
+    }
+
+    pub(crate) fn change_column(&mut self, name: TableName, old: String, column: Column, position: Option<Option<String>>) -> Result<QueryOutput> {
+        let db = self.db_of(&name).to_string();
+        self.shared.metastore.update(|c| {
+            let t = c.table_mut(&db, &name.name)?;
+            if t.partition_columns.iter().any(|p| p.name == old) {
+                return Err(Error::plan(format!("cannot CHANGE partition column {old}")));
+            }
+            let i = t.columns.iter().position(|c| c.name == old).ok_or_else(|| Error::plan(format!("Invalid column reference {old}")))?;
+            if column.name != old && t.all_columns().any(|c| c.name == column.name) {
+                return Err(Error::plan(format!("Duplicate column name: {}", column.name)));
+            }
+            let mut col = column;
+            if col.comment.is_none() {
+                col.comment = t.columns[i].comment.clone();
+            }
+            t.columns.remove(i);
+            let at = match position {
+                None => i,
+                Some(None) => 0,
+                Some(Some(after)) => {
+                    t.columns.iter().position(|c| c.name == after).ok_or_else(|| Error::plan(format!("Invalid column reference {after}")))? + 1
+                }
+            };
+            t.columns.insert(at, col);
             Ok(())
         })?;
         Ok(empty_output())

@@ -115,6 +115,7 @@ impl Session {
             S::Truncate { table, partition } => self.truncate(table, partition).await,
             S::RenameTable { from, to } => self.rename_table(from, to).await,
             S::AddColumns { table, columns, replace } => self.add_columns(table, columns, replace),
+            S::ChangeColumn { table, old, column, position } => self.change_column(table, old, column, position),
             S::AddPartitions { table, if_not_exists, partitions } => self.add_partitions(table, if_not_exists, partitions).await,
             S::DropPartitions { table, if_exists, specs } => self.drop_partitions(table, if_exists, specs).await,
             S::SetTblProperties { table, properties } => self.set_tblproperties(table, properties),

@@ -5,11 +5,15 @@
 //! parser still applies, and changes what differs: `"text"` is a string
 //! literal (Hive's meaning, not an identifier), backslash escapes stay inside
 //! string literals (decoded later by [`unescape_hive_string`], whose rules are
-//! Hive's, not sqlparser's), `LIMIT offset, n` is accepted.
+//! Hive's, not sqlparser's), `LIMIT offset, n` is accepted, `DIV` is integer division.
 
 use std::any::TypeId;
 
-use datafusion::sql::sqlparser::dialect::{Dialect, HiveDialect};
+use datafusion::sql::sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr};
+use datafusion::sql::sqlparser::dialect::{Dialect, HiveDialect, Precedence};
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::Token;
 
 /// HiveQL's lexical rules on top of sqlparser's HiveDialect.
 #[derive(Debug, Default, Clone, Copy)]
@@ -57,6 +61,28 @@ impl Dialect for HiveQl {
     }
     fn supports_group_by_with_modifier(&self) -> bool {
         true
+    }
+    /// `a DIV b`: Hive's integer division.
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
+        let is_div = matches!(&parser.peek_token().token, Token::Word(w) if w.keyword == Keyword::DIV);
+        if !is_div {
+            return None;
+        }
+        parser.next_token();
+        let precedence = self.prec_value(Precedence::MulDivModOp);
+        // DataFusion does not execute its integer-division operator; Hive's DIV
+        // is the quotient truncated toward zero, as a BIGINT.
+        Some(parser.parse_subexpr(precedence).map(|right| Expr::Cast {
+            kind: CastKind::Cast,
+            expr: Box::new(Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(expr.clone()),
+                op: BinaryOperator::Divide,
+                right: Box::new(right),
+            }))),
+            data_type: DataType::BigInt(None),
+            array: false,
+            format: None,
+        }))
     }
 }
 

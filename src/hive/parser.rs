@@ -672,6 +672,22 @@ impl P {
             let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
             return Ok(HiveStatement::AddColumns { table, columns, replace: false });
         }
+        if self.eat_kw("CHANGE") {
+            self.eat_kw("COLUMN");
+            let old = self.ident()?;
+            let name = self.ident()?;
+            let hive_type = self.type_text()?;
+            let comment = if self.eat_kw("COMMENT") { Some(self.string()?) } else { None };
+            let position = if self.eat_kw("FIRST") {
+                Some(None)
+            } else if self.eat_kw("AFTER") {
+                Some(Some(self.ident()?))
+            } else {
+                None
+            };
+            let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
+            return Ok(HiveStatement::ChangeColumn { table, old, column: Column { name, hive_type, comment }, position });
+        }
         if self.eat_kws(&["REPLACE", "COLUMNS"]) {
             let columns = self.column_list()?;
             return Ok(HiveStatement::AddColumns { table, columns, replace: true });

@@ -83,6 +83,9 @@ pub enum HiveStatement {
     Truncate { table: TableName, partition: Option<PartitionSpec> },
     RenameTable { from: TableName, to: TableName },
     AddColumns { table: TableName, columns: Vec<Column>, replace: bool },
+    /// CHANGE [COLUMN] old new type [COMMENT] [FIRST | AFTER col]; `position`:
+    /// `None` keeps the place, `Some(None)` is FIRST, `Some(Some(c))` is AFTER c.
+    ChangeColumn { table: TableName, old: String, column: Column, position: Option<Option<String>> },
     AddPartitions { table: TableName, if_not_exists: bool, partitions: Vec<(PartitionSpec, Option<String>)> },
     DropPartitions { table: TableName, if_exists: bool, specs: Vec<PartitionSpec> },
     SetTblProperties { table: TableName, properties: BTreeMap<String, String> },

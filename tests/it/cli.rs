@@ -27,3 +27,16 @@ fn sql_prints_like_hive_and_fails_with_exit_1() {
     let out = enma(dir.path(), &["sql", "-e", "SELEC 1"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn demo_builds_the_sample_and_queries_it_over_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = enma(dir.path(), &["demo", "--meters", "4", "--days", "40"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("REST API serving on http://127.0.0.1:"), "{stdout}");
+    // 4 meters x 40 days x 24 hours; February 2024 holds days 32..40 (9 days).
+    assert!(stdout.contains("readings\tkwh") && stdout.contains("864\t"), "{stdout}");
+    let out = enma(dir.path(), &["sql", "-e", "SELECT count(*) FROM energy.readings; SHOW PARTITIONS energy.readings"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "3840\nmonth=2024-01\nmonth=2024-02\n");
+}
