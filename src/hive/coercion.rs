@@ -4,7 +4,8 @@
 //! - comparing a string with a number compares both as DOUBLE (`'10' > 9` is
 //!   true in Hive; DataFusion would compare the strings `'10'` and `'9'`);
 //! - `/` on two integers is a DOUBLE division (`7 / 2` is 3.5), and
-//!   division by zero is NULL.
+//!   division by zero is NULL;
+//! - array subscripts count from 0 (`arr[0]` is the first element).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, try_cast};
 use datafusion::optimizer::AnalyzerRule;
@@ -33,6 +35,20 @@ fn is_integer(t: &DataType) -> bool {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // Hive's array subscripts count from 0, DataFusion's from 1.
+    if let Expr::ScalarFunction(f) = &expr {
+        if f.name() == "array_element" && f.args.len() == 2 {
+            let mut args = f.args.clone();
+            let index = args.pop().expect("two arguments");
+            let shifted = Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(try_cast(index, DataType::Int64)),
+                Operator::Plus,
+                Box::new(Expr::Literal(ScalarValue::Int64(Some(1)), None)),
+            ));
+            args.push(shifted);
+            return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func.clone(), args))));
+        }
+    }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else {
         return Ok(Transformed::no(expr));
     };
