@@ -40,3 +40,22 @@ fn demo_builds_the_sample_and_queries_it_over_rest() {
     let out = enma(dir.path(), &["sql", "-e", "SELECT count(*) FROM energy.readings; SHOW PARTITIONS energy.readings"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "3840\nmonth=2024-01\nmonth=2024-02\n");
 }
+
+#[test]
+fn killed_insert_overwrite_leaves_the_old_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = enma(dir.path(), &["sql", "-e", "CREATE TABLE k (v BIGINT) STORED AS PARQUET; INSERT INTO k VALUES (1), (2), (3)"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enma"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sql", "-e", "INSERT OVERWRITE TABLE k SELECT a.value * b.value FROM range(100000) a CROSS JOIN range(100000) b"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(child.try_wait().unwrap().is_none(), "the overwrite should still be running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = enma(dir.path(), &["sql", "-e", "SELECT count(*), sum(v) FROM k"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "3\t6\n", "{}", String::from_utf8_lossy(&out.stderr));
+}

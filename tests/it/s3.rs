@@ -92,6 +92,23 @@ async fn warehouse_on_s3() {
     assert_eq!(lines(&mut s, "SELECT count(*) FROM energy.e2").await, vec!["2"]);
     // A bucket that does not exist is a clear error, not a hang.
     assert!(try_rows(&mut s, "CREATE EXTERNAL TABLE energy.bad (a INT) LOCATION 's3://nope/x'; SELECT * FROM energy.bad").await.is_err());
+    // LOAD DATA from S3 moves the objects; MSCK finds partition directories on S3.
+    let client = reqwest::Client::new();
+    for (key, body) in [("incoming/a.txt", "5|five\n6|six\n"), ("logs/dt=1/part", "1\n2\n"), ("logs/dt=2/part", "3\n")] {
+        let r = client.put(format!("{}/external/{key}", moto.endpoint)).body(body).send().await.unwrap();
+        assert!(r.status().is_success());
+    }
+    rows(&mut s, "LOAD DATA INPATH 's3://external/incoming/a.txt' INTO TABLE energy.e2").await;
+    assert_eq!(lines(&mut s, "SELECT a, b FROM energy.e2 WHERE a > 4 ORDER BY a").await, vec!["5\tfive", "6\tsix"]);
+    let r = client.get(format!("{}/external/incoming/a.txt", moto.endpoint)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "LOAD DATA INPATH moves the file");
+    rows(&mut s, "CREATE EXTERNAL TABLE energy.logs (v INT) PARTITIONED BY (dt INT) LOCATION 's3://external/logs'; MSCK REPAIR TABLE energy.logs").await;
+    assert_eq!(lines(&mut s, "SELECT dt, sum(v) FROM energy.logs GROUP BY dt ORDER BY dt").await, vec!["1\t3", "2\t3"]);
+    // CTAS, rename (the managed data moves) and describe on S3.
+    rows(&mut s, "CREATE TABLE energy.c AS SELECT meter, kwh FROM energy.r; ALTER TABLE energy.c RENAME TO energy.c2").await;
+    assert_eq!(lines(&mut s, "SELECT * FROM energy.c2").await, vec!["9\t9.0"]);
+    assert!(engine.metastore().table("energy", "c2").unwrap().location.ends_with("energy.db/c2"));
+    assert_eq!(lines(&mut s, "DESCRIBE energy.c2").await, vec!["meter\tint\t", "kwh\tdouble\t"]);
     drop(s);
     // The metastore (local) and data (S3) survive a restart.
     let engine = Engine::open(config).await.unwrap();

@@ -260,3 +260,22 @@ async fn memory_limit_makes_big_sorts_spill() {
     let got = lines(&mut s, "SELECT count(*), min(k) FROM (SELECT value AS k FROM range(2000000) ORDER BY value * -1) t").await;
     assert_eq!(got, vec!["2000000\t0"]);
 }
+
+#[tokio::test]
+async fn concurrent_ddl_keeps_every_change() {
+    let (engine, _dir) = temp_engine().await;
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let engine = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut s = session(&engine);
+            rows(&mut s, &format!("CREATE TABLE c{i} (x INT); INSERT INTO c{i} VALUES ({i})")).await;
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut s = session(&engine);
+    assert_eq!(lines(&mut s, "SHOW TABLES").await.len(), 16);
+    assert_eq!(lines(&mut s, "SELECT sum(x) FROM (SELECT x FROM c0 UNION ALL SELECT x FROM c15) t").await, vec!["15"]);
+}
