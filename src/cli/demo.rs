@@ -43,7 +43,7 @@ pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
          INSERT OVERWRITE TABLE energy.readings PARTITION (month)
            SELECT meter_id, ts,
                   round((0.25 + 0.02 * (meter_id % 7))
-                        * (1.0 + 0.6 * sin(2 * pi() * ((h % 24) - 7) / 24) * sin(2 * pi() * ((h % 24) - 7) / 24))
+                        * (1.0 + 0.8 * sin(pi() * ((h % 24) - 7) / 24) * sin(pi() * ((h % 24) - 7) / 24))
                         * (1.0 + 0.3 * cos(2 * pi() * (h / 24) / 365)), 4) AS kwh,
                   to_char(ts, '%Y-%m') AS month
            FROM (SELECT CAST(value % {meters} AS INT) AS meter_id, CAST(floor(value / {meters}) AS BIGINT) AS h,

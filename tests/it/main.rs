@@ -1,6 +1,8 @@
 //! ENMA's integration tests: one binary, one module per area.
 
 mod common;
+#[cfg(feature = "hdfs")]
+mod hdfs;
 mod s3;
 mod sql;
 mod cli;
