@@ -3,6 +3,7 @@
 
 mod demo;
 mod print;
+mod progress;
 mod repl;
 
 use std::path::PathBuf;

@@ -4,7 +4,8 @@
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use super::print::print_output;
+use super::print::print_with_progress;
+use super::progress::Progress;
 use crate::engine::Session;
 use crate::error::{Error, Result};
 use crate::hive::parser::split_statements;
@@ -33,10 +34,12 @@ pub async fn run(session: &mut Session, header: bool) -> Result<()> {
                 let script = std::mem::take(&mut buffer);
                 for stmt in split_statements(&script) {
                     let started = std::time::Instant::now();
+                    let progress = Progress::start();
                     let result = match session.execute(&stmt).await {
-                        Ok(output) => print_output(output, header, &mut std::io::stdout()).await,
+                        Ok(output) => print_with_progress(output, header, &mut std::io::stdout(), &progress).await,
                         Err(e) => Err(e),
                     };
+                    progress.finish();
                     match result {
                         Ok(rows) => eprintln!("OK ({rows} rows, {:.3} s)", started.elapsed().as_secs_f64()),
                         Err(e) => {
