@@ -279,3 +279,33 @@ async fn concurrent_ddl_keeps_every_change() {
     assert_eq!(lines(&mut s, "SHOW TABLES").await.len(), 16);
     assert_eq!(lines(&mut s, "SELECT sum(x) FROM (SELECT x FROM c0 UNION ALL SELECT x FROM c15) t").await, vec!["15"]);
 }
+
+#[tokio::test]
+async fn remote_callers_may_not_touch_the_local_disk_unless_allowed() {
+    use enma::engine::Caller;
+    let dir = tempfile::tempdir().unwrap();
+    let allowed = dir.path().join("allowed");
+    std::fs::create_dir_all(&allowed).unwrap();
+    std::fs::write(allowed.join("in.txt"), "1\n").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "2\n").unwrap();
+    let mut config = EngineConfig::new(dir.path().join("data"));
+    config.allowed_local_dirs = vec![std::fs::canonicalize(&allowed).unwrap()];
+    let engine = Engine::open(config).await.unwrap();
+    let mut remote = engine.session("default", Caller::Remote).unwrap();
+    rows(&mut remote, "CREATE TABLE t (x INT)").await;
+    for sql in [
+        format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", dir.path().join("secret.txt").display()),
+        format!("CREATE EXTERNAL TABLE e (x INT) LOCATION '{}'", dir.path().display()),
+        format!("CREATE DATABASE d LOCATION '{}'", dir.path().join("db").display()),
+    ] {
+        let err = try_rows(&mut remote, &sql).await.unwrap_err();
+        assert_eq!(err.kind(), enma::ErrorKind::Forbidden, "{sql}: {err}");
+        assert!(err.message().contains("--allow-local-dir"), "{err}");
+    }
+    rows(&mut remote, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", allowed.join("in.txt").display())).await;
+    assert_eq!(lines(&mut remote, "SELECT * FROM t").await, vec!["1"]);
+    // The operator (CLI) is not limited.
+    let mut local = session(&engine);
+    rows(&mut local, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", dir.path().join("secret.txt").display())).await;
+    assert_eq!(lines(&mut local, "SELECT count(*) FROM t").await, vec!["2"]);
+}
