@@ -94,6 +94,8 @@ impl Session {
         query: Box<ast::Query>,
     ) -> Result<InsertPlan> {
         let t = self.shared.metastore.table(self.db_of(table), &table.name)?;
+        let mut query = query;
+        cast_values_to_columns(&mut query, &t, partition, columns);
         let plan = self.plan_query(ast::Statement::Query(query)).await?;
         self.project_for_insert(t, partition, columns, plan)
     }
@@ -164,11 +166,15 @@ impl Session {
             )));
         }
         let mut exprs = Vec::new();
-        for (f, src) in data_fields.iter().zip(&sources) {
-            let e = match src {
+        for ((f, src), col) in data_fields.iter().zip(&sources).zip(&table.columns) {
+            let mut e = match src {
                 Some(i) => Expr::TryCast(TryCast::new(Box::new(column_of(*i)), f.data_type().clone())),
                 None => Expr::TryCast(TryCast::new(Box::new(lit(datafusion::common::ScalarValue::Null)), f.data_type().clone())),
             };
+            // VARCHAR(n) keeps at most n characters, as in Hive.
+            if let Some(n) = col.hive_type.strip_prefix("varchar(").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<i64>().ok()) {
+                e = datafusion::functions::expr_fn::left(e, lit(n));
+            }
             exprs.push(e.alias(f.name()));
         }
         for (k, d) in dynamic.iter().enumerate() {
@@ -434,6 +440,45 @@ impl Session {
         let change = UnitChange { values: table.is_partitioned().then_some(values), base, generation };
         self.commit_units(&table, vec![change]).await?;
         Ok(empty_output())
+    }
+}
+
+/// `INSERT ... VALUES`: Hive converts each value to its column's type, where
+/// DataFusion would first unify each VALUES column across rows (and fail on
+/// `('12'), (-7)`). Complex types are left to the projection's cast.
+fn cast_values_to_columns(query: &mut ast::Query, table: &Table, partition: Option<&PartitionSpec>, columns: &[String]) {
+    let ast::SetExpr::Values(values) = query.body.as_mut() else { return };
+    let mut targets: Vec<&crate::metastore::Column> = if columns.is_empty() {
+        table.columns.iter().collect()
+    } else {
+        columns.iter().filter_map(|c| table.columns.iter().find(|t| &t.name == c)).collect()
+    };
+    for c in &table.partition_columns {
+        let dynamic = partition.is_none_or(|spec| spec.iter().any(|(k, v)| k == &c.name && v.is_none()));
+        if dynamic {
+            targets.push(c);
+        }
+    }
+    let dialect = crate::hive::dialect::HiveQl::default();
+    let types: Vec<Option<ast::DataType>> = targets
+        .iter()
+        .map(|c| {
+            if c.hive_type.contains('<') {
+                return None;
+            }
+            let text = if c.hive_type.starts_with("varchar") || c.hive_type.starts_with("char") { "string" } else { c.hive_type.as_str() };
+            datafusion::sql::sqlparser::parser::Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_data_type()).ok()
+        })
+        .collect();
+    for row in &mut values.rows {
+        if row.len() != types.len() {
+            return;
+        }
+        for (e, t) in row.iter_mut().zip(&types) {
+            if let Some(t) = t {
+                *e = ast::Expr::Cast { kind: ast::CastKind::TryCast, expr: Box::new(e.clone()), data_type: t.clone(), array: false, format: None };
+            }
+        }
     }
 }
 
