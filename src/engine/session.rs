@@ -102,6 +102,12 @@ impl Session {
                 Ok(empty_output())
             }
             S::Set { key, value } => self.set(key, value),
+            S::Multi(statements) => {
+                for s in statements {
+                    drain(Box::pin(self.execute_statement(s)).await?).await?;
+                }
+                Ok(empty_output())
+            }
             S::Reset => {
                 self.conf.clear();
                 Ok(empty_output())

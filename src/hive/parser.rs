@@ -84,12 +84,91 @@ pub fn parse_statement(sql: &str) -> Result<HiveStatement> {
         .into_iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_)))
         .collect::<Vec<_>>();
+    if matches!(tokens.first().map(|t| &t.token), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("FROM")) {
+        return parse_from_first(trimmed, &tokens);
+    }
     let mut p = P { tokens, pos: 0 };
     let stmt = p.statement()?;
     if !p.at_end() {
         return Err(p.unexpected());
     }
     Ok(stmt)
+}
+
+/// Byte offset in `sql` of a token's start (spans are 1-based line and character column).
+fn offset_of(sql: &str, t: &TokenWithSpan) -> usize {
+    let (line, col) = (t.span.start.line as usize, t.span.start.column as usize);
+    let line_start: usize = sql.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = &sql[line_start..];
+    line_start + rest.char_indices().nth(col.saturating_sub(1)).map(|(i, _)| i).unwrap_or(rest.len())
+}
+
+fn is_word(t: &Token, kw: &str) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+}
+
+/// Indexes of the tokens at bracket depth 0 that satisfy `pred`.
+fn top_level(tokens: &[TokenWithSpan], pred: impl Fn(&Token) -> bool) -> Vec<usize> {
+    let mut depth = 0i32;
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            _ if depth == 0 && pred(&t.token) => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `FROM src INSERT ... SELECT ... [INSERT ... SELECT ...]` (Hive's multi-insert)
+/// and `FROM src SELECT ...`: each clause becomes an ordinary statement that
+/// reads `src`. The inserts run one after the other, each atomic on its own.
+fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement> {
+    let starts = top_level(tokens, |t| is_word(t, "INSERT") || is_word(t, "SELECT"));
+    let Some(&first) = starts.first() else {
+        return Err(Error::parse("FROM ... must be followed by INSERT or SELECT"));
+    };
+    let from_text = sql[offset_of(sql, &tokens[0]) + 4..offset_of(sql, &tokens[first])].trim();
+    // Clause boundaries: each INSERT, or a SELECT that does not belong to an INSERT.
+    let mut clauses = Vec::new();
+    let mut i = 0;
+    while i < starts.len() {
+        let start = starts[i];
+        let mut next = i + 1;
+        if is_word(&tokens[start].token, "INSERT") {
+            // The SELECT of this INSERT is part of it.
+            if next < starts.len() && is_word(&tokens[starts[next]].token, "SELECT") {
+                next += 1;
+            }
+        }
+        let end = starts.get(next).copied();
+        clauses.push((start, end));
+        i = next;
+    }
+    let mut statements = Vec::new();
+    for (start, end) in clauses {
+        let end_off = end.map(|e| offset_of(sql, &tokens[e])).unwrap_or(sql.len());
+        let clause_tokens = &tokens[start..end.unwrap_or(tokens.len())];
+        let select = top_level(clause_tokens, |t| is_word(t, "SELECT"));
+        let Some(&sel) = select.first() else {
+            return Err(Error::parse("each INSERT of a multi-insert needs a SELECT"));
+        };
+        let after_select = &clause_tokens[sel + 1..];
+        const TAIL: &[&str] = &["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "CLUSTER", "DISTRIBUTE", "SORT", "WINDOW", "LATERAL"];
+        let tail = top_level(after_select, |t| TAIL.iter().any(|k| is_word(t, k))).first().map(|&k| offset_of(sql, &after_select[k]));
+        let head = &sql[offset_of(sql, &clause_tokens[0])..offset_of(sql, &clause_tokens[sel])];
+        let list_end = tail.unwrap_or(end_off);
+        let list = &sql[offset_of(sql, &clause_tokens[sel])..list_end];
+        let rest = &sql[list_end..end_off];
+        let text = format!("{head} {list} FROM {from_text} {rest}");
+        statements.push(parse_statement(text.trim().trim_end_matches(';'))?);
+    }
+    match statements.len() {
+        1 => Ok(statements.pop().expect("one statement")),
+        _ => Ok(HiveStatement::Multi(statements)),
+    }
 }
 
 fn parse_set(rest: &str) -> HiveStatement {
@@ -360,9 +439,6 @@ impl P {
                 return Err(Error::plan("WITH ... INSERT is not supported yet; write INSERT ... WITH ... SELECT"));
             }
             return Ok(HiveStatement::Query(self.rest_statement()?));
-        }
-        if self.is_kw("FROM") {
-            return Err(Error::plan("FROM-first queries and multi-insert (FROM t INSERT ... INSERT ...) are not supported yet"));
         }
         if self.eat_kw("EXPLAIN") {
             let mut analyze = false;
@@ -819,6 +895,18 @@ mod tests {
         let s = parse_statement("LOAD DATA LOCAL INPATH '/x/y' OVERWRITE INTO TABLE t PARTITION (p=1)").unwrap();
         assert!(matches!(s, HiveStatement::Load { local: true, overwrite: true, .. }));
         assert!(parse_statement("INSERT INTO t VALUES (1, 'a')").is_ok());
+    }
+
+    #[test]
+    fn rewrites_multi_insert() {
+        let s = parse_statement("FROM src s INSERT OVERWRITE TABLE a SELECT s.x WHERE s.x < 3 INSERT INTO TABLE b PARTITION (p='1') SELECT count(*) GROUP BY s.y").unwrap();
+        let HiveStatement::Multi(parts) = s else { panic!("{s:?}") };
+        assert_eq!(parts.len(), 2);
+        let HiveStatement::Insert { query, overwrite: true, .. } = &parts[0] else { panic!() };
+        assert_eq!(query.to_string(), "SELECT s.x FROM src s WHERE s.x < 3");
+        let HiveStatement::Insert { query, partition: Some(_), .. } = &parts[1] else { panic!() };
+        assert_eq!(query.to_string(), "SELECT count(*) FROM src s GROUP BY s.y");
+        assert!(matches!(parse_statement("FROM (SELECT 1 AS a) t SELECT a").unwrap(), HiveStatement::Query(_)));
     }
 
     #[test]

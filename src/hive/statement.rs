@@ -96,4 +96,6 @@ pub enum HiveStatement {
     /// `SET`, `SET k`, `SET k=v`.
     Set { key: Option<String>, value: Option<String> },
     Reset,
+    /// Several statements from one (FROM-first multi-insert), run in order.
+    Multi(Vec<HiveStatement>),
 }
