@@ -381,16 +381,16 @@ impl Session {
         Ok(empty_output())
     }
 
-    pub(crate) async fn drop_partitions(&mut self, name: TableName, if_exists: bool, specs: Vec<PartitionSpec>) -> Result<QueryOutput> {
+    pub(crate) async fn drop_partitions(&mut self, name: TableName, if_exists: bool, specs: Vec<Vec<(String, String, String)>>) -> Result<QueryOutput> {
         let db = self.db_of(&name).to_string();
         let table = self.shared.metastore.table(&db, &name.name)?;
         let mut doomed: Vec<Vec<String>> = Vec::new();
         for spec in &specs {
-            let matching = matching_partitions(&table, Some(spec))?;
+            let matching = filter_partitions(&table, spec)?;
             if matching.is_empty() && !if_exists {
                 return Err(Error::not_found(format!(
                     "No partition matches {}",
-                    spec.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or(""))).collect::<Vec<_>>().join(", ")
+                    spec.iter().map(|(k, op, v)| format!("{k}{op}{v}")).collect::<Vec<_>>().join(", ")
                 )));
             }
             doomed.extend(matching.into_iter().map(|p| p.values.clone()));
@@ -500,6 +500,44 @@ pub(crate) fn matching_partitions<'a>(table: &'a Table, spec: Option<&PartitionS
         idx.push((i, v));
     }
     Ok(table.partitions.iter().filter(|p| idx.iter().all(|(i, v)| &p.values[*i] == v)).collect())
+}
+
+/// Partitions whose values satisfy every `column op value` comparison;
+/// integer columns compare as numbers, others as text.
+pub(crate) fn filter_partitions<'a>(table: &'a Table, filters: &[(String, String, String)]) -> Result<Vec<&'a Partition>> {
+    let mut checks = Vec::new();
+    for (k, op, v) in filters {
+        let i = table
+            .partition_columns
+            .iter()
+            .position(|c| &c.name == k)
+            .ok_or_else(|| Error::plan(format!("{k} is not a partition column of {}", table.qualified_name())))?;
+        checks.push((i, op.as_str(), normalize_partition_value(&table.partition_columns[i], v.clone())));
+    }
+    let cmp = |col: &Column, a: &str, b: &str| -> std::cmp::Ordering {
+        let integral = matches!(col.hive_type.as_str(), "tinyint" | "smallint" | "int" | "bigint");
+        match (integral, a.parse::<i64>(), b.parse::<i64>()) {
+            (true, Ok(x), Ok(y)) => x.cmp(&y),
+            _ => a.cmp(b),
+        }
+    };
+    Ok(table
+        .partitions
+        .iter()
+        .filter(|p| {
+            checks.iter().all(|(i, op, v)| {
+                let o = cmp(&table.partition_columns[*i], &p.values[*i], v);
+                match *op {
+                    "=" => o.is_eq(),
+                    "<>" => o.is_ne(),
+                    "<" => o.is_lt(),
+                    "<=" => o.is_le(),
+                    ">" => o.is_gt(),
+                    _ => o.is_ge(),
+                }
+            })
+        })
+        .collect())
 }
 
 /// Moves every object under `from` to the same relative path under `to`.

@@ -336,6 +336,30 @@ impl P {
         self.expect(&Token::RParen)?;
         Ok(spec)
     }
+    /// `(k = 'v', k2 < 3)` in DROP PARTITION: comparisons on partition columns.
+    fn partition_filter(&mut self) -> Result<Vec<(String, String, String)>> {
+        self.expect(&Token::LParen)?;
+        let mut out = Vec::new();
+        loop {
+            let k = self.ident()?;
+            let op = match self.peek() {
+                Token::Eq => "=",
+                Token::Neq => "<>",
+                Token::Lt => "<",
+                Token::LtEq => "<=",
+                Token::Gt => ">",
+                Token::GtEq => ">=",
+                _ => return Err(self.unexpected()),
+            };
+            self.pos += 1;
+            out.push((k, op.to_string(), self.literal_text()?));
+            if !self.eat(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect(&Token::RParen)?;
+        Ok(out)
+    }
     fn opt_partition(&mut self) -> Result<Option<PartitionSpec>> {
         if self.eat_kw("PARTITION") { Ok(Some(self.partition_spec()?)) } else { Ok(None) }
     }
@@ -786,7 +810,7 @@ impl P {
             let mut specs = Vec::new();
             loop {
                 self.expect_kw("PARTITION")?;
-                specs.push(self.partition_spec()?);
+                specs.push(self.partition_filter()?);
                 if !self.eat(&Token::Comma) {
                     break;
                 }

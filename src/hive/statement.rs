@@ -87,7 +87,8 @@ pub enum HiveStatement {
     /// `None` keeps the place, `Some(None)` is FIRST, `Some(Some(c))` is AFTER c.
     ChangeColumn { table: TableName, old: String, column: Column, position: Option<Option<String>> },
     AddPartitions { table: TableName, if_not_exists: bool, partitions: Vec<(PartitionSpec, Option<String>)> },
-    DropPartitions { table: TableName, if_exists: bool, specs: Vec<PartitionSpec> },
+    /// Each spec is a list of `column op value` comparisons (`=` in the usual form).
+    DropPartitions { table: TableName, if_exists: bool, specs: Vec<Vec<(String, String, String)>> },
     SetTblProperties { table: TableName, properties: BTreeMap<String, String> },
     SetLocation { table: TableName, partition: Option<PartitionSpec>, location: String },
     Msck { table: TableName },
