@@ -16,7 +16,8 @@ use super::output::{QueryOutput, rows_output};
 use super::table::{CATALOG, HiveCatalog};
 use super::{Caller, EngineShared, empty_output};
 use crate::error::{Error, Result};
-use crate::hive::coercion::HiveCoercion;
+use crate::hive::coercion::{HiveCoercion, HiveExprPlanner};
+use datafusion::execution::registry::FunctionRegistry;
 use crate::hive::parser::{parse_statement, split_statements};
 use crate::hive::rewrite::rewrite_statement;
 use crate::hive::statement::{HiveStatement, TableName};
@@ -46,12 +47,13 @@ impl Session {
         }
         let mut rules = vec![Arc::new(HiveCoercion) as _];
         rules.extend(Analyzer::new().rules);
-        let state = SessionStateBuilder::new()
+        let mut state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(shared.runtime.clone())
             .with_default_features()
             .with_analyzer_rules(rules)
             .build();
+        state.register_expr_planner(Arc::new(HiveExprPlanner))?;
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
         Ok(Self { shared, ctx, database: database.to_ascii_lowercase(), caller, conf: BTreeMap::new() })

@@ -1,5 +1,7 @@
-//! Hive's implicit conversions that DataFusion does differently, as an
-//! analyzer rule that runs before DataFusion's own type coercion:
+//! Hive's implicit conversions that DataFusion does differently. Arithmetic
+//! on strings (`'2' + 3` is 5.0) is planned by [`HiveExprPlanner`], because
+//! DataFusion's SQL planner rejects it before any rule could run; the rest is
+//! an analyzer rule that runs before DataFusion's own type coercion:
 //!
 //! - comparing a string with a number compares both as DOUBLE (`'10' > 9` is
 //!   true in Hive; DataFusion would compare the strings `'10'` and `'9'`);
@@ -68,21 +70,12 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Box::new(to_double(right)),
         ))));
     }
-    let str_arith = matches!(op, Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo)
-        && ((is_string(&lt) && (is_numeric(&rt) || is_string(&rt))) || (is_numeric(&lt) && is_string(&rt)));
     if *op == Operator::Divide && is_numeric(&lt) && is_numeric(&rt) && !matches!(right.as_ref(), Expr::ScalarFunction(f) if f.name() == "nullif") {
         // Division by zero is NULL in Hive; integers divide as DOUBLE.
         let (l, r) = if is_integer(&lt) && is_integer(&rt) { (to_double(left), to_double(right)) } else { ((**left).clone(), (**right).clone()) };
         let zero = Expr::Literal(ScalarValue::Int32(Some(0)), None);
         let r = datafusion::functions::expr_fn::nullif(r, try_cast(zero, rt.clone()));
         return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::Divide, Box::new(r)))));
-    }
-    if str_arith {
-        return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
-            Box::new(to_double(left)),
-            *op,
-            Box::new(to_double(right)),
-        ))));
     }
     Ok(Transformed::no(expr))
 }
@@ -127,5 +120,41 @@ impl AnalyzerRule for HiveCoercion {
             }
         })
         .map(|t| t.data)
+    }
+}
+
+/// Plans Hive's arithmetic on strings: a string operand of `+ - * / %` is
+/// read as a DOUBLE (NULL when it is not a number).
+#[derive(Debug, Default)]
+pub struct HiveExprPlanner;
+
+impl datafusion::logical_expr::planner::ExprPlanner for HiveExprPlanner {
+    fn plan_binary_op(
+        &self,
+        expr: datafusion::logical_expr::planner::RawBinaryExpr,
+        schema: &DFSchema,
+    ) -> Result<datafusion::logical_expr::planner::PlannerResult<datafusion::logical_expr::planner::RawBinaryExpr>> {
+        use datafusion::logical_expr::planner::PlannerResult;
+        use datafusion::sql::sqlparser::ast::BinaryOperator as B;
+        let op = match expr.op {
+            B::Plus => Operator::Plus,
+            B::Minus => Operator::Minus,
+            B::Multiply => Operator::Multiply,
+            B::Divide => Operator::Divide,
+            B::Modulo => Operator::Modulo,
+            _ => return Ok(PlannerResult::Original(expr)),
+        };
+        let (Ok(lt), Ok(rt)) = (expr.left.get_type(schema), expr.right.get_type(schema)) else {
+            return Ok(PlannerResult::Original(expr));
+        };
+        let strings = (is_string(&lt) && (is_numeric(&rt) || is_string(&rt))) || (is_numeric(&lt) && is_string(&rt));
+        if !strings {
+            return Ok(PlannerResult::Original(expr));
+        }
+        Ok(PlannerResult::Planned(Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(try_cast(expr.left, DataType::Float64)),
+            op,
+            Box::new(try_cast(expr.right, DataType::Float64)),
+        ))))
     }
 }
