@@ -262,7 +262,9 @@ impl Session {
                 for (staged, dest) in &w.moves {
                     store.rename(staged, dest).await?;
                 }
-                let _ = remove_dir(store.as_ref(), &w.staging_dir).await;
+                if let Some(staging) = &w.staging_dir {
+                    let _ = remove_dir(store.as_ref(), staging).await;
+                }
             }
             changes.push(UnitChange {
                 values: table.is_partitioned().then_some(values),
@@ -303,7 +305,7 @@ impl Session {
             let generation = new_generation();
             let path = base.child(&generation).child(&file).path();
             let writer = FileWriter::create(store, path, table.format, schema.clone(), text)?;
-            Ok(UnitWriter { base: base.clone(), generation: Some(generation), writer: Some(writer), moves: vec![], staging_dir: base.child(".gen-none") })
+            Ok(UnitWriter { base: base.clone(), generation: Some(generation), writer: Some(writer), moves: vec![], staging_dir: None })
         } else {
             let staging = current.child(&format!(".staging-{txn}"));
             let staged = staging.child(&file).path();
@@ -313,7 +315,7 @@ impl Session {
                 generation: None,
                 writer: Some(writer),
                 moves: vec![(staged, current.child(&file).path())],
-                staging_dir: staging,
+                staging_dir: Some(staging),
             })
         }
     }
@@ -489,7 +491,8 @@ struct UnitWriter {
     writer: Option<FileWriter>,
     /// (staged, final) paths, for appends.
     moves: Vec<(Path, Path)>,
-    staging_dir: Location,
+    /// For appends: the hidden directory the new file is written in.
+    staging_dir: Option<Location>,
 }
 
 impl UnitWriter {
@@ -503,7 +506,9 @@ impl UnitWriter {
                     let _ = remove_dir(store.as_ref(), &self.base.child(g)).await;
                 }
                 None => {
-                    let _ = remove_dir(store.as_ref(), &self.staging_dir).await;
+                    if let Some(staging) = &self.staging_dir {
+                        let _ = remove_dir(store.as_ref(), staging).await;
+                    }
                 }
             }
         }

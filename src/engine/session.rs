@@ -207,13 +207,13 @@ impl Session {
         }
     }
 
-    /// `${var}`, `${hiveconf:var}`, `${hivevar:var}` from SET values.
+    /// `${var}`, `${hiveconf:var}`, `${hivevar:var}`, `${env:VAR}` from SET
+    /// values; an unknown variable stays as written, as in Hive.
     fn substitute_variables(&self, sql: &str) -> Result<String> {
         if !sql.contains("${") {
             return Ok(sql.to_string());
         }
         let re = regex::Regex::new(r"\$\{(?:(hiveconf|hivevar|system|env):)?([A-Za-z0-9_.\-]+)\}").expect("valid regex");
-        let mut missing = None;
         let out = re.replace_all(sql, |c: &regex::Captures| {
             let name = &c[2];
             let value = match c.get(1).map(|m| m.as_str()) {
@@ -222,13 +222,8 @@ impl Session {
                 Some(ns) => self.conf.get(&format!("{ns}:{name}")).or_else(|| self.conf.get(name)).cloned(),
                 None => self.conf.get(name).or_else(|| self.conf.get(&format!("hivevar:{name}"))).cloned(),
             };
-            value.unwrap_or_else(|| {
-                missing.get_or_insert_with(|| c[0].to_string());
-                c[0].to_string()
-            })
+            value.unwrap_or_else(|| c[0].to_string())
         });
-        // Hive leaves unknown variables in place; so do we.
-        let _ = missing;
         Ok(out.into_owned())
     }
 

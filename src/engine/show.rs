@@ -4,7 +4,6 @@ use super::output::{QueryOutput, rows_output};
 use super::session::Session;
 use crate::error::{Error, Result};
 use crate::hive::statement::{DescribeMode, PartitionSpec, TableName};
-use crate::metastore::model::partition_name;
 use crate::metastore::{Column, Table, TableKind};
 
 /// Hive's SHOW ... LIKE pattern: `*` matches anything, `|` separates
@@ -240,7 +239,6 @@ impl Session {
                 lines.push(if i + 1 < n { format!("{p}, ") } else { format!("{p})") });
             }
         }
-        let _ = partition_name;
         Ok(rows_output(&["createtab_stmt"], lines.into_iter().map(|l| vec![Some(l)]).collect()))
     }
 }

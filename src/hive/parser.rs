@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::sqlparser::parser::{Parser, ParserOptions};
-use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use super::dialect::{HiveQl, unescape_hive_string};
 use super::statement::{CreateTable, DescribeMode, HiveStatement, PartitionSpec, TableName};
@@ -640,9 +640,6 @@ impl P {
                 break;
             }
         }
-        if ct.query.is_some() && (ct.external || !ct.partition_columns.is_empty()) && false {
-            unreachable!()
-        }
         Ok(HiveStatement::CreateTable(Box::new(ct)))
     }
 
@@ -873,11 +870,6 @@ fn format_from_class(class: &str) -> Result<StorageFormat> {
     } else {
         Err(Error::plan(format!("SerDe or format class '{class}' is not supported")))
     }
-}
-
-#[allow(dead_code)]
-fn is_whitespace(t: &Token) -> bool {
-    matches!(t, Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab))
 }
 
 #[cfg(test)]
