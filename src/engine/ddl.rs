@@ -7,7 +7,7 @@ use super::session::Session;
 use super::{Caller, empty_output};
 use crate::error::{Error, Result};
 use crate::hive::statement::{CreateTable, PartitionSpec, TableName};
-use crate::hive::types::hive_type_name;
+use crate::hive::types::{hive_type_name, is_integer_type};
 use crate::metastore::model::partition_name;
 use crate::metastore::{Column, Database, DatabaseEntry, Partition, StorageFormat, Table, TableKind};
 use crate::storage::paths::unescape_path_name;
@@ -479,11 +479,19 @@ pub(crate) fn full_partition_values(table: &Table, spec: &PartitionSpec) -> Resu
 
 /// Hive stores an integer partition value in its canonical form (`007` is `7`).
 pub(crate) fn normalize_partition_value(column: &Column, value: String) -> String {
-    let integral = matches!(column.hive_type.as_str(), "tinyint" | "smallint" | "int" | "bigint");
     match value.trim().parse::<i64>() {
-        Ok(n) if integral => n.to_string(),
+        Ok(n) if is_integer_type(&column.hive_type) => n.to_string(),
         _ => value,
     }
+}
+
+/// Position of partition column `name` in `table`, or a planning error.
+fn partition_column_index(table: &Table, name: &str) -> Result<usize> {
+    table
+        .partition_columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| Error::plan(format!("{name} is not a partition column of {}", table.qualified_name())))
 }
 
 /// Partitions matching a (possibly partial) spec; all of them for `None`.
@@ -491,11 +499,7 @@ pub(crate) fn matching_partitions<'a>(table: &'a Table, spec: Option<&PartitionS
     let Some(spec) = spec else { return Ok(table.partitions.iter().collect()) };
     let mut idx = Vec::new();
     for (k, v) in spec {
-        let i = table
-            .partition_columns
-            .iter()
-            .position(|c| &c.name == k)
-            .ok_or_else(|| Error::plan(format!("{k} is not a partition column of {}", table.qualified_name())))?;
+        let i = partition_column_index(table, k)?;
         let v = v.clone().ok_or_else(|| Error::plan(format!("partition spec needs a value for {k}")))?;
         idx.push((i, v));
     }
@@ -507,16 +511,11 @@ pub(crate) fn matching_partitions<'a>(table: &'a Table, spec: Option<&PartitionS
 pub(crate) fn filter_partitions<'a>(table: &'a Table, filters: &[(String, String, String)]) -> Result<Vec<&'a Partition>> {
     let mut checks = Vec::new();
     for (k, op, v) in filters {
-        let i = table
-            .partition_columns
-            .iter()
-            .position(|c| &c.name == k)
-            .ok_or_else(|| Error::plan(format!("{k} is not a partition column of {}", table.qualified_name())))?;
+        let i = partition_column_index(table, k)?;
         checks.push((i, op.as_str(), normalize_partition_value(&table.partition_columns[i], v.clone())));
     }
     let cmp = |col: &Column, a: &str, b: &str| -> std::cmp::Ordering {
-        let integral = matches!(col.hive_type.as_str(), "tinyint" | "smallint" | "int" | "bigint");
-        match (integral, a.parse::<i64>(), b.parse::<i64>()) {
+        match (is_integer_type(&col.hive_type), a.parse::<i64>(), b.parse::<i64>()) {
             (true, Ok(x), Ok(y)) => x.cmp(&y),
             _ => a.cmp(b),
         }

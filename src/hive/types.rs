@@ -214,6 +214,16 @@ impl TypeParser<'_> {
     }
 }
 
+/// Whether a (normalised) Hive type name is one of the integer types.
+pub fn is_integer_type(hive_type: &str) -> bool {
+    matches!(hive_type, "tinyint" | "smallint" | "int" | "bigint")
+}
+
+/// The length of a `varchar(n)` type; `None` for other types.
+pub fn varchar_length(hive_type: &str) -> Option<i64> {
+    hive_type.strip_prefix("varchar(")?.strip_suffix(')')?.parse().ok()
+}
+
 /// Arrow's map type with Hive's field names.
 pub fn map_type(key: DataType, value: DataType) -> DataType {
     DataType::Map(
