@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow::compute::{cast, take};
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::DataType;
 use datafusion::common::Column as DfColumn;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, TryCast};
 use datafusion::prelude::lit;
@@ -37,6 +37,7 @@ use super::table::{arrow_fields, file_schema, text_options};
 use super::{Caller, empty_output};
 use crate::error::{Error, Result};
 use crate::hive::statement::{PartitionSpec, TableName};
+use crate::hive::types::varchar_length;
 use crate::metastore::model::partition_name;
 use crate::metastore::{Partition, Table, TableKind};
 use crate::storage::paths::DEFAULT_PARTITION;
@@ -172,7 +173,7 @@ impl Session {
                 None => Expr::TryCast(TryCast::new(Box::new(lit(datafusion::common::ScalarValue::Null)), f.data_type().clone())),
             };
             // VARCHAR(n) keeps at most n characters, as in Hive.
-            if let Some(n) = col.hive_type.strip_prefix("varchar(").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<i64>().ok()) {
+            if let Some(n) = varchar_length(&col.hive_type) {
                 e = datafusion::functions::expr_fn::left(e, lit(n));
             }
             exprs.push(e.alias(f.name()));
@@ -222,7 +223,9 @@ impl Session {
                                 "Number of dynamic partitions created is more than {max_dynamic} (hive.exec.max.dynamic.partitions)"
                             )));
                         }
-                        let w = self.unit_writer(&table, &values, overwrite, &txn, &data_schema, &text)?;
+                        let mut w = self.unit_writer(&table, &values, overwrite, &txn)?;
+                        let store = self.shared.runtime.object_store(w.base.store_url())?;
+                        w.writer = Some(FileWriter::create(store, w.destination.file().clone(), table.format, data_schema.clone(), &text)?);
                         writers.insert(values.clone(), w);
                     }
                     let w = writers.get_mut(&values).expect("writer just inserted");
@@ -246,9 +249,7 @@ impl Session {
         let full_static: Option<Vec<String>> = static_values.iter().cloned().collect();
         if overwrite && !writers.contains_key(&full_static.clone().unwrap_or_default()) {
             if let Some(values) = full_static {
-                let mut w = self.unit_writer(&table, &values, overwrite, &txn, &data_schema, &text)?;
-                w.writer = None;
-                writers.insert(values, w);
+                writers.insert(values.clone(), self.unit_writer(&table, &values, overwrite, &txn)?);
             }
         }
         let mut changes = Vec::new();
@@ -256,21 +257,17 @@ impl Session {
             if let Some(fw) = w.writer.take() {
                 fw.finish().await?;
             }
-            if !overwrite {
-                // Move the staged file into the unit.
-                let store = self.shared.runtime.object_store(w.base.store_url())?;
-                for (staged, dest) in &w.moves {
-                    store.rename(staged, dest).await?;
+            let generation = match w.destination {
+                Destination::Generation { name, .. } => Some(name),
+                Destination::Staged { dir, file, dest } => {
+                    // Move the staged file into the unit.
+                    let store = self.shared.runtime.object_store(w.base.store_url())?;
+                    store.rename(&file, &dest).await?;
+                    let _ = remove_dir(store.as_ref(), &dir).await;
+                    None
                 }
-                if let Some(staging) = &w.staging_dir {
-                    let _ = remove_dir(store.as_ref(), staging).await;
-                }
-            }
-            changes.push(UnitChange {
-                values: table.is_partitioned().then_some(values),
-                base: w.base,
-                generation: w.generation,
-            });
+            };
+            changes.push(UnitChange { values: table.is_partitioned().then_some(values), base: w.base, generation });
         }
         self.commit_units(&table, changes).await
     }
@@ -289,35 +286,18 @@ impl Session {
         }
     }
 
-    fn unit_writer(
-        &self,
-        table: &Table,
-        values: &[String],
-        overwrite: bool,
-        txn: &str,
-        schema: &SchemaRef,
-        text: &crate::storage::text::TextOptions,
-    ) -> Result<UnitWriter> {
+    /// Where a write puts a unit's new file; the file itself is opened when rows arrive.
+    fn unit_writer(&self, table: &Table, values: &[String], overwrite: bool, txn: &str) -> Result<UnitWriter> {
         let (base, current) = self.unit_base(table, values)?;
-        let store = self.shared.runtime.object_store(base.store_url())?;
         let file = format!("part-00000-{txn}.{}", table.format.extension());
-        if overwrite {
-            let generation = new_generation();
-            let path = base.child(&generation).child(&file).path();
-            let writer = FileWriter::create(store, path, table.format, schema.clone(), text)?;
-            Ok(UnitWriter { base: base.clone(), generation: Some(generation), writer: Some(writer), moves: vec![], staging_dir: None })
+        let destination = if overwrite {
+            let name = new_generation();
+            Destination::Generation { file: base.child(&name).child(&file).path(), name }
         } else {
-            let staging = current.child(&format!(".staging-{txn}"));
-            let staged = staging.child(&file).path();
-            let writer = FileWriter::create(store, staged.clone(), table.format, schema.clone(), text)?;
-            Ok(UnitWriter {
-                base,
-                generation: None,
-                writer: Some(writer),
-                moves: vec![(staged, current.child(&file).path())],
-                staging_dir: Some(staging),
-            })
-        }
+            let dir = current.child(&format!(".staging-{txn}"));
+            Destination::Staged { file: dir.child(&file).path(), dest: current.child(&file).path(), dir }
+        };
+        Ok(UnitWriter { base, destination, writer: None })
     }
 
     /// Switches the metastore to the written units in one atomic update,
@@ -484,15 +464,28 @@ fn cast_values_to_columns(query: &mut ast::Query, table: &Table, partition: Opti
     }
 }
 
-/// One unit's open file while a write runs.
+/// Where a unit's new file goes.
+enum Destination {
+    /// Overwrite: a new generation directory under the unit's base.
+    Generation { name: String, file: Path },
+    /// Append: a file in a hidden staging directory, moved to `dest` once the query has finished.
+    Staged { dir: Location, file: Path, dest: Path },
+}
+
+impl Destination {
+    fn file(&self) -> &Path {
+        match self {
+            Destination::Generation { file, .. } | Destination::Staged { file, .. } => file,
+        }
+    }
+}
+
+/// One unit's write while it runs.
 struct UnitWriter {
     base: Location,
-    generation: Option<String>,
+    destination: Destination,
+    /// Opened with the first rows for the unit.
     writer: Option<FileWriter>,
-    /// (staged, final) paths, for appends.
-    moves: Vec<(Path, Path)>,
-    /// For appends: the hidden directory the new file is written in.
-    staging_dir: Option<Location>,
 }
 
 impl UnitWriter {
@@ -501,16 +494,11 @@ impl UnitWriter {
             w.abort().await;
         }
         if let Ok(store) = session.shared.runtime.object_store(self.base.store_url()) {
-            match &self.generation {
-                Some(g) => {
-                    let _ = remove_dir(store.as_ref(), &self.base.child(g)).await;
-                }
-                None => {
-                    if let Some(staging) = &self.staging_dir {
-                        let _ = remove_dir(store.as_ref(), staging).await;
-                    }
-                }
-            }
+            let dir = match &self.destination {
+                Destination::Generation { name, .. } => self.base.child(name),
+                Destination::Staged { dir, .. } => dir.clone(),
+            };
+            let _ = remove_dir(store.as_ref(), &dir).await;
         }
     }
 }
