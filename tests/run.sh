@@ -18,5 +18,5 @@ echo "== cargo test"
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"
 status=${PIPESTATUS[0]}
 echo "== summary"
-grep -E "^test result:|^slt " "${TMPDIR:-/tmp}/enma-test.log" || true
+grep -E "^test result:|^slt |^hive total" "${TMPDIR:-/tmp}/enma-test.log" || true
 exit "$status"

@@ -9,6 +9,7 @@
 
 mod ddl;
 mod dml;
+mod functions;
 mod output;
 mod session;
 mod show;
@@ -74,6 +75,8 @@ pub(crate) struct EngineShared {
     pub metastore: Metastore,
     pub runtime: Arc<RuntimeEnv>,
     pub warehouse: Location,
+    /// Hive's built-in functions and the user functions, built once.
+    pub functions: enma_udfs::Functions,
 }
 
 /// The process-wide engine. Cheap to clone.
@@ -103,7 +106,9 @@ impl Engine {
         let runtime = rt.build_arc()?;
         let mut config = config;
         config.data_dir = data_dir;
-        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse }) })
+        let mut functions = enma_udfs::builtins();
+        functions.extend(enma_udfs::user_functions());
+        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions }) })
     }
 
     pub fn metastore(&self) -> &Metastore {

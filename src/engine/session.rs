@@ -54,6 +54,7 @@ impl Session {
             .with_analyzer_rules(rules)
             .build();
         state.register_expr_planner(Arc::new(HiveExprPlanner))?;
+        shared.functions.register_in(&mut state)?;
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
         Ok(Self { shared, ctx, database: database.to_ascii_lowercase(), caller, conf: BTreeMap::new() })
@@ -139,6 +140,8 @@ impl Session {
             S::ShowCreateTable(t) => self.show_create_table(t),
             S::ShowTblProperties(t) => self.show_tblproperties(t),
             S::ShowColumns(t) => self.show_columns(t),
+            S::ShowFunctions { like } => self.show_functions(like),
+            S::DescribeFunction { name, extended } => self.describe_function(&name, extended),
             S::DescribeDatabase { name, extended } => self.describe_database(name, extended),
             S::Describe { table, mode, column } => self.describe(table, mode, column),
         }
@@ -192,7 +195,9 @@ impl Session {
                 Ok(rows_output(&["set"], vec![vec![Some(shown)]]))
             }
             (Some(k), Some(v)) => {
-                if let Some(df_key) = k.strip_prefix("datafusion.") {
+                // Hive's session time zone is DataFusion's: date functions read it.
+                let df_option = if k == "hive.local.time.zone" { Some("execution.time_zone") } else { k.strip_prefix("datafusion.") };
+                if let Some(df_key) = df_option {
                     self.ctx
                         .state_ref()
                         .write()

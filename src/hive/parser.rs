@@ -715,6 +715,14 @@ impl P {
             let spec = self.opt_partition()?;
             return Ok(HiveStatement::ShowPartitions { table, spec });
         }
+        if self.eat_kw("FUNCTIONS") {
+            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)) {
+                Some(self.string()?)
+            } else {
+                None
+            };
+            return Ok(HiveStatement::ShowFunctions { like });
+        }
         if self.eat_kws(&["CREATE", "TABLE"]) {
             return Ok(HiveStatement::ShowCreateTable(self.table_name()?));
         }
@@ -739,8 +747,18 @@ impl P {
             let extended = self.eat_kw("EXTENDED");
             return Ok(HiveStatement::DescribeDatabase { name: self.ident()?, extended });
         }
-        if self.is_kw("FUNCTION") {
-            return Err(Error::plan("DESCRIBE FUNCTION is not supported yet"));
+        if self.eat_kw("FUNCTION") {
+            let extended = self.eat_kw("EXTENDED");
+            // Operators are functions too in Hive: DESCRIBE FUNCTION <=>.
+            let mut name = String::new();
+            while !self.at_end() {
+                name.push_str(&self.peek().to_string());
+                self.pos += 1;
+            }
+            if name.is_empty() {
+                return Err(self.unexpected());
+            }
+            return Ok(HiveStatement::DescribeFunction { name: name.trim_matches('`').to_ascii_lowercase(), extended });
         }
         let mode = if self.eat_kw("EXTENDED") {
             DescribeMode::Extended

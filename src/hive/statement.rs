@@ -76,6 +76,10 @@ pub enum HiveStatement {
     ShowCreateTable(TableName),
     ShowTblProperties(TableName),
     ShowColumns(TableName),
+    /// `SHOW FUNCTIONS [LIKE 'pattern']`.
+    ShowFunctions { like: Option<String> },
+    /// `DESCRIBE FUNCTION [EXTENDED] name`.
+    DescribeFunction { name: String, extended: bool },
     DescribeDatabase { name: String, extended: bool },
     Describe { table: TableName, mode: DescribeMode, column: Option<String> },
     CreateTable(Box<CreateTable>),

@@ -1,0 +1,2 @@
+//! What several functions share: Hive's implicit conversions of arguments,
+//! Java date patterns, number printing.
