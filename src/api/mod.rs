@@ -11,6 +11,7 @@
 //! | `GET /health` | [`health`] |
 //! | `POST /v1/sql` | [`sql`], results encoded by [`encode`] |
 //! | `GET /v1/databases[/{db}/tables[/{table}]]` | [`catalog`] |
+//! | `GET /v1/functions[/{name}]` | [`functions`] |
 //!
 //! Safe by default: [`serve`] listens on loopback unless told otherwise and
 //! refuses a non-loopback address when no access token is configured.
@@ -18,6 +19,7 @@
 pub mod catalog;
 pub mod encode;
 pub mod error;
+pub mod functions;
 pub mod health;
 pub mod middleware;
 pub mod sql;
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .merge(sql::router())
         .merge(catalog::router())
+        .merge(functions::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
     Router::new()
         .merge(protected)

@@ -23,7 +23,9 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 pub use output::{QueryOutput, rows_output};
+pub use functions::FunctionKind;
 pub use session::Session;
+pub(crate) use show::like_matches;
 
 use crate::error::{Error, Result};
 use crate::metastore::Metastore;

@@ -30,6 +30,10 @@ pub struct Session {
     pub(crate) caller: Caller,
     /// Values of `SET key=value`.
     pub(crate) conf: BTreeMap<String, String>,
+    /// CREATE TEMPORARY FUNCTION bindings: name -> the function bound.
+    pub(crate) temporary_functions: std::collections::HashMap<String, super::functions::Bound>,
+    /// Table-generating functions bound in this session (by CREATE FUNCTION).
+    pub(crate) generators: std::collections::HashMap<String, Arc<dyn enma_udfs::generator::Generator>>,
 }
 
 impl Session {
@@ -57,7 +61,17 @@ impl Session {
         shared.functions.register_in(&mut state)?;
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
-        Ok(Self { shared, ctx, database: database.to_ascii_lowercase(), caller, conf: BTreeMap::new() })
+        let mut session = Self {
+            shared,
+            ctx,
+            database: database.to_ascii_lowercase(),
+            caller,
+            conf: BTreeMap::new(),
+            temporary_functions: Default::default(),
+            generators: Default::default(),
+        };
+        session.bind_permanent_functions()?;
+        Ok(session)
     }
 
     /// The current database.
@@ -142,6 +156,8 @@ impl Session {
             S::ShowColumns(t) => self.show_columns(t),
             S::ShowFunctions { like } => self.show_functions(like),
             S::DescribeFunction { name, extended } => self.describe_function(&name, extended),
+            S::CreateFunction { name, class, temporary } => self.create_function(name, &class, temporary),
+            S::DropFunction { name, temporary, if_exists } => self.drop_function(name, temporary, if_exists),
             S::DescribeDatabase { name, extended } => self.describe_database(name, extended),
             S::Describe { table, mode, column } => self.describe(table, mode, column),
         }

@@ -563,7 +563,19 @@ impl P {
         }
         let temporary = self.eat_kw("TEMPORARY");
         let external = self.eat_kw("EXTERNAL");
-        if self.is_kw("FUNCTION") || self.is_kw("VIEW") || self.is_kw("MATERIALIZED") || self.is_kw("INDEX") || self.is_kw("MACRO") {
+        if self.eat_kw("FUNCTION") {
+            let name = self.table_name()?;
+            self.expect_kw("AS")?;
+            let class = self.string()?;
+            if self.is_kw("USING") {
+                return Err(Error::plan(
+                    "CREATE FUNCTION ... USING JAR | FILE | ARCHIVE is not supported: functions are Rust code built into ENMA; \
+                     name one of them with AS 'class' (see SHOW FUNCTIONS)",
+                ));
+            }
+            return Ok(HiveStatement::CreateFunction { name, class, temporary });
+        }
+        if self.is_kw("VIEW") || self.is_kw("MATERIALIZED") || self.is_kw("INDEX") || self.is_kw("MACRO") {
             let what = self.peek().to_string().to_ascii_uppercase();
             return Err(Error::plan(format!("CREATE {what} is not supported yet")));
         }
@@ -696,6 +708,12 @@ impl P {
             let table = self.table_name()?;
             self.eat_kw("PURGE");
             return Ok(HiveStatement::DropTable { table, if_exists });
+        }
+        let temporary = self.eat_kw("TEMPORARY");
+        if self.eat_kw("FUNCTION") {
+            let if_exists = self.if_exists();
+            let name = self.table_name()?;
+            return Ok(HiveStatement::DropFunction { name, temporary, if_exists });
         }
         Err(Error::plan(format!("DROP {} is not supported yet", self.peek().to_string().to_ascii_uppercase())))
     }

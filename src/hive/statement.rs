@@ -78,6 +78,11 @@ pub enum HiveStatement {
     ShowColumns(TableName),
     /// `SHOW FUNCTIONS [LIKE 'pattern']`.
     ShowFunctions { like: Option<String> },
+    /// `CREATE [TEMPORARY] FUNCTION [db.]name AS 'class'`: binds a SQL name
+    /// to a function built into ENMA.
+    CreateFunction { name: TableName, class: String, temporary: bool },
+    /// `DROP [TEMPORARY] FUNCTION [IF EXISTS] [db.]name`.
+    DropFunction { name: TableName, temporary: bool, if_exists: bool },
     /// `DESCRIBE FUNCTION [EXTENDED] name`.
     DescribeFunction { name: String, extended: bool },
     DescribeDatabase { name: String, extended: bool },

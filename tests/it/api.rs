@@ -604,3 +604,38 @@ async fn ten_million_rows_stream_as_json() {
 fn bytecount(chunk: &[u8]) -> u64 {
     chunk.split(|&b| b == b'\n').count() as u64 - 1
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn user_functions_over_rest() {
+    let server = TestServer::start().await;
+    let body = server
+        .exec(
+            "SELECT heating_degree_days(2, 10) AS hdd, cooling_degree_days(20, 30, 22) AS cdd, \
+             tariff_period('2024-01-15 18:30:00') AS period",
+        )
+        .await;
+    assert_eq!(body["rows"], json!([[12.0, 3.0, "peak"]]));
+    let body = server.exec("SELECT load_factor(kw) AS lf FROM (VALUES (1.0), (2.0), (4.0)) t(kw)").await;
+    assert_eq!(body["rows"], json!([[7.0 / 12.0]]));
+    // A permanent binding made over REST is seen by later requests (each has its own session).
+    server.exec("CREATE FUNCTION hdd AS 'enma.energy.HeatingDegreeDays'").await;
+    let body = server.exec("SELECT hdd(0, 10) AS d").await;
+    assert_eq!(body["rows"], json!([[13.0]]));
+
+    let (status, body) = TestServer::json(server.get("/v1/functions?like=*degree_days")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let names: Vec<&str> = body["functions"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cooling_degree_days", "heating_degree_days"]);
+    assert_eq!(body["functions"][0]["kind"], "scalar");
+    assert!(body["functions"][0]["usage"].as_str().unwrap().starts_with("cooling_degree_days(tmin, tmax[, base]) - "), "{body}");
+
+    let (status, body) = TestServer::json(server.get("/v1/functions/load_factor")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["kind"], "aggregate");
+    assert!(body["extended"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("SELECT load_factor")), "{body}");
+    let (status, body) = TestServer::json(server.get("/v1/functions/split_hourly")).await;
+    assert_eq!((status, &body["kind"]), (StatusCode::OK, &json!("table")), "{body}");
+    let (status, body) = TestServer::json(server.get("/v1/functions/no_such_function")).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    server.stop().await;
+}

@@ -7,3 +7,4 @@ mod s3;
 mod sql;
 mod cli;
 mod api;
+mod functions;

@@ -66,8 +66,9 @@ pub const LANGUAGE_MANUAL: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Operators and keywords Hive lists among its functions: `(name, usage)`.
-/// They are planned by the SQL front end, not registered as functions.
+/// Operators and keywords Hive lists among its functions, and the syntax
+/// forms of the LanguageManual (`cast`, `extract`): `(name, usage)`. They
+/// are planned by the SQL front end, not registered as functions.
 pub const OPERATORS: &[(&str, &str)] = &[
     ("!", "! a - Logical not"),
     ("!=", "a != b - Returns TRUE if a is not equal to b"),
@@ -89,7 +90,9 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("and", "a1 and a2 and ... and an - Logical and"),
     ("between", "[NOT] BETWEEN a AND b - evaluates whether a value is (not) in a range, bounds included"),
     ("case", "CASE a WHEN b THEN c [WHEN d THEN e]* [ELSE f] END - When a = b, returns c; when a = d, returns e; else returns f"),
+    ("cast", "cast(expr AS type) - Converts expr to type as Hive does; NULL when the value does not convert"),
     ("div", "a div b - Divide a by b rounded to the long integer"),
+    ("extract", "extract(field FROM source) - The field (year, quarter, month, week, day, hour, minute, second) of a date, timestamp or interval"),
     ("in", "test in(val1, val2...) - returns true if test equals any valN"),
     ("like", "str like pattern - Checks if str matches pattern (_ one character, % any characters)"),
     ("not", "not a - Logical not"),

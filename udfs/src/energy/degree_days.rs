@@ -83,7 +83,12 @@ impl ScalarUDFImpl for DegreeDays {
         if !(2..=3).contains(&arg_types.len()) {
             return exec_err!("{} takes 2 or 3 arguments, got {}", self.name(), arg_types.len());
         }
-        Ok(vec![DataType::Float64; arg_types.len()])
+        // Numbers and strings pass as they are and convert inside, so that a
+        // string that is not a number is NULL (as in Hive), not an error.
+        Ok(arg_types
+            .iter()
+            .map(|t| if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) { t.clone() } else { DataType::Float64 })
+            .collect())
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -44,6 +44,7 @@ impl AggregateUDFImpl for LoadFactor {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         match arg_types {
+            [t] if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => Ok(vec![t.clone()]),
             [_] => Ok(vec![DataType::Float64]),
             _ => exec_err!("load_factor takes one numeric argument, got {arg_types:?}"),
         }

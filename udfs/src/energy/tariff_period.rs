@@ -77,11 +77,9 @@ impl ScalarUDFImpl for TariffPeriod {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         match arg_types {
-            [t] if matches!(t, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 | DataType::Null)
-                || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) =>
-            {
-                Ok(vec![MICROS])
-            }
+            // Strings convert inside, so that one not in timestamp form is NULL.
+            [t @ (DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)] => Ok(vec![t.clone()]),
+            [DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 | DataType::Null] => Ok(vec![MICROS]),
             _ => exec_err!("tariff_period takes one TIMESTAMP (or a string in timestamp form), got {arg_types:?}"),
         }
     }
