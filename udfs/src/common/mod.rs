@@ -1,2 +1,3 @@
 //! What several functions share: Hive's implicit conversions of arguments,
 //! Java date patterns, number printing.
+pub mod java_date;

@@ -1,0 +1,39 @@
+//! `second`: the second of a timestamp, timestamp string or time string HH:mm:ss
+
+use std::sync::LazyLock;
+
+use arrow::datatypes::DataType;
+use chrono::{NaiveDateTime, Timelike};
+use datafusion::logical_expr::{Documentation, ScalarUDF};
+
+use super::input::{int_field, parse_timestamp_or_time};
+use super::udf::DateUdf;
+use crate::doc::hive_doc;
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("second(date)", "the second of a timestamp, timestamp string or time string HH:mm:ss", "> SELECT second('2009-07-30 12:58:59');\n59"));
+
+pub fn udf() -> ScalarUDF {
+    DateUdf::new("second", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field)).into_udf()
+}
+
+/// the second of a timestamp, timestamp string or time string HH:mm:ss
+fn field(t: &NaiveDateTime) -> i32 {
+    t.second() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::udf::{run, s};
+
+    fn call(v: &str) -> String {
+        run(|a, tz| int_field(a, tz, parse_timestamp_or_time, field), &[s(v)], "UTC").remove(0)
+    }
+
+    #[test]
+    fn reads_strings() {
+        assert_eq!(call("2009-08-07 13:14:15"), "15");
+        assert_eq!(call("13:14:15"), "15");
+        assert_eq!(call("2009-08-07"), "0");
+    }
+}
