@@ -81,7 +81,9 @@ impl JavaDatePattern {
                 let mut j = i + 1;
                 loop {
                     match chars.get(j) {
-                        None => return Err(format!("unterminated quote in date pattern '{pattern}'")),
+                        None => {
+                            return Err(format!("unterminated quote in date pattern '{pattern}'"));
+                        }
                         Some('\'') if chars.get(j + 1) == Some(&'\'') => {
                             literal.push('\'');
                             j += 2;
@@ -274,7 +276,7 @@ fn format_field(
         'H' => pad(out, t.hour() as i64, width),
         'k' => pad(out, if t.hour() == 0 { 24 } else { t.hour() as i64 }, width),
         'K' => pad(out, (t.hour() % 12) as i64, width),
-        'h' => pad(out, if t.hour() % 12 == 0 { 12 } else { (t.hour() % 12) as i64 }, width),
+        'h' => pad(out, t.hour12().1 as i64, width),
         'm' => pad(out, t.minute() as i64, width),
         's' => pad(out, t.second() as i64, width),
         'S' => {
@@ -376,12 +378,10 @@ fn zone_name(tz: &Tz, offset: &<Tz as TimeZone>::Offset, long: bool) -> String {
             }
         }
     };
-    if long {
-        if let Some((_, l)) = LONG_NAMES.iter().find(|(s, _)| *s == short) {
-            return l.to_string();
-        }
+    match LONG_NAMES.iter().find(|(s, _)| *s == short) {
+        Some((_, l)) if long => l.to_string(),
+        _ => short,
     }
-    short
 }
 
 /// The zone's name in 2020 in standard (or daylight) time; `GMT+hh:mm` when
@@ -390,7 +390,9 @@ fn modern_name(tz: &Tz, dst: bool) -> String {
     let probes = [(2020, 1, 15), (2020, 7, 15)];
     let mut fallback = None;
     for (y, m, d) in probes {
-        let Some(t) = NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(12, 0, 0)) else { continue };
+        let Some(t) = NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(12, 0, 0)) else {
+            continue;
+        };
         let o = tz.offset_from_utc_datetime(&t);
         let is_dst = o.dst_offset() != Duration::zero();
         if is_dst == dst || fallback.is_none() {
@@ -461,11 +463,18 @@ impl Fields {
         let hour = match (self.hour, self.hour_of_half) {
             (_, Some(h)) => h % 12 + if self.pm == Some(true) { 12 } else { 0 },
             (Some(h), None) => h,
-            (None, None) => if self.pm == Some(true) { 12 } else { 0 },
+            (None, None) => {
+                if self.pm == Some(true) {
+                    12
+                } else {
+                    0
+                }
+            }
         };
         let secs = hour * 3600 + self.minute.unwrap_or(0) * 60 + self.second.unwrap_or(0);
         let t = date.and_time(NaiveTime::MIN);
-        t.checked_add_signed(Duration::seconds(secs))?.checked_add_signed(Duration::nanoseconds(self.nanos.unwrap_or(0)))
+        t.checked_add_signed(Duration::seconds(secs))?
+            .checked_add_signed(Duration::nanoseconds(self.nanos.unwrap_or(0)))
     }
 }
 
@@ -599,7 +608,8 @@ fn parse_zone(text: &str) -> Option<(i32, &str)> {
             let rest = &text[3..];
             return Some(parse_numeric_offset(rest).unwrap_or((0, rest)));
         }
-        let named = [("PST", -8), ("PDT", -7), ("MST", -7), ("MDT", -6), ("CST", -6), ("CDT", -5), ("EST", -5), ("EDT", -4)];
+        let named =
+            [("PST", -8), ("PDT", -7), ("MST", -7), ("MDT", -6), ("CST", -6), ("CDT", -5), ("EST", -5), ("EDT", -4)];
         if let Some((_, h)) = named.iter().find(|(n, _)| *n == u) {
             return Some((h * 3600, &text[3..]));
         }
@@ -668,7 +678,10 @@ mod tests {
     fn format_fields() {
         let utc = chrono_tz::UTC;
         let t = "2015-04-08 21:30:45.123456789";
-        assert_eq!(fmt("E EEEE G y Y yy MMM MMMM M w W D d u F", t, utc), "Wed Wednesday AD 2015 2015 15 Apr April 4 15 2 98 8 3 2");
+        assert_eq!(
+            fmt("E EEEE G y Y yy MMM MMMM M w W D d u F", t, utc),
+            "Wed Wednesday AD 2015 2015 15 Apr April 4 15 2 98 8 3 2"
+        );
         assert_eq!(fmt("HH hh a KK kk mm ss S SSS SSSSSS", t, utc), "21 09 PM 09 21 30 45 1 123 123456");
         assert_eq!(fmt("dd---MM--yyyy", "1001-01-05 00:00:00", utc), "05---01--1001");
         assert_eq!(fmt("yyyy-MM-dd HH:mm:ss", "0001-01-01 00:00:00", utc), "0001-01-01 00:00:00");

@@ -73,7 +73,11 @@ mod tests {
         assert_eq!(call("2014-02-28", -1), "2014-01-31");
         assert_eq!(call("2016-01-29 10:30:00", 1), "2016-02-29");
         assert_eq!(call("2016-02-29", -12), "2015-02-28");
-        let p = run(add_months, &[s("2016-02-29 10:30:12"), ScalarValue::Int64(Some(-12)), s("YYYY-MM-dd HH:mm:ss")], "UTC");
+        let p = run(
+            add_months,
+            &[s("2016-02-29 10:30:12"), ScalarValue::Int64(Some(-12)), s("YYYY-MM-dd HH:mm:ss")],
+            "UTC",
+        );
         assert_eq!(p, ["2015-02-28 10:30:12"]);
         let dec = ScalarValue::Decimal128(Some(-120), 3, 1);
         assert_eq!(run(add_months, &[s("2016-02-29"), dec], "UTC"), ["2015-02-28"]);

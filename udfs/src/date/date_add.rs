@@ -14,7 +14,11 @@ use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("date_add(start_date, num_days)", "the date num_days days after start_date (a date, timestamp or string)", "> SELECT date_add('2009-07-30', 1);\n2009-07-31")
+    hive_doc(
+        "date_add(start_date, num_days)",
+        "the date num_days days after start_date (a date, timestamp or string)",
+        "> SELECT date_add('2009-07-30', 1);\n2009-07-31",
+    )
 });
 
 pub fn udf() -> ScalarUDF {
@@ -24,9 +28,7 @@ pub fn udf() -> ScalarUDF {
 fn date_add(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
     let starts = dates(&args[0], tz)?;
     let days = integers(&args[1])?;
-    Ok(date_result(
-        starts.iter().zip(&days).map(|(s, d)| s.as_ref()?.checked_add_signed(Duration::try_days((*d)?)?)),
-    ))
+    Ok(date_result(starts.iter().zip(&days).map(|(s, d)| s.as_ref()?.checked_add_signed(Duration::try_days((*d)?)?))))
 }
 
 #[cfg(test)]

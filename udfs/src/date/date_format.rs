@@ -49,7 +49,10 @@ mod tests {
         assert_eq!(call("2015-04-08", "E G y Y MMM w W D d", "Africa/Johannesburg"), "Wed AD 2015 2015 Apr 15 2 98 8");
         assert_eq!(call("2015-04-08 21:30:45", "hh a", "Europe/Berlin"), "09 PM");
         assert_eq!(call("2015-04-08 10:30:45.123", "S", "UTC"), "1");
-        assert_eq!(call("2015-04-08 10:30:45", "yyyy-MM-dd HH:mm:ss.SSS z", "Asia/Bangkok"), "2015-04-08 10:30:45.000 ICT");
+        assert_eq!(
+            call("2015-04-08 10:30:45", "yyyy-MM-dd HH:mm:ss.SSS z", "Asia/Bangkok"),
+            "2015-04-08 10:30:45.000 ICT"
+        );
         assert_eq!(call("1400-01-14 01:00:00", "yyyy-MM-dd HH:mm:ss z", "Asia/Bangkok"), "1400-01-14 01:00:00 ICT");
         assert_eq!(call("2015-04-08", "", "UTC"), "");
         assert_eq!(call("2015-04-08", "B", "UTC"), "NULL");

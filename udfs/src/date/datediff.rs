@@ -27,8 +27,11 @@ pub fn udf() -> ScalarUDF {
 fn datediff(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
     let ends = dates(&args[0], tz)?;
     let starts = dates(&args[1], tz)?;
-    let days: Int32Array =
-        ends.iter().zip(&starts).map(|(e, s)| Some((e.as_ref()? .signed_duration_since(*s.as_ref()?)).num_days() as i32)).collect();
+    let days: Int32Array = ends
+        .iter()
+        .zip(&starts)
+        .map(|(e, s)| Some((e.as_ref()?.signed_duration_since(*s.as_ref()?)).num_days() as i32))
+        .collect();
     Ok(ColumnarValue::Array(std::sync::Arc::new(days)))
 }
 

@@ -10,10 +10,14 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("day(date)", "the day of the month of a date, timestamp or date string", "> SELECT day('2009-07-30');\n30"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc("day(date)", "the day of the month of a date, timestamp or date string", "> SELECT day('2009-07-30');\n30")
+});
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("day", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).with_aliases(&["dayofmonth"]).into_udf()
+    DateUdf::new("day", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field))
+        .with_aliases(&["dayofmonth"])
+        .into_udf()
 }
 
 /// the day of the month of a date, timestamp or date string

@@ -10,7 +10,13 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("dayofweek(date)", "the day of the week of a date: 1 for Sunday to 7 for Saturday", "> SELECT dayofweek('2009-07-30');\n5"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "dayofweek(date)",
+        "the day of the week of a date: 1 for Sunday to 7 for Saturday",
+        "> SELECT dayofweek('2009-07-30');\n5",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
     DateUdf::new("dayofweek", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()

@@ -52,8 +52,8 @@ mod tests {
     #[test]
     fn in_session_zone() {
         let secs = ScalarValue::Int64(Some(1237573801));
-        assert_eq!(run(from_unixtime, &[secs.clone()], "America/Los_Angeles"), ["2009-03-20 11:30:01"]);
-        assert_eq!(run(from_unixtime, &[secs.clone()], "UTC"), ["2009-03-20 18:30:01"]);
+        assert_eq!(run(from_unixtime, std::slice::from_ref(&secs), "America/Los_Angeles"), ["2009-03-20 11:30:01"]);
+        assert_eq!(run(from_unixtime, std::slice::from_ref(&secs), "UTC"), ["2009-03-20 18:30:01"]);
         assert_eq!(run(from_unixtime, &[secs, s("yyyy MMM dd z")], "America/Los_Angeles"), ["2009 Mar 20 PDT"]);
         assert_eq!(run(from_unixtime, &[ScalarValue::Int64(None)], "UTC"), ["NULL"]);
     }

@@ -14,11 +14,16 @@ use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("from_utc_timestamp(timestamp, timezone)", "the wall-clock time in zone tz of timestamp, read as a UTC time (a zone name such as America/Los_Angeles, or a short name such as PST)", "> SELECT from_utc_timestamp('1970-01-01 08:00:00', 'PST');\n1970-01-01 00:00:00")
+    hive_doc(
+        "from_utc_timestamp(timestamp, timezone)",
+        "the wall-clock time in zone tz of timestamp, read as a UTC time (a zone name such as America/Los_Angeles, or a short name such as PST)",
+        "> SELECT from_utc_timestamp('1970-01-01 08:00:00', 'PST');\n1970-01-01 00:00:00",
+    )
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("from_utc_timestamp", &[2], DataType::Timestamp(TimeUnit::Nanosecond, None), &DOC, from_utc_timestamp).into_udf()
+    DateUdf::new("from_utc_timestamp", &[2], DataType::Timestamp(TimeUnit::Nanosecond, None), &DOC, from_utc_timestamp)
+        .into_udf()
 }
 
 fn from_utc_timestamp(args: &[ArrayRef], session: &Tz) -> Result<ColumnarValue> {
@@ -62,7 +67,10 @@ mod tests {
     #[test]
     fn zones() {
         assert_eq!(run(from_utc_timestamp, &[s("1970-01-01 08:00:00"), s("PST")], "UTC"), ["1970-01-01 00:00:00"]);
-        assert_eq!(run(from_utc_timestamp, &[s("2015-07-01 10:00:00"), s("America/Los_Angeles")], "UTC"), ["2015-07-01 03:00:00"]);
+        assert_eq!(
+            run(from_utc_timestamp, &[s("2015-07-01 10:00:00"), s("America/Los_Angeles")], "UTC"),
+            ["2015-07-01 03:00:00"]
+        );
         assert_eq!(run(from_utc_timestamp, &[s("2015-07-01 10:00:00"), s("Nowhere/City")], "UTC"), ["NULL"]);
     }
 }

@@ -153,7 +153,7 @@ pub fn datetimes_with(
         DataType::Date64 => array
             .as_primitive::<Date64Type>()
             .iter()
-            .map(|d| d.and_then(|ms| DateTime::from_timestamp_millis(ms)).map(|t| t.naive_utc()))
+            .map(|d| d.and_then(DateTime::from_timestamp_millis).map(|t| t.naive_utc()))
             .collect(),
         DataType::Timestamp(unit, zone) => {
             let zone = zone.clone();
@@ -199,7 +199,11 @@ pub fn strings(array: &ArrayRef) -> Result<Vec<Option<String>>> {
 /// cut toward zero, as Hive's conversion to INT does); bad values are None.
 pub fn integers(array: &ArrayRef) -> Result<Vec<Option<i64>>> {
     let array = match array.data_type() {
-        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..) | DataType::Decimal256(..) => {
+        DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => {
             let f = cast(array, &DataType::Float64)?;
             let f = f.as_primitive::<arrow::datatypes::Float64Type>();
             return Ok(f.iter().map(|v| v.filter(|v| v.is_finite()).map(|v| v.trunc() as i64)).collect());
@@ -236,7 +240,9 @@ pub fn bigint_result(values: impl IntoIterator<Item = Option<i64>>) -> ColumnarV
 pub fn shape(result: ColumnarValue, args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
     let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
     match result {
-        ColumnarValue::Array(a) if all_scalar && a.len() == 1 => Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&a, 0)?)),
+        ColumnarValue::Array(a) if all_scalar && a.len() == 1 => {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&a, 0)?))
+        }
         other => Ok(other),
     }
 }

@@ -10,10 +10,17 @@ use super::input::{int_field, parse_timestamp_or_time};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("minute(date)", "the minute of a timestamp, timestamp string or time string HH:mm:ss", "> SELECT minute('2009-07-30 12:58:59');\n58"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "minute(date)",
+        "the minute of a timestamp, timestamp string or time string HH:mm:ss",
+        "> SELECT minute('2009-07-30 12:58:59');\n58",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("minute", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field)).into_udf()
+    DateUdf::new("minute", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field))
+        .into_udf()
 }
 
 /// the minute of a timestamp, timestamp string or time string HH:mm:ss

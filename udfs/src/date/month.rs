@@ -10,7 +10,13 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("month(date)", "the month (1 to 12) of a date, timestamp or date string", "> SELECT month('2009-07-30');\n7"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "month(date)",
+        "the month (1 to 12) of a date, timestamp or date string",
+        "> SELECT month('2009-07-30');\n7",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
     DateUdf::new("month", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()

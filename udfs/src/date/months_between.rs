@@ -37,8 +37,12 @@ fn months_between(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
         Some(r) => cast(r, &DataType::Boolean)?.as_boolean().iter().collect(),
         None => vec![Some(true); a.len()],
     };
-    let result: Float64Array =
-        a.iter().zip(&b).zip(&round).map(|((a, b), r)| Some(between(a.as_ref()?, b.as_ref()?, r.unwrap_or(true)))).collect();
+    let result: Float64Array = a
+        .iter()
+        .zip(&b)
+        .zip(&round)
+        .map(|((a, b), r)| Some(between(a.as_ref()?, b.as_ref()?, r.unwrap_or(true))))
+        .collect();
     Ok(ColumnarValue::Array(Arc::new(result)))
 }
 
@@ -73,7 +77,11 @@ mod tests {
         assert_eq!(call("1995-02-02 10:39", "1995-01-01"), "1.03225806");
         assert_eq!(call("5-2-02", "5-01-1"), "1.03225806");
         assert_eq!(call("x", "5-01-1"), "NULL");
-        let raw = run(months_between, &[s("1995-02-02"), s("1995-01-01"), datafusion::common::ScalarValue::Boolean(Some(false))], "UTC");
+        let raw = run(
+            months_between,
+            &[s("1995-02-02"), s("1995-01-01"), datafusion::common::ScalarValue::Boolean(Some(false))],
+            "UTC",
+        );
         assert_eq!(raw, ["1.032258064516129"]);
     }
 }

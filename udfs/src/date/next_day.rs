@@ -51,7 +51,8 @@ fn weekday(name: &str) -> Option<Weekday> {
 }
 
 fn following(d: &NaiveDate, target: Weekday) -> Option<NaiveDate> {
-    let ahead = (target.num_days_from_monday() as i64 - d.weekday().num_days_from_monday() as i64 + 6).rem_euclid(7) + 1;
+    let ahead =
+        (target.num_days_from_monday() as i64 - d.weekday().num_days_from_monday() as i64 + 6).rem_euclid(7) + 1;
     d.checked_add_signed(Duration::days(ahead))
 }
 

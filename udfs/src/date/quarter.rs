@@ -10,7 +10,13 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("quarter(date)", "the quarter of the year (1 to 4) of a date, timestamp or date string", "> SELECT quarter('2015-04-08');\n2"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "quarter(date)",
+        "the quarter of the year (1 to 4) of a date, timestamp or date string",
+        "> SELECT quarter('2015-04-08');\n2",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
     DateUdf::new("quarter", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()

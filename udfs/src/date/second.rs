@@ -10,10 +10,17 @@ use super::input::{int_field, parse_timestamp_or_time};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("second(date)", "the second of a timestamp, timestamp string or time string HH:mm:ss", "> SELECT second('2009-07-30 12:58:59');\n59"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "second(date)",
+        "the second of a timestamp, timestamp string or time string HH:mm:ss",
+        "> SELECT second('2009-07-30 12:58:59');\n59",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("second", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field)).into_udf()
+    DateUdf::new("second", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field))
+        .into_udf()
 }
 
 /// the second of a timestamp, timestamp string or time string HH:mm:ss

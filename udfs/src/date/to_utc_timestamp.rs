@@ -15,11 +15,16 @@ use crate::common::java_date::from_local;
 use crate::doc::hive_doc;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("to_utc_timestamp(timestamp, timezone)", "the UTC time of timestamp, read as a wall-clock time in zone tz (a zone name such as America/Los_Angeles, or a short name such as PST)", "> SELECT to_utc_timestamp('1970-01-01 00:00:00', 'PST');\n1970-01-01 08:00:00")
+    hive_doc(
+        "to_utc_timestamp(timestamp, timezone)",
+        "the UTC time of timestamp, read as a wall-clock time in zone tz (a zone name such as America/Los_Angeles, or a short name such as PST)",
+        "> SELECT to_utc_timestamp('1970-01-01 00:00:00', 'PST');\n1970-01-01 08:00:00",
+    )
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("to_utc_timestamp", &[2], DataType::Timestamp(TimeUnit::Nanosecond, None), &DOC, to_utc_timestamp).into_udf()
+    DateUdf::new("to_utc_timestamp", &[2], DataType::Timestamp(TimeUnit::Nanosecond, None), &DOC, to_utc_timestamp)
+        .into_udf()
 }
 
 fn to_utc_timestamp(args: &[ArrayRef], session: &Tz) -> Result<ColumnarValue> {
@@ -44,7 +49,10 @@ mod tests {
     #[test]
     fn zones() {
         assert_eq!(run(to_utc_timestamp, &[s("1970-01-01 08:00:00"), s("PST")], "UTC"), ["1970-01-01 16:00:00"]);
-        assert_eq!(run(to_utc_timestamp, &[s("2015-07-01 10:00:00"), s("America/Los_Angeles")], "UTC"), ["2015-07-01 17:00:00"]);
+        assert_eq!(
+            run(to_utc_timestamp, &[s("2015-07-01 10:00:00"), s("America/Los_Angeles")], "UTC"),
+            ["2015-07-01 17:00:00"]
+        );
         assert_eq!(run(to_utc_timestamp, &[s("2015-07-01 10:00:00"), s("Nowhere/City")], "UTC"), ["NULL"]);
     }
 }

@@ -82,7 +82,9 @@ fn trunc_date(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
         Some(u) => strings(u)?,
         None => vec![None; values.len()],
     };
-    Ok(string_result(values.iter().zip(&units).map(|(d, unit)| Some(date_string(truncate(d.as_ref()?, unit.as_deref()?)?)))))
+    Ok(string_result(
+        values.iter().zip(&units).map(|(d, unit)| Some(date_string(truncate(d.as_ref()?, unit.as_deref()?)?))),
+    ))
 }
 
 fn truncate(d: &NaiveDate, unit: &str) -> Option<NaiveDate> {
@@ -94,7 +96,6 @@ fn truncate(d: &NaiveDate, unit: &str) -> Option<NaiveDate> {
     };
     NaiveDate::from_ymd_opt(d.year(), month, 1)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -35,7 +35,10 @@ pub fn unix_timestamp(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
         return Ok(bigint_result([Some(chrono::Utc::now().timestamp())]));
     };
     let epoch = |t: &NaiveDateTime| from_local(tz, t).map(|t| t.timestamp());
-    if !matches!(first.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)) {
+    if !matches!(
+        first.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
+    ) {
         let values = datetimes(first, tz)?;
         return Ok(bigint_result(values.iter().map(|t| t.as_ref().and_then(epoch))));
     }
@@ -64,7 +67,10 @@ mod tests {
     fn strings_and_patterns() {
         assert_eq!(run(unix_timestamp, &[s("2009-03-20 11:30:01")], LA), ["1237573801"]);
         assert_eq!(run(unix_timestamp, &[s("2009-03-20"), s("yyyy-MM-dd")], LA), ["1237532400"]);
-        assert_eq!(run(unix_timestamp, &[s("2009 Mar 20 11:30:01 am"), s("yyyy MMM dd h:mm:ss a")], LA), ["1237573801"]);
+        assert_eq!(
+            run(unix_timestamp, &[s("2009 Mar 20 11:30:01 am"), s("yyyy MMM dd h:mm:ss a")], LA),
+            ["1237573801"]
+        );
         assert_eq!(run(unix_timestamp, &[s("random_string")], LA), ["NULL"]);
         assert_eq!(run(unix_timestamp, &[s("2009-03-20")], LA), ["NULL"]);
     }
@@ -73,7 +79,7 @@ mod tests {
     fn dates_and_timestamps() {
         let date = ScalarValue::Date32(Some(14323)); // 2009-03-20
         assert_eq!(run(unix_timestamp, &[date], LA), ["1237532400"]);
-        let ts = ScalarValue::TimestampNanosecond(Some(1237548601_000_000_000), None); // 11:30:01 wall clock
+        let ts = ScalarValue::TimestampNanosecond(Some(1_237_548_601_000_000_000), None); // 11:30:01 wall clock
         assert_eq!(run(unix_timestamp, &[ts], LA), ["1237573801"]);
     }
 }

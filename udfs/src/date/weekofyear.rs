@@ -10,7 +10,13 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("weekofyear(date)", "the ISO week of the year of a date: weeks start on Monday and week 1 has at least four days of the new year", "> SELECT weekofyear('2008-02-20');\n8"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc(
+        "weekofyear(date)",
+        "the ISO week of the year of a date: weeks start on Monday and week 1 has at least four days of the new year",
+        "> SELECT weekofyear('2008-02-20');\n8",
+    )
+});
 
 pub fn udf() -> ScalarUDF {
     DateUdf::new("weekofyear", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()

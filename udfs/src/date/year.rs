@@ -10,7 +10,9 @@ use super::input::{int_field, parse_timestamp};
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| hive_doc("year(date)", "the year of a date, timestamp or date string", "> SELECT year('2009-07-30');\n2009"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc("year(date)", "the year of a date, timestamp or date string", "> SELECT year('2009-07-30');\n2009")
+});
 
 pub fn udf() -> ScalarUDF {
     DateUdf::new("year", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()
