@@ -3,14 +3,15 @@
 //! Each function is one file; [`udf::DateUdf`] is their shared DataFusion
 //! plumbing and [`input`] reads arguments as Hive converts them (strings as
 //! dates, the session zone). Java date patterns are `common::java_date`.
-//! `current_date` and `current_timestamp` are DataFusion's (both read the
-//! session zone and are fixed for a query).
+//! `current_date` is DataFusion's (it reads the session zone and is fixed for
+//! a query).
 
 use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
 pub mod add_months;
+pub mod current_timestamp;
 pub mod date_add;
 pub mod date_format;
 pub mod date_sub;
@@ -41,6 +42,7 @@ pub mod year;
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
     [
         add_months::udf(),
+        current_timestamp::udf(),
         date_add::udf(),
         date_format::udf(),
         date_sub::udf(),

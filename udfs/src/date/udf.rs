@@ -8,16 +8,21 @@ use std::sync::LazyLock;
 
 use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use datafusion::common::{Result, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::input::{arrays, session_zone, shape};
+use super::input::{arrays, session_zone, shape, zone_named};
 
 /// A kernel: the arguments as arrays of equal length, and the session zone.
 pub type Kernel = fn(&[ArrayRef], &Tz) -> Result<ColumnarValue>;
+
+/// The value of a function without arguments at the query's start time.
+pub type AtQueryStart = fn(DateTime<Utc>, &Tz) -> ScalarValue;
 
 /// A Hive date function.
 #[derive(Debug)]
@@ -29,6 +34,7 @@ pub struct DateUdf {
     signature: Signature,
     doc: &'static LazyLock<Documentation>,
     kernel: Kernel,
+    at_query_start: Option<AtQueryStart>,
 }
 
 impl DateUdf {
@@ -48,6 +54,7 @@ impl DateUdf {
             signature: Signature::user_defined(Volatility::Immutable),
             doc,
             kernel,
+            at_query_start: None,
         }
     }
 
@@ -57,9 +64,11 @@ impl DateUdf {
         self
     }
 
-    /// For functions that read the clock.
-    pub fn volatile(mut self) -> Self {
-        self.signature = Signature::user_defined(Volatility::Volatile);
+    /// Called without arguments, the function is `value` at the time the
+    /// query started, so every row and every call in a query agree.
+    pub fn at_query_start(mut self, value: AtQueryStart) -> Self {
+        self.at_query_start = Some(value);
+        self.signature = Signature::user_defined(Volatility::Stable);
         self
     }
 
@@ -112,6 +121,16 @@ impl ScalarUDFImpl for DateUdf {
         let arrays = arrays(&args)?;
         let result = (self.kernel)(&arrays, &tz)?;
         shape(result, &args)
+    }
+
+    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        match (self.at_query_start, info.query_execution_start_time()) {
+            (Some(value), Some(now)) if args.is_empty() => {
+                let tz = zone_named(info.config_options().execution.time_zone.as_deref()).unwrap_or(chrono_tz::UTC);
+                Ok(ExprSimplifyResult::Simplified(Expr::Literal(value(now, &tz), None)))
+            }
+            _ => Ok(ExprSimplifyResult::Original(args)),
+        }
     }
 
     fn documentation(&self) -> Option<&Documentation> {

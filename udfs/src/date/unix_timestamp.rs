@@ -8,7 +8,7 @@ use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
-use datafusion::common::Result;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarUDF};
 
 use super::from_unixtime::DEFAULT_PATTERN;
@@ -26,7 +26,9 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("unix_timestamp", &[0, 1, 2], DataType::Int64, &DOC, unix_timestamp).volatile().into_udf()
+    DateUdf::new("unix_timestamp", &[0, 1, 2], DataType::Int64, &DOC, unix_timestamp)
+        .at_query_start(|now, _| ScalarValue::Int64(Some(now.timestamp())))
+        .into_udf()
 }
 
 /// The kernel of unix_timestamp and to_unix_timestamp.
@@ -56,8 +58,6 @@ pub fn unix_timestamp(args: &[ArrayRef], tz: &Tz) -> Result<ColumnarValue> {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::common::ScalarValue;
-
     use super::*;
     use crate::date::udf::{run, s};
 
