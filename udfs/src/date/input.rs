@@ -314,6 +314,28 @@ mod tests {
     }
 
     #[test]
+    fn string_kinds_and_types() {
+        use arrow::array::{Date32Array, LargeStringArray, StringViewArray, TimestampNanosecondArray};
+        let utc = chrono_tz::UTC;
+        let expect =
+            |a: ArrayRef| datetimes(&a, &utc).unwrap().iter().map(|t| t.map(|t| t.to_string())).collect::<Vec<_>>();
+        let want = vec![Some("2015-04-08 10:30:45".to_string()), None, None];
+        let rows = [Some("2015-04-08 10:30:45"), Some("x"), None];
+        assert_eq!(expect(Arc::new(StringViewArray::from(rows.to_vec()))), want);
+        assert_eq!(expect(Arc::new(LargeStringArray::from(rows.to_vec()))), want);
+        assert_eq!(
+            expect(Arc::new(Date32Array::from(vec![Some(16533), None]))),
+            vec![Some("2015-04-08 00:00:00".to_string()), None]
+        );
+        let ts = TimestampNanosecondArray::from(vec![1_428_489_045_000_000_000]);
+        assert_eq!(expect(Arc::new(ts.clone())), vec![Some("2015-04-08 10:30:45".to_string())]);
+        // A timestamp with a zone shows in the session zone.
+        let la: Tz = "America/Los_Angeles".parse().unwrap();
+        let zoned: ArrayRef = Arc::new(ts.with_timezone("+00:00"));
+        assert_eq!(datetimes(&zoned, &la).unwrap()[0].unwrap().to_string(), "2015-04-08 03:30:45");
+    }
+
+    #[test]
     fn zones() {
         assert_eq!(zone_named(None), None);
         assert_eq!(zone_named(Some("America/Los_Angeles")), Some(chrono_tz::America::Los_Angeles));
