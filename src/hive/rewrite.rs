@@ -7,7 +7,9 @@
 //!   other sample forms are refused rather than ignored;
 //! - `GROUP BY ... WITH ROLLUP | WITH CUBE | GROUPING SETS` become the
 //!   equivalent grouping expressions (DataFusion drops the modifiers);
-//! - typed integer literals `1Y`, `2S`, `3L` become casts;
+//! - typed literals `1Y`, `2S`, `3L`, `1.5BD`, `1.5D` become casts, and decimal
+//!   literals are typed by their value without trailing zeros (`1.50` is DECIMAL(2,1));
+//! - `~x` (bitwise not) becomes `x ^ -1`;
 //! - CAST is TRY_CAST: a value that does not convert is NULL;
 //! - unaliased select expressions are named `_c0`, `_c1`, ... as in Hive.
 
@@ -161,6 +163,8 @@ impl VisitorMut for HiveRewriter {
                     // An integer literal is an INT in Hive when it fits (DataFusion makes it a BIGINT).
                     if n.parse::<i32>().is_ok() {
                         *expr = int_literal(expr.clone());
+                    } else if let Some(decimal) = decimal_literal(n) {
+                        *expr = decimal;
                     }
                 }
             }
@@ -193,6 +197,23 @@ impl VisitorMut for HiveRewriter {
                 if let Some(typed) = typed_literal(&id.value) {
                     *expr = typed;
                 }
+            }
+            // `1.5BD` and `1.5D` read as the compound name `1`.`5BD` (names may start with digits).
+            Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts.iter().all(|p| p.quote_style.is_none()) => {
+                if parts[0].value.bytes().all(|b| b.is_ascii_digit()) {
+                    if let Some(typed) = typed_literal(&format!("{}.{}", parts[0].value, parts[1].value)) {
+                        *expr = typed;
+                    }
+                }
+            }
+            // Hive's bitwise not: `~x` is `x ^ -1` (DataFusion plans no `~`).
+            Expr::UnaryOp { op: ast::UnaryOperator::BitwiseNot, expr: operand } => {
+                let minus_one = Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: Box::new(Expr::value(Value::Number("1".into(), false))) };
+                *expr = Expr::Nested(Box::new(Expr::BinaryOp {
+                    left: Box::new(Expr::Nested(operand.clone())),
+                    op: ast::BinaryOperator::BitwiseXor,
+                    right: Box::new(minus_one),
+                }));
             }
             _ => {}
         }
@@ -228,9 +249,53 @@ fn uncast_group_by(body: &mut SetExpr) {
     }
 }
 
-/// `100Y`, `5S`, `7L` → CAST(100 AS TINYINT) and so on.
+/// A decimal literal is typed by its value without trailing zeros, as in
+/// Hive: `1.50` is DECIMAL(2,1), `0.0` is DECIMAL(1,0). Exponent forms stay as they are.
+fn decimal_literal(number: &str) -> Option<Expr> {
+    let (int, frac) = number.split_once('.')?;
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    let precision = (int.len() + frac.len()).max(1) as u64;
+    let scale = frac.len() as u64;
+    if precision > 38 {
+        return None;
+    }
+    let text = match (int.is_empty(), frac.is_empty()) {
+        (true, true) => "0".to_string(),
+        (_, true) => int.to_string(),
+        (true, false) => format!("0.{frac}"),
+        (false, false) => format!("{int}.{frac}"),
+    };
+    Some(Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(Expr::value(Value::Number(text, false))),
+        data_type: ast::DataType::Decimal(ast::ExactNumberInfo::PrecisionAndScale(precision, scale as i64)),
+        array: false,
+        format: None,
+    })
+}
+
+/// `100Y`, `5S`, `7L` → CAST(100 AS TINYINT) and so on; `1.5BD` is a
+/// DECIMAL literal, `1.5D` a DOUBLE.
 fn typed_literal(word: &str) -> Option<Expr> {
     let upper = word.to_ascii_uppercase();
+    if let Some(d) = upper.strip_suffix("BD") {
+        let d = if d.contains('.') { d.to_string() } else { format!("{d}.0") };
+        return decimal_literal(&d);
+    }
+    if let Some(d) = upper.strip_suffix('D') {
+        let ok = !d.is_empty() && d.bytes().filter(|b| *b == b'.').count() <= 1 && d.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        return ok.then(|| Expr::Cast {
+            kind: ast::CastKind::Cast,
+            expr: Box::new(Expr::value(Value::Number(d.to_string(), false))),
+            data_type: ast::DataType::Double(ast::ExactNumberInfo::None),
+            array: false,
+            format: None,
+        });
+    }
     let (digits, ty) = if let Some(d) = upper.strip_suffix('Y') {
         (d, ast::DataType::TinyInt(None))
     } else if let Some(d) = upper.strip_suffix('S') {
