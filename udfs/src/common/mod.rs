@@ -1,3 +1,5 @@
 //! What several functions share: Hive's implicit conversions of arguments,
 //! Java date patterns, number printing.
+
 pub mod java_date;
+pub mod text;

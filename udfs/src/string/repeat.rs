@@ -1,0 +1,62 @@
+//! `repeat(str, n)`: str n times ('' when n is not positive).
+
+use std::ops::RangeInclusive;
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{ArrayRef, StringArray};
+use arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
+
+use crate::common::text::{TextFunction, at, int_at, ints, strings};
+use crate::doc::hive_doc;
+
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct Repeat;
+
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc("repeat(str, n)", "str repeated n times", "> SELECT repeat('123', 2);\n 123123")
+});
+
+impl TextFunction for Repeat {
+    fn name(&self) -> &'static str {
+        "repeat"
+    }
+    fn arity(&self) -> RangeInclusive<usize> {
+        2..=2
+    }
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn doc(&self) -> &'static Documentation {
+        &DOC
+    }
+    fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        let (s, n) = (strings(&args[0])?, ints(&args[1])?);
+        let out: StringArray = (0..rows)
+            .map(|i| match (at(&s, i), int_at(&n, i)) {
+                (Some(s), Some(n)) => Some(repeat(s, n)),
+                _ => None,
+            })
+            .collect();
+        Ok(Arc::new(out))
+    }
+}
+
+/// `s` `n` times, '' for `n <= 0`.
+pub fn repeat(s: &str, n: i64) -> String {
+    if n <= 0 || s.is_empty() { String::new() } else { s.repeat(n as usize) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeats_or_empty() {
+        assert_eq!(repeat("Facebook", 3), "FacebookFacebookFacebook");
+        assert_eq!(repeat("", 4), "");
+        assert_eq!(repeat("asd", 0), "");
+        assert_eq!(repeat("asdf", -1), "");
+    }
+}
