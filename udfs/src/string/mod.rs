@@ -22,6 +22,8 @@ pub mod elt;
 pub mod encode;
 pub mod field;
 pub mod find_in_set;
+pub mod format_number;
+pub mod get_json_object;
 pub mod in_file;
 pub mod initcap;
 pub mod instr;
@@ -32,6 +34,7 @@ pub mod lpad;
 pub mod ltrim;
 pub mod octet_length;
 pub mod parse_url;
+pub mod printf;
 pub mod quote;
 pub mod regexp_extract;
 pub mod regexp_replace;
@@ -66,6 +69,8 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf(encode::Encode),
         udf(field::Field),
         udf(find_in_set::FindInSet),
+        udf(format_number::FormatNumber),
+        udf(get_json_object::GetJsonObject),
         udf(in_file::InFile),
         udf(initcap::Initcap),
         udf(instr::Instr),
@@ -76,6 +81,7 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf(ltrim::Ltrim),
         udf(octet_length::OctetLength),
         udf(parse_url::ParseUrl),
+        udf(printf::Printf),
         udf(quote::Quote),
         udf(regexp_extract::RegexpExtract),
         udf(regexp_replace::RegexpReplace),
