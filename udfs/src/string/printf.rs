@@ -266,6 +266,7 @@ fn convert(spec: &Spec, arg: &Arg) -> Option<String> {
             Arg::Null => "null".into(),
             Arg::Double(v) => hex_float(*v),
             Arg::Float(v) => hex_float(*v as f64),
+            Arg::Decimal(d) => hex_float(to_java_string(&Arg::Decimal(d.clone())).parse().ok()?),
             _ => return None,
         },
         _ => return None,
@@ -464,7 +465,7 @@ mod tests {
             Arg::Decimal(Digits::from_unscaled(230041, 2)),
             Arg::Int(50, 32),
             s("corret"),
-            Arg::Double(256.125),
+            Arg::Decimal(Digits::from_unscaled(256125, 3)),
         ];
         assert_eq!(
             printf("All Type Test: %b, %c, %d, %e, %+10.4f, %g, %h, %s, %a", &all).unwrap(),

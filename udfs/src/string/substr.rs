@@ -2,6 +2,10 @@
 //! position pos, as Hive counts: 1-based, 0 acts like 1, a negative pos
 //! counts from the end, a pos beyond either end or a len below 1 gives ''.
 //! On a binary it counts bytes and gives a binary.
+//!
+//! DataFusion plans `substr(...)` and `SUBSTRING(...)` through an expression
+//! planner that names its own function, not the registered one, so the
+//! engine must register [`SubstrPlanner`] ahead of DataFusion's planners.
 
 use std::ops::{Range, RangeInclusive};
 use std::sync::{Arc, LazyLock};
@@ -9,7 +13,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Array, ArrayRef, BinaryArray, StringArray};
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult};
+use datafusion::logical_expr::{Documentation, Expr};
 
 use crate::common::text::{TextFunction, binaries, int_at, ints, is_binary, strings};
 use crate::doc::hive_doc;
@@ -72,6 +78,19 @@ impl TextFunction for Substr {
             })
             .collect();
         Ok(Arc::new(out))
+    }
+}
+
+/// Plans SQL `SUBSTRING(str FROM pos FOR len)` and `substr(...)` with
+/// Hive's `substr` instead of DataFusion's.
+#[derive(Debug, Default)]
+pub struct SubstrPlanner;
+
+impl ExprPlanner for SubstrPlanner {
+    fn plan_substring(&self, args: Vec<Expr>) -> Result<PlannerResult<Vec<Expr>>> {
+        static SUBSTR: LazyLock<Arc<datafusion::logical_expr::ScalarUDF>> =
+            LazyLock::new(|| crate::common::text::udf(Substr));
+        Ok(PlannerResult::Planned(Expr::ScalarFunction(ScalarFunction::new_udf(SUBSTR.clone(), args))))
     }
 }
 
