@@ -86,11 +86,7 @@ impl<F: TextFunction> ScalarUDFImpl for TextUdf<F> {
             } else {
                 format!("{lo} to {hi}")
             };
-            return plan_err!(
-                "{} takes {expected} arguments, got {}: {arg_types:?}",
-                self.f.name(),
-                arg_types.len()
-            );
+            return plan_err!("{} takes {expected} arguments, got {}: {arg_types:?}", self.f.name(), arg_types.len());
         }
         self.f.return_type(arg_types)
     }
@@ -181,9 +177,18 @@ pub fn ints(array: &ArrayRef) -> Result<Int64Array> {
     if t.is_integer() {
         return Ok(cast(array, &DataType::Int64)?.as_primitive().clone());
     }
-    if t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..) | DataType::Decimal64(..) | DataType::Decimal32(..)) {
+    if t.is_floating()
+        || matches!(
+            t,
+            DataType::Decimal128(..) | DataType::Decimal256(..) | DataType::Decimal64(..) | DataType::Decimal32(..)
+        )
+    {
         let d = cast(array, &DataType::Float64)?;
-        return Ok(d.as_primitive::<Float64Type>().iter().map(|v| v.filter(|v| v.is_finite()).map(|v| v.trunc() as i64)).collect());
+        return Ok(d
+            .as_primitive::<Float64Type>()
+            .iter()
+            .map(|v| v.filter(|v| v.is_finite()).map(|v| v.trunc() as i64))
+            .collect());
     }
     if matches!(t, DataType::Boolean) {
         return Ok(array.as_boolean().iter().map(|v| v.map(i64::from)).collect());

@@ -72,7 +72,16 @@ pub struct Masker {
 
 impl Default for Masker {
     fn default() -> Self {
-        Masker { upper: Some('X'), lower: Some('x'), digit: Some('n'), other: None, number: 1, day: 1, month: 0, year: 0 }
+        Masker {
+            upper: Some('X'),
+            lower: Some('x'),
+            digit: Some('n'),
+            other: None,
+            number: 1,
+            day: 1,
+            month: 0,
+            year: 0,
+        }
     }
 }
 

@@ -95,7 +95,9 @@ fn utf16(bytes: &[u8], big_endian: bool) -> Option<String> {
     if bytes.len() % 2 != 0 {
         return None;
     }
-    let units = bytes.chunks(2).map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
+    let units = bytes
+        .chunks(2)
+        .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
     char::decode_utf16(units).collect::<std::result::Result<String, _>>().ok()
 }
 

@@ -84,7 +84,11 @@ pub fn number_digits(array: &ArrayRef) -> Result<Vec<Option<Number>>> {
         let a = a.as_primitive::<Decimal128Type>();
         return Ok(a.iter().map(|v| v.map(|v| Number::Exact(Digits::from_unscaled(v, s)))).collect());
     }
-    let a = if t.is_numeric() { cast(array, &DataType::Float64)? } else { cast(&(Arc::new(strings(array)?) as ArrayRef), &DataType::Float64)? };
+    let a = if t.is_numeric() {
+        cast(array, &DataType::Float64)?
+    } else {
+        cast(&(Arc::new(strings(array)?) as ArrayRef), &DataType::Float64)?
+    };
     let a = a.as_primitive::<Float64Type>();
     Ok((0..a.len()).map(|i| a.is_valid(i).then(|| Number::Double(a.value(i)))).collect())
 }
@@ -347,7 +351,10 @@ mod tests {
         assert_eq!(fixed(Number::Double(12332.1f32 as f64), 4), "12,332.0996");
         assert_eq!(fixed(Number::Double(0.125), 2), "0.12");
         assert_eq!(fixed(Number::Double(0.135), 2), "0.14");
-        assert_eq!(fixed(Number::Exact(Digits::from_unscaled(-9223372036854775807, 0)), 2), "-9,223,372,036,854,775,807.00");
+        assert_eq!(
+            fixed(Number::Exact(Digits::from_unscaled(-9223372036854775807, 0)), 2),
+            "-9,223,372,036,854,775,807.00"
+        );
         assert_eq!(fixed(Number::Exact(Digits::from_unscaled(0, 1)), 4), "0.0000");
         assert_eq!(fixed(Number::Exact(Digits::from_unscaled(123321, 1)), 4), "12,332.1000");
         let tiny = fixed(Number::Double(4.9E-324), 324);

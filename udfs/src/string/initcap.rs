@@ -16,7 +16,11 @@ use crate::doc::hive_doc;
 pub struct Initcap;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("initcap(str)", "str with the first letter of each word in upper case and the others in lower case (words are separated by white space)", "> SELECT initcap('tHe soap');\n The Soap")
+    hive_doc(
+        "initcap(str)",
+        "str with the first letter of each word in upper case and the others in lower case (words are separated by white space)",
+        "> SELECT initcap('tHe soap');\n The Soap",
+    )
 });
 
 impl TextFunction for Initcap {

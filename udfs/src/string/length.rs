@@ -16,7 +16,11 @@ use crate::doc::hive_doc;
 pub struct Length;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("length(str | bin)", "the length of str in characters, or of bin in bytes", "> SELECT length('Facebook');\n 8")
+    hive_doc(
+        "length(str | bin)",
+        "the length of str in characters, or of bin in bytes",
+        "> SELECT length('Facebook');\n 8",
+    )
 });
 
 impl TextFunction for Length {

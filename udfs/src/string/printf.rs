@@ -234,7 +234,11 @@ fn convert(spec: &Spec, arg: &Arg) -> Option<String> {
             Arg::Null => "null".into(),
             Arg::Int(v, bits) => {
                 let u = (*v as u64) & if *bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
-                let (digits, prefix) = if spec.conv.eq_ignore_ascii_case(&'x') { (format!("{u:x}"), "0x") } else { (format!("{u:o}"), "0") };
+                let (digits, prefix) = if spec.conv.eq_ignore_ascii_case(&'x') {
+                    (format!("{u:x}"), "0x")
+                } else {
+                    (format!("{u:o}"), "0")
+                };
                 let prefix = if spec.alt { prefix } else { "" };
                 let mut s = digits;
                 if spec.zero {
@@ -291,7 +295,11 @@ fn signed(spec: &Spec, negative: bool, magnitude: String, integral: bool) -> Str
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (magnitude, None),
     };
-    let int = if spec.comma && (integral || frac.is_some() || int.bytes().all(|b| b.is_ascii_digit())) { group(&int, 3) } else { int };
+    let int = if spec.comma && (integral || frac.is_some() || int.bytes().all(|b| b.is_ascii_digit())) {
+        group(&int, 3)
+    } else {
+        int
+    };
     let mut body = match frac {
         Some(f) => format!("{int}.{f}"),
         None => int,
@@ -471,7 +479,16 @@ mod tests {
             printf("All Type Test: %b, %c, %d, %e, %+10.4f, %g, %h, %s, %a", &all).unwrap(),
             "All Type Test: false, A, 15000, 1.234000e+01, +27183.2401, 2300.41, 32, corret, 0x1.002p8"
         );
-        let nulls = [s("red"), Arg::Null, Arg::Int(123456, 32), Arg::Int(89, 32), Arg::Null, Arg::Int(255, 32), Arg::Double(3.14159), Arg::Null];
+        let nulls = [
+            s("red"),
+            Arg::Null,
+            Arg::Int(123456, 32),
+            Arg::Int(89, 32),
+            Arg::Null,
+            Arg::Int(255, 32),
+            Arg::Double(3.14159),
+            Arg::Null,
+        ];
         assert_eq!(
             printf("Color %s, String Null: %s, number1 %d, number2 %05d, Integer Null: %d, hex %#x, float %5.2f Double Null: %f\n", &nulls).unwrap(),
             "Color red, String Null: null, number1 123456, number2 00089, Integer Null: null, hex 0xff, float  3.14 Double Null: null\n"
@@ -480,10 +497,22 @@ mod tests {
 
     #[test]
     fn more_java_cases() {
-        assert_eq!(printf("%.2f %s %5s|%-5s|", &[Arg::Double(0.125), Arg::Double(1.0), s("ab"), s("cd")]).unwrap(), "0.13 1.0    ab|cd   |");
+        assert_eq!(
+            printf("%.2f %s %5s|%-5s|", &[Arg::Double(0.125), Arg::Double(1.0), s("ab"), s("cd")]).unwrap(),
+            "0.13 1.0    ab|cd   |"
+        );
         assert_eq!(printf("%x %x", &[Arg::Int(-1, 32), Arg::Int(-1, 64)]).unwrap(), "ffffffff ffffffffffffffff");
-        let args = [Arg::Int(1234567, 32), Arg::Double(-3.14159), Arg::Double(0.0001234), Arg::Double(0.0001234), Arg::Double(123456789.0)];
-        assert_eq!(printf("%,d %08.3f %e %g %g", &args).unwrap(), "1,234,567 -003.142 1.234000e-04 0.000123400 1.23457e+08");
+        let args = [
+            Arg::Int(1234567, 32),
+            Arg::Double(-3.14159),
+            Arg::Double(0.0001234),
+            Arg::Double(0.0001234),
+            Arg::Double(123456789.0),
+        ];
+        assert_eq!(
+            printf("%,d %08.3f %e %g %g", &args).unwrap(),
+            "1,234,567 -003.142 1.234000e-04 0.000123400 1.23457e+08"
+        );
         assert_eq!(printf("%d", &[Arg::Double(1.5)]), None);
         assert_eq!(printf("%b %c", &[Arg::Null, s("A")]), None);
         assert_eq!(printf("%s", &[Arg::Bytes(vec![0x61, 0, 0x62])]).unwrap(), "61 00 62");

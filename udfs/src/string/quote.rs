@@ -16,7 +16,11 @@ use crate::doc::hive_doc;
 pub struct Quote;
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("quote(str)", "str in single quotes, its own single quotes escaped with a backslash", "> SELECT quote('Don''t');\n 'Don\\'t'")
+    hive_doc(
+        "quote(str)",
+        "str in single quotes, its own single quotes escaped with a backslash",
+        "> SELECT quote('Don''t');\n 'Don\\'t'",
+    )
 });
 
 impl TextFunction for Quote {

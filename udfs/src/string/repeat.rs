@@ -14,9 +14,8 @@ use crate::doc::hive_doc;
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
 pub struct Repeat;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("repeat(str, n)", "str repeated n times", "> SELECT repeat('123', 2);\n 123123")
-});
+static DOC: LazyLock<Documentation> =
+    LazyLock::new(|| hive_doc("repeat(str, n)", "str repeated n times", "> SELECT repeat('123', 2);\n 123123"));
 
 impl TextFunction for Repeat {
     fn name(&self) -> &'static str {

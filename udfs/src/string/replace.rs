@@ -39,8 +39,7 @@ impl TextFunction for Replace {
     }
     fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let (s, search, rep) = (strings(&args[0])?, strings(&args[1])?, strings(&args[2])?);
-        let out: StringArray =
-            (0..rows).map(|i| Some(at(&s, i)?.replace(at(&search, i)?, at(&rep, i)?))).collect();
+        let out: StringArray = (0..rows).map(|i| Some(at(&s, i)?.replace(at(&search, i)?, at(&rep, i)?))).collect();
         Ok(Arc::new(out))
     }
 }

@@ -10,8 +10,8 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{TextFunction, at, int_at, ints, strings};
 use super::lpad::pad;
+use crate::common::text::{TextFunction, at, int_at, ints, strings};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]

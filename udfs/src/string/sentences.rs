@@ -81,7 +81,10 @@ pub fn sentences(s: &str) -> Vec<Vec<String>> {
         if !word.is_empty() {
             sentence.push(std::mem::take(&mut word));
         }
-        if matches!(c, '.' | '!' | '?') && next.is_none_or(|n| n.is_whitespace() || matches!(n, '.' | '!' | '?' | '"' | '\'')) && !sentence.is_empty() {
+        if matches!(c, '.' | '!' | '?')
+            && next.is_none_or(|n| n.is_whitespace() || matches!(n, '.' | '!' | '?' | '"' | '\''))
+            && !sentence.is_empty()
+        {
             out.push(std::mem::take(&mut sentence));
         }
     }

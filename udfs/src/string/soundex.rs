@@ -15,9 +15,8 @@ use crate::doc::hive_doc;
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
 pub struct Soundex;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("soundex(str)", "the Soundex code of str", "> SELECT soundex('Miller');\n M460")
-});
+static DOC: LazyLock<Documentation> =
+    LazyLock::new(|| hive_doc("soundex(str)", "the Soundex code of str", "> SELECT soundex('Miller');\n M460"));
 
 impl TextFunction for Soundex {
     fn name(&self) -> &'static str {
@@ -81,7 +80,17 @@ mod tests {
 
     #[test]
     fn codes_like_commons_codec() {
-        for (s, code) in [("Miller", "M460"), ("miler", "M460"), ("myller", "M460"), ("m", "M000"), ("mul", "M400"), ("Peterson", "P362"), ("Pittersen", "P362"), ("Ashcraft", "A261"), ("", "")] {
+        for (s, code) in [
+            ("Miller", "M460"),
+            ("miler", "M460"),
+            ("myller", "M460"),
+            ("m", "M000"),
+            ("mul", "M400"),
+            ("Peterson", "P362"),
+            ("Pittersen", "P362"),
+            ("Ashcraft", "A261"),
+            ("", ""),
+        ] {
             assert_eq!(soundex(s), code, "{s}");
         }
     }

@@ -14,9 +14,8 @@ use crate::doc::hive_doc;
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
 pub struct Space;
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("space(n)", "a string of n spaces", "> SELECT concat('[', space(2), ']');\n [  ]")
-});
+static DOC: LazyLock<Documentation> =
+    LazyLock::new(|| hive_doc("space(n)", "a string of n spaces", "> SELECT concat('[', space(2), ']');\n [  ]"));
 
 impl TextFunction for Space {
     fn name(&self) -> &'static str {

@@ -101,7 +101,13 @@ pub fn window(pos: i64, len: i64, n: usize) -> Option<Range<usize>> {
     if len <= 0 || pos.abs() > n {
         return None;
     }
-    let start = if pos > 0 { pos - 1 } else if pos < 0 { n + pos } else { 0 };
+    let start = if pos > 0 {
+        pos - 1
+    } else if pos < 0 {
+        n + pos
+    } else {
+        0
+    };
     let end = if n - start < len { n } else { start + len };
     Some(start as usize..end as usize)
 }
