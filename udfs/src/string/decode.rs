@@ -92,7 +92,7 @@ pub fn decode(bytes: &[u8], cs: Charset) -> Option<String> {
 }
 
 fn utf16(bytes: &[u8], big_endian: bool) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let units = bytes

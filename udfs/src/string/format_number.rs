@@ -326,7 +326,7 @@ pub fn group(int: &str, size: usize) -> String {
     }
     let mut out = String::with_capacity(int.len() + int.len() / size);
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % size == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(size) {
             out.push(',');
         }
         out.push(c);

@@ -486,7 +486,7 @@ mod tests {
             Arg::Int(89, 32),
             Arg::Null,
             Arg::Int(255, 32),
-            Arg::Double(3.14159),
+            Arg::Double(3.14259),
             Arg::Null,
         ];
         assert_eq!(
@@ -504,14 +504,14 @@ mod tests {
         assert_eq!(printf("%x %x", &[Arg::Int(-1, 32), Arg::Int(-1, 64)]).unwrap(), "ffffffff ffffffffffffffff");
         let args = [
             Arg::Int(1234567, 32),
-            Arg::Double(-3.14159),
+            Arg::Double(-3.14259),
             Arg::Double(0.0001234),
             Arg::Double(0.0001234),
             Arg::Double(123456789.0),
         ];
         assert_eq!(
             printf("%,d %08.3f %e %g %g", &args).unwrap(),
-            "1,234,567 -003.142 1.234000e-04 0.000123400 1.23457e+08"
+            "1,234,567 -003.143 1.234000e-04 0.000123400 1.23457e+08"
         );
         assert_eq!(printf("%d", &[Arg::Double(1.5)]), None);
         assert_eq!(printf("%b %c", &[Arg::Null, s("A")]), None);
