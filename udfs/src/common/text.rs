@@ -125,7 +125,8 @@ pub fn is_binary(t: &DataType) -> bool {
 /// prints them.
 pub fn strings(array: &ArrayRef) -> Result<StringArray> {
     let t = array.data_type();
-    if is_string(t) || matches!(t, DataType::Null) {
+    let dictionary_of_strings = matches!(t, DataType::Dictionary(_, v) if is_string(v));
+    if is_string(t) || dictionary_of_strings || matches!(t, DataType::Null) {
         return Ok(cast(array, &DataType::Utf8)?.as_string::<i32>().clone());
     }
     let mut out = StringBuilder::with_capacity(array.len(), array.len() * 8);

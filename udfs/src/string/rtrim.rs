@@ -8,6 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
+use super::trim::trim_chars;
 use crate::common::text::{TextFunction, map_strings};
 use crate::doc::hive_doc;
 
@@ -23,7 +24,7 @@ impl TextFunction for Rtrim {
         "rtrim"
     }
     fn arity(&self) -> RangeInclusive<usize> {
-        1..=1
+        1..=2
     }
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
@@ -31,7 +32,10 @@ impl TextFunction for Rtrim {
     fn doc(&self) -> &'static Documentation {
         &DOC
     }
-    fn eval(&self, args: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        if args.len() == 2 {
+            return trim_chars(args, rows, |s, set| s.trim_end_matches(|c| set.contains(&c)));
+        }
         map_strings(&args[0], |s| Some(rtrim(s)))
     }
 }
