@@ -1,6 +1,7 @@
 //! `field(val, v1, v2, ...)`: the 1-based position of the first vi equal to
-//! val, 0 when none is or val is NULL. Strings compare with strings and
-//! numbers with numbers; a string never equals a number (`field('1', 1)` is 0).
+//! val, 0 when none is or val is NULL. Values compare only with values of
+//! the same kind, as in Hive: a string never equals a number
+//! (`field('1', 1)` is 0), nor a DOUBLE an INT (`field(1.0D, 1)` is 0).
 
 use std::ops::RangeInclusive;
 use std::sync::{Arc, LazyLock};
@@ -24,29 +25,55 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     )
 });
 
+/// The kinds of values that can be equal to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Integer,
+    Floating,
+    Decimal,
+    Text,
+    Other,
+}
+
 /// The values of one argument, in the form they compare in.
 enum Values {
-    Numbers(arrow::array::Float64Array),
-    Texts(arrow::array::StringArray),
+    Numbers(Kind, arrow::array::Float64Array),
+    Texts(Kind, arrow::array::StringArray),
 }
 
 impl Values {
     fn of(a: &ArrayRef) -> Result<Self> {
-        Ok(if a.data_type().is_numeric() { Values::Numbers(doubles(a)?) } else { Values::Texts(strings(a)?) })
+        let t = a.data_type();
+        let kind = if t.is_integer() {
+            Kind::Integer
+        } else if t.is_floating() {
+            Kind::Floating
+        } else if t.is_numeric() {
+            Kind::Decimal
+        } else if crate::common::text::is_string(t) {
+            Kind::Text
+        } else {
+            Kind::Other
+        };
+        Ok(if t.is_numeric() { Values::Numbers(kind, doubles(a)?) } else { Values::Texts(kind, strings(a)?) })
     }
 
     fn same(&self, other: &Values, i: usize) -> bool {
         match (self, other) {
-            (Values::Numbers(a), Values::Numbers(b)) => a.is_valid(i) && b.is_valid(i) && a.value(i) == b.value(i),
-            (Values::Texts(a), Values::Texts(b)) => a.is_valid(i) && b.is_valid(i) && a.value(i) == b.value(i),
+            (Values::Numbers(k, a), Values::Numbers(l, b)) => {
+                k == l && a.is_valid(i) && b.is_valid(i) && a.value(i) == b.value(i)
+            }
+            (Values::Texts(k, a), Values::Texts(l, b)) => {
+                k == l && a.is_valid(i) && b.is_valid(i) && a.value(i) == b.value(i)
+            }
             _ => false,
         }
     }
 
     fn is_null(&self, i: usize) -> bool {
         match self {
-            Values::Numbers(a) => a.is_null(i),
-            Values::Texts(a) => a.is_null(i),
+            Values::Numbers(_, a) => a.is_null(i),
+            Values::Texts(_, a) => a.is_null(i),
         }
     }
 }
@@ -92,5 +119,7 @@ mod tests {
         assert_eq!(get(Field.eval(&[s("b"), s("a"), s("b")], 1).unwrap()), 2);
         assert_eq!(get(Field.eval(&[n(1), n(2), n(1)], 1).unwrap()), 2);
         assert_eq!(get(Field.eval(&[s("1"), n(1), n(2)], 1).unwrap()), 0);
+        let d: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
+        assert_eq!(get(Field.eval(&[d, n(1)], 1).unwrap()), 0);
     }
 }
