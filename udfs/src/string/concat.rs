@@ -1,11 +1,12 @@
 //! `concat(a, b, ...)`: the arguments joined, NULL when any is NULL. Numbers
-//! and other values join as their Hive text; when every argument is a binary
-//! the result is a binary.
+//! and other values join as their Hive text (booleans as `true`/`false`:
+//! unlike most string functions, Hive's concat does not print them in upper
+//! case); when every argument is a binary the result is a binary.
 
 use std::ops::RangeInclusive;
 use std::sync::{Arc, LazyLock};
 
-use arrow::array::{Array, ArrayRef, BinaryBuilder, StringBuilder};
+use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, StringArray, StringBuilder};
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
@@ -56,7 +57,7 @@ impl TextFunction for Concat {
             }
             return Ok(Arc::new(out.finish()));
         }
-        let parts = args.iter().map(strings).collect::<Result<Vec<_>>>()?;
+        let parts = args.iter().map(concat_text).collect::<Result<Vec<_>>>()?;
         let mut out = StringBuilder::with_capacity(rows, 0);
         let mut buf = String::new();
         for i in 0..rows {
@@ -72,10 +73,18 @@ impl TextFunction for Concat {
     }
 }
 
+/// The text concat joins for an argument.
+fn concat_text(a: &ArrayRef) -> Result<StringArray> {
+    if a.data_type() == &DataType::Boolean {
+        return Ok(a.as_boolean().iter().map(|v| v.map(|b| if b { "true" } else { "false" })).collect());
+    }
+    strings(a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{BinaryArray, Int32Array, StringArray};
+    use arrow::array::{BinaryArray, BooleanArray, Int32Array};
 
     #[test]
     fn null_if_any_null_numbers_as_text() {
@@ -85,6 +94,10 @@ mod tests {
         let out = out.as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!(out.value(0), "a1");
         assert!(out.is_null(1));
+        let t: ArrayRef = Arc::new(BooleanArray::from(vec![false]));
+        let a: ArrayRef = Arc::new(StringArray::from(vec!["a"]));
+        let out = Concat.eval(&[t, a], 1).unwrap();
+        assert_eq!(out.as_any().downcast_ref::<StringArray>().unwrap().value(0), "falsea");
     }
 
     #[test]
