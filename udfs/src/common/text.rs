@@ -237,10 +237,39 @@ impl Regexes {
     /// The compiled `pattern`, None when it does not compile.
     pub fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {
         if !self.0.contains_key(pattern) {
-            self.0.insert(pattern.to_string(), regex::Regex::new(pattern).ok());
+            self.0.insert(pattern.to_string(), regex::Regex::new(&java_regex(pattern)).ok());
         }
         self.0.get(pattern).and_then(Option::as_ref)
     }
+}
+
+/// A Java pattern in Rust's syntax: Java's POSIX classes (`\p{Alpha}`,
+/// `\p{Digit}`, ...) become the ASCII classes they stand for; the rest of
+/// the syntax the two share.
+pub fn java_regex(pattern: &str) -> std::borrow::Cow<'_, str> {
+    const CLASSES: &[(&str, &str)] = &[
+        ("\\p{Lower}", "[a-z]"),
+        ("\\p{Upper}", "[A-Z]"),
+        ("\\p{ASCII}", "[\\x00-\\x7F]"),
+        ("\\p{Alpha}", "[a-zA-Z]"),
+        ("\\p{Digit}", "[0-9]"),
+        ("\\p{Alnum}", "[a-zA-Z0-9]"),
+        ("\\p{Punct}", "[!-/:-@\\[-`{-~]"),
+        ("\\p{Graph}", "[!-~]"),
+        ("\\p{Print}", "[ -~]"),
+        ("\\p{Blank}", "[ \\t]"),
+        ("\\p{Cntrl}", "[\\x00-\\x1F\\x7F]"),
+        ("\\p{XDigit}", "[0-9a-fA-F]"),
+        ("\\p{Space}", "\\s"),
+    ];
+    if !pattern.contains("\\p{") {
+        return pattern.into();
+    }
+    let mut out = pattern.to_string();
+    for (java, rust) in CLASSES {
+        out = out.replace(java, rust);
+    }
+    out.into()
 }
 
 /// Java's `String.split(regex, limit)` for limit -1 (keep trailing empty
@@ -306,6 +335,14 @@ mod tests {
         assert_eq!(strings(&d).unwrap().value(0), "16.0");
         let i: ArrayRef = Arc::new(Int32Array::from(vec![123]));
         assert_eq!(strings(&i).unwrap().value(0), "123");
+    }
+
+    #[test]
+    fn java_posix_classes() {
+        let mut r = Regexes::default();
+        let re = r.get("\\p{Alpha}+\\p{Digit}").unwrap();
+        assert_eq!(re.find("--ab1").unwrap().as_str(), "ab1");
+        assert!(r.get("[\\p{Punct}]").unwrap().is_match("!"));
     }
 
     #[test]
