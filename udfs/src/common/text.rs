@@ -300,6 +300,10 @@ pub fn java_split<'a>(s: &'a str, re: &regex::Regex, keep_trailing: bool) -> Vec
     parts
 }
 
+/// The longest string a function builds (256 MiB): longer results (`repeat('x',
+/// 2147483647)`) are NULL rather than exhausting memory.
+pub const MAX_RESULT_BYTES: usize = 1 << 28;
+
 /// Row `i` of a string array, None when NULL.
 pub fn at(a: &StringArray, i: usize) -> Option<&str> {
     a.is_valid(i).then(|| a.value(i))

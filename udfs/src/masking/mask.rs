@@ -166,10 +166,10 @@ impl Masker {
     pub fn mask_date(&self, d: NaiveDate) -> Option<NaiveDate> {
         let day = if self.day == -1 { d.day() as i64 } else { self.day };
         let month = if self.month == -1 { d.month0() as i64 } else { self.month };
-        let year = if self.year == -1 { d.year() as i64 } else { 1900 + self.year };
+        let year = if self.year == -1 { d.year() as i64 } else { self.year.checked_add(1900)? };
         let first = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, 1, 1)?;
         let first = first.checked_add_months(chrono::Months::new(u32::try_from(month).ok()?))?;
-        first.checked_add_days(chrono::Days::new(u64::try_from(day - 1).ok()?))
+        first.checked_add_days(chrono::Days::new(u64::try_from(day.checked_sub(1)?).ok()?))
     }
 }
 

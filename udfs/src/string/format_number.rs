@@ -19,7 +19,7 @@ use arrow::datatypes::{DataType, Decimal128Type, Float64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{TextFunction, at, int_at, ints, is_string, strings};
+use crate::common::text::{MAX_RESULT_BYTES, TextFunction, at, int_at, ints, is_string, strings};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -60,7 +60,7 @@ impl TextFunction for FormatNumber {
             let d = ints(&args[1])?;
             (0..rows)
                 .map(|i| {
-                    let d = usize::try_from(int_at(&d, i)?).ok()?;
+                    let d = usize::try_from(int_at(&d, i)?).ok().filter(|d| *d <= MAX_RESULT_BYTES)?;
                     let p = Pattern { grouping: 3, min_int: 1, min_frac: d, max_frac: d, ..Pattern::default() };
                     Some(p.format(numbers[i].as_ref()?))
                 })
@@ -291,14 +291,17 @@ impl Pattern {
             (Number::Double(v), s) => Number::Double(v * 10f64.powi(s as i32)),
             (Number::Exact(d), s) => Number::Exact(Digits { exp: d.exp + s, ..d.clone() }),
         };
-        let d = n.round_half_even(self.max_frac);
-        let (int, frac) = d.split(self.max_frac);
+        // DecimalFormat prints at most 340 decimals of a double.
+        let max_frac = if matches!(n, Number::Double(_)) { self.max_frac.min(340) } else { self.max_frac };
+        let min_frac = self.min_frac.min(max_frac);
+        let d = n.round_half_even(max_frac);
+        let (int, frac) = d.split(max_frac);
         let mut int = int.trim_start_matches('0').to_string();
         while int.len() < self.min_int {
             int.insert(0, '0');
         }
         let mut frac = frac;
-        while frac.len() > self.min_frac && frac.ends_with('0') {
+        while frac.len() > min_frac && frac.ends_with('0') {
             frac.pop();
         }
         if int.is_empty() && frac.is_empty() {

@@ -52,7 +52,7 @@ impl TextFunction for Lpad {
 /// Pads `s` to `len` characters with `pad` repeated (on the left when
 /// `left`), or cuts it to its first `len` characters. Shared with `rpad`.
 pub fn pad(s: &str, len: i64, pad: &str, left: bool) -> Option<String> {
-    let len = usize::try_from(len).ok()?;
+    let len = usize::try_from(len).ok().filter(|l| *l <= crate::common::text::MAX_RESULT_BYTES)?;
     let chars = s.chars().count();
     if len <= chars {
         return Some(crate::common::text::take_chars(s, len).to_string());

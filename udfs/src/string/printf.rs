@@ -18,7 +18,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
 use super::format_number::{Digits, Number, Rounding, group, number_digits};
-use crate::common::text::{TextFunction, at, bytes_at, ints, is_binary, strings};
+use crate::common::text::{MAX_RESULT_BYTES, TextFunction, at, bytes_at, ints, is_binary, strings};
 use crate::doc::hive_doc;
 use crate::hive_text::{format_f32, format_f64};
 
@@ -171,17 +171,20 @@ pub fn printf(format: &str, args: &[Arg]) -> Option<String> {
             i += 1;
         }
         while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-            spec.width = spec.width * 10 + d as usize;
+            spec.width = spec.width.saturating_mul(10).saturating_add(d as usize);
             i += 1;
         }
         if chars.get(i) == Some(&'.') {
             i += 1;
-            let mut p = 0;
+            let mut p: usize = 0;
             while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-                p = p * 10 + d as usize;
+                p = p.saturating_mul(10).saturating_add(d as usize);
                 i += 1;
             }
             spec.precision = Some(p);
+        }
+        if spec.width > MAX_RESULT_BYTES || p_too_long(spec.precision) {
+            return None;
         }
         spec.conv = *chars.get(i)?;
         i += 1;
@@ -202,6 +205,10 @@ pub fn printf(format: &str, args: &[Arg]) -> Option<String> {
         out.push_str(&pad(&spec, body));
     }
     Some(out)
+}
+
+fn p_too_long(precision: Option<usize>) -> bool {
+    precision.is_some_and(|p| p > MAX_RESULT_BYTES)
 }
 
 fn pad(spec: &Spec, body: String) -> String {
@@ -517,5 +524,6 @@ mod tests {
         assert_eq!(printf("%b %c", &[Arg::Null, s("A")]), None);
         assert_eq!(printf("%s", &[Arg::Bytes(vec![0x61, 0, 0x62])]).unwrap(), "61 00 62");
         assert_eq!(printf("%2$s %1$s", &[s("a"), s("b")]).unwrap(), "b a");
+        assert_eq!(printf("%99999999999999999999d", &[Arg::Int(1, 32)]), None);
     }
 }

@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{TextFunction, at, int_at, ints, strings};
+use crate::common::text::{MAX_RESULT_BYTES, TextFunction, at, int_at, ints, strings};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -34,7 +34,7 @@ impl TextFunction for Repeat {
         let (s, n) = (strings(&args[0])?, ints(&args[1])?);
         let out: StringArray = (0..rows)
             .map(|i| match (at(&s, i), int_at(&n, i)) {
-                (Some(s), Some(n)) => Some(repeat(s, n)),
+                (Some(s), Some(n)) => repeat(s, n),
                 _ => None,
             })
             .collect();
@@ -42,9 +42,13 @@ impl TextFunction for Repeat {
     }
 }
 
-/// `s` `n` times, '' for `n <= 0`.
-pub fn repeat(s: &str, n: i64) -> String {
-    if n <= 0 || s.is_empty() { String::new() } else { s.repeat(n as usize) }
+/// `s` `n` times, '' for `n <= 0`; None when too long to build.
+pub fn repeat(s: &str, n: i64) -> Option<String> {
+    if n <= 0 || s.is_empty() {
+        return Some(String::new());
+    }
+    let len = (s.len() as u64).checked_mul(n as u64)?;
+    (len <= MAX_RESULT_BYTES as u64).then(|| s.repeat(n as usize))
 }
 
 #[cfg(test)]
@@ -53,9 +57,10 @@ mod tests {
 
     #[test]
     fn repeats_or_empty() {
-        assert_eq!(repeat("Facebook", 3), "FacebookFacebookFacebook");
-        assert_eq!(repeat("", 4), "");
-        assert_eq!(repeat("asd", 0), "");
-        assert_eq!(repeat("asdf", -1), "");
+        assert_eq!(repeat("Facebook", 3).unwrap(), "FacebookFacebookFacebook");
+        assert_eq!(repeat("", 4).unwrap(), "");
+        assert_eq!(repeat("asd", 0).unwrap(), "");
+        assert_eq!(repeat("asdf", -1).unwrap(), "");
+        assert_eq!(repeat("ab", i64::MAX), None);
     }
 }

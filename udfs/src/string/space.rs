@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{TextFunction, ints};
+use crate::common::text::{MAX_RESULT_BYTES, TextFunction, ints};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -32,13 +32,14 @@ impl TextFunction for Space {
     }
     fn eval(&self, args: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
         let n = ints(&args[0])?;
-        Ok(Arc::new(n.iter().map(|v| v.map(space)).collect::<StringArray>()))
+        Ok(Arc::new(n.iter().map(|v| v.and_then(space)).collect::<StringArray>()))
     }
 }
 
-/// `n` spaces, none for `n <= 0`; at most 2^31 - 1, Java's string limit.
-pub fn space(n: i64) -> String {
-    " ".repeat(n.clamp(0, i32::MAX as i64) as usize)
+/// `n` spaces, none for `n <= 0`; None when too long to build.
+pub fn space(n: i64) -> Option<String> {
+    let n = n.max(0) as u64;
+    (n <= MAX_RESULT_BYTES as u64).then(|| " ".repeat(n as usize))
 }
 
 #[cfg(test)]
@@ -47,8 +48,9 @@ mod tests {
 
     #[test]
     fn spaces_or_empty() {
-        assert_eq!(space(3), "   ");
-        assert_eq!(space(0), "");
-        assert_eq!(space(-100), "");
+        assert_eq!(space(3).unwrap(), "   ");
+        assert_eq!(space(0).unwrap(), "");
+        assert_eq!(space(-100).unwrap(), "");
+        assert_eq!(space(i64::MAX), None);
     }
 }

@@ -98,7 +98,7 @@ impl ExprPlanner for SubstrPlanner {
 /// None for an empty result.
 pub fn window(pos: i64, len: i64, n: usize) -> Option<Range<usize>> {
     let n = n as i64;
-    if len <= 0 || pos.abs() > n {
+    if len <= 0 || pos.unsigned_abs() > n as u64 {
         return None;
     }
     let start = if pos > 0 {
@@ -138,5 +138,7 @@ mod tests {
         assert_eq!(substr("ABC", -1, 4), "C");
         assert_eq!(substr("ABC", 2147483647, 2147483647), "");
         assert_eq!(substr("abc 玩玩玩 abc", 5, 3), "玩玩玩");
+        assert_eq!(substr("ABC", i64::MIN, i64::MAX), "");
+        assert_eq!(substr("ABC", 2, i64::MAX), "BC");
     }
 }
