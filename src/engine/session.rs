@@ -55,6 +55,14 @@ impl Session {
             .with_config(config)
             .with_runtime_env(shared.runtime.clone())
             .with_default_features()
+            // Hive's substr must also serve SQL's SUBSTRING(.. FROM .. FOR ..), which
+            // DataFusion's own planner would send to its substr.
+            .with_expr_planners({
+                let mut planners: Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> =
+                    vec![Arc::new(enma_udfs::string::substr::SubstrPlanner)];
+                planners.extend(datafusion::execution::SessionStateDefaults::default_expr_planners());
+                planners
+            })
             .with_analyzer_rules(rules)
             .build();
         state.register_expr_planner(Arc::new(HiveExprPlanner))?;
