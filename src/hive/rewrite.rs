@@ -165,6 +165,16 @@ impl VisitorMut for HiveRewriter {
                         *expr = int_literal(expr.clone());
                     } else if let Some(decimal) = decimal_literal(n) {
                         *expr = decimal;
+                    } else if n.contains(['e', 'E']) {
+                        // `1.5E3` is a DOUBLE in Hive; DataFusion would read a DECIMAL
+                        // (and fail past 38 digits: 4.9E-324).
+                        *expr = Expr::Cast {
+                            kind: ast::CastKind::Cast,
+                            expr: Box::new(Expr::value(Value::SingleQuotedString(n.clone()))),
+                            data_type: ast::DataType::Double(ast::ExactNumberInfo::None),
+                            array: false,
+                            format: None,
+                        };
                     }
                 }
             }
