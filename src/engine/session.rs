@@ -67,6 +67,11 @@ impl Session {
             .build();
         state.register_expr_planner(Arc::new(HiveExprPlanner))?;
         shared.functions.register_in(&mut state)?;
+        if caller == Caller::Remote {
+            // in_file reads the server's disk: remote callers only where the operator allows.
+            let dirs = shared.config.allowed_local_dirs.clone();
+            state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
+        }
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
         let mut session = Self {

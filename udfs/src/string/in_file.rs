@@ -1,23 +1,48 @@
 //! `in_file(str, filename)`: whether str is one whole line of the file.
 //! The file is read from this machine's local disk, as Hive reads it on the
-//! node that runs the query; a file that cannot be read gives NULL. (Servers
-//! that take queries from remote callers may want to refuse this function:
-//! it reveals whether a line exists in any file the server can read.)
+//! node that runs the query; a file that cannot be read gives NULL. The
+//! function reveals whether a line exists in a file the server can read, so
+//! sessions of remote callers get [`InFile::restricted`] to the directories
+//! the operator allows, and an error for any other file.
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanArray};
 use arrow::datatypes::DataType;
-use datafusion::common::Result;
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::Documentation;
 
 use crate::common::text::{TextFunction, at, strings};
 use crate::doc::hive_doc;
 
+/// `in_file`; by default it reads any file the process can read.
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
-pub struct InFile;
+pub struct InFile {
+    /// When set, only files under these directories may be read.
+    allowed: Option<Vec<PathBuf>>,
+}
+
+impl InFile {
+    /// An `in_file` that reads only files under `dirs` (none if empty).
+    pub fn restricted(dirs: Vec<PathBuf>) -> Self {
+        Self { allowed: Some(dirs) }
+    }
+
+    fn check(&self, name: &str) -> Result<()> {
+        let Some(dirs) = &self.allowed else { return Ok(()) };
+        let path = std::fs::canonicalize(name).unwrap_or_else(|_| Path::new(name).to_path_buf());
+        if dirs.iter().any(|d| path.starts_with(d)) {
+            return Ok(());
+        }
+        exec_err!(
+            "in_file: reading {name} on the server's local disk is not allowed for remote callers; \
+             the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)"
+        )
+    }
+}
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     hive_doc(
@@ -43,6 +68,11 @@ impl TextFunction for InFile {
     fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let (s, file) = (strings(&args[0])?, strings(&args[1])?);
         let mut files: HashMap<String, Option<String>> = HashMap::new();
+        for i in 0..rows {
+            if let Some(name) = at(&file, i) {
+                self.check(name)?;
+            }
+        }
         let out: BooleanArray = (0..rows)
             .map(|i| {
                 let (s, name) = (at(&s, i)?, at(&file, i)?);
@@ -66,12 +96,16 @@ mod tests {
         let name = path.to_string_lossy().to_string();
         let s: ArrayRef = Arc::new(StringArray::from(vec!["abc", "ab"]));
         let f: ArrayRef = Arc::new(StringArray::from(vec![name.as_str(); 2]));
-        let out = InFile.eval(&[s, f], 2).unwrap();
+        let out = InFile::default().eval(&[s.clone(), f.clone()], 2).unwrap();
         let out = out.as_any().downcast_ref::<BooleanArray>().unwrap();
         assert!(out.value(0) && !out.value(1));
+        let dir = std::fs::canonicalize(std::env::temp_dir()).unwrap();
+        assert!(InFile::restricted(vec![dir]).eval(&[s.clone(), f.clone()], 2).is_ok());
+        let err = InFile::restricted(vec![]).eval(&[s, f], 2).unwrap_err();
+        assert!(err.to_string().contains("not allowed for remote callers"), "{err}");
         let s: ArrayRef = Arc::new(StringArray::from(vec!["abc"]));
         let f: ArrayRef = Arc::new(StringArray::from(vec!["/no/such/file"]));
-        assert!(InFile.eval(&[s, f], 1).unwrap().is_null(0));
+        assert!(InFile::default().eval(&[s, f], 1).unwrap().is_null(0));
         std::fs::remove_file(path).unwrap();
     }
 }

@@ -71,7 +71,7 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         udf(find_in_set::FindInSet),
         udf(format_number::FormatNumber),
         udf(get_json_object::GetJsonObject),
-        udf(in_file::InFile),
+        udf(in_file::InFile::default()),
         udf(initcap::Initcap),
         udf(instr::Instr),
         udf(length::Length),
