@@ -8,10 +8,13 @@ use std::sync::Arc;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion_spark::function::math as spark;
 
+pub mod acos;
+pub mod asin;
 pub mod bround;
 pub mod conv;
 pub mod greatest;
 pub mod least;
+pub mod radians;
 pub mod round;
 pub mod sign;
 
@@ -23,10 +26,13 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         spark::bin(),
         spark::factorial(),
         spark::negative(),
+        acos::udf(),
+        asin::udf(),
         bround::udf(),
         conv::udf(),
         greatest::udf(),
         least::udf(),
+        radians::udf(),
         round::udf(),
         sign::udf(),
     ]
