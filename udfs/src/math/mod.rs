@@ -1,20 +1,26 @@
 //! Hive's math functions (LanguageManual UDF).
 //!
-//! Spark's pmod, hex, bin, factorial and negative give Hive's results and
-//! are reused as they are.
+//! Spark's pmod, hex, unhex, bin, factorial, negative, floor and ceil
+//! (BIGINT for doubles, decimal(p,0) for decimals), width_bucket and the
+//! shift functions give Hive's results and are reused as they are;
+//! DataFusion's exp, ln, log, log2, log10, pow, sqrt, cbrt, sin, cos, tan,
+//! atan, degrees, abs and pi too.
 
 use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
-use datafusion_spark::function::math as spark;
+use datafusion_spark::function::{bitwise, math as spark};
 
 pub mod acos;
 pub mod asin;
 pub mod bround;
 pub mod conv;
+pub mod e;
 pub mod greatest;
 pub mod least;
+pub mod positive;
 pub mod radians;
+pub mod rand;
 pub mod round;
 pub mod sign;
 
@@ -26,13 +32,23 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         spark::bin(),
         spark::factorial(),
         spark::negative(),
+        spark::unhex(),
+        spark::floor(),
+        spark::ceil(),
+        spark::width_bucket(),
+        bitwise::shiftleft(),
+        bitwise::shiftright(),
+        bitwise::shiftrightunsigned(),
         acos::udf(),
         asin::udf(),
         bround::udf(),
         conv::udf(),
+        e::udf(),
         greatest::udf(),
         least::udf(),
+        positive::udf(),
         radians::udf(),
+        rand::udf(),
         round::udf(),
         sign::udf(),
     ]
