@@ -1,7 +1,6 @@
 //! Hive's math functions (LanguageManual UDF).
 //!
-//! Spark's pmod, hex, unhex, bin, factorial, negative, floor and ceil
-//! (BIGINT for doubles, decimal(p,0) for decimals), width_bucket and the
+//! Spark's pmod, hex, unhex, bin, factorial, negative, width_bucket and the
 //! shift functions give Hive's results and are reused as they are;
 //! DataFusion's exp, ln, log, log2, log10, pow, sqrt, cbrt, sin, cos, tan,
 //! atan, degrees, abs and pi too.
@@ -14,8 +13,10 @@ use datafusion_spark::function::{bitwise, math as spark};
 pub mod acos;
 pub mod asin;
 pub mod bround;
+pub mod ceil;
 pub mod conv;
 pub mod e;
+pub mod floor;
 pub mod greatest;
 pub mod least;
 pub mod positive;
@@ -33,8 +34,8 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         spark::factorial(),
         spark::negative(),
         spark::unhex(),
-        spark::floor(),
-        spark::ceil(),
+        floor::udf(),
+        ceil::udf(),
         spark::width_bucket(),
         bitwise::shiftleft(),
         bitwise::shiftright(),

@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{Array, ArrayRef, AsArray, Int32Array};
 use arrow::datatypes::{
-    DataType, Date32Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit,
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit,
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
@@ -83,6 +83,26 @@ fn hash_bytes(init: i32, bytes: &[u8]) -> i32 {
     bytes.iter().fold(init, |h, &b| h.wrapping_mul(31).wrapping_add(b as i8 as i32))
 }
 
+/// Java's `BigDecimal.hashCode` of the value with trailing zeros of the
+/// fraction removed, as Hive hashes its (normalized) decimals:
+/// `31 * unscaled.hashCode() + scale`, where a `BigInteger` hashes its
+/// 32-bit magnitude words, high first, times its sign.
+fn decimal_hash(mut unscaled: i128, mut scale: i8) -> i32 {
+    while scale > 0 && unscaled != 0 && unscaled % 10 == 0 {
+        unscaled /= 10;
+        scale -= 1;
+    }
+    if unscaled == 0 {
+        scale = 0;
+    }
+    let mag = unscaled.unsigned_abs();
+    let words = [(mag >> 96) as u32, (mag >> 64) as u32, (mag >> 32) as u32, mag as u32];
+    let first = words.iter().position(|&w| w != 0).unwrap_or(words.len());
+    let h = words[first..].iter().fold(0i32, |h, &w| h.wrapping_mul(31).wrapping_add(w as i32));
+    let h = h.wrapping_mul(unscaled.signum() as i32);
+    h.wrapping_mul(31).wrapping_add(scale as i32)
+}
+
 /// Hive's hash of one value.
 pub fn hash_value(a: &dyn Array, i: usize) -> i32 {
     if a.is_null(i) {
@@ -147,7 +167,8 @@ pub fn hash_value(a: &dyn Array, i: usize) -> i32 {
             let s = a.as_struct();
             s.columns().iter().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(hash_value(c.as_ref(), i)))
         }
-        // Decimals and other types: the hash of their printed form.
+        DataType::Decimal128(_, scale) => decimal_hash(a.as_primitive::<Decimal128Type>().value(i), *scale),
+        // Other types: the hash of their printed form.
         _ => hash_bytes(0, display_value(a, i).as_bytes()),
     }
 }
@@ -167,5 +188,8 @@ mod tests {
         assert_eq!(hash_value(&StringArray::from(vec!["abc"]), 0), 96354);
         assert_eq!(hash_value(&BooleanArray::from(vec![true, false]), 1), 0);
         assert_eq!(hash_value(&StringArray::from(vec![None::<&str>]), 0), 0);
+        assert_eq!(decimal_hash(15, 1), 466);
+        assert_eq!(decimal_hash(150, 2), 466);
+        assert_eq!(decimal_hash(10, 0), 310);
     }
 }

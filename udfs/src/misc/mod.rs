@@ -8,8 +8,12 @@ use datafusion_spark::function::hash as spark;
 
 pub mod aes_decrypt;
 pub mod aes_encrypt;
+pub mod current_database;
+pub mod current_user;
 pub mod hash;
+pub mod logged_in_user;
 pub mod reflect;
+pub mod version;
 
 /// Every misc function.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
@@ -19,7 +23,11 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         spark::crc32(),
         aes_decrypt::udf(),
         aes_encrypt::udf(),
+        current_database::udf(),
+        current_user::udf(),
         hash::udf(),
+        logged_in_user::udf(),
         reflect::udf(),
+        version::udf(),
     ]
 }
