@@ -50,9 +50,23 @@ static DOCS: LazyLock<[Documentation; 4]> = LazyLock::new(|| {
     ]
 });
 
-/// The operating-system user running the engine.
+/// The operating-system user running the engine: `$USER`, else the name
+/// of the process's user id in /etc/passwd, else `enma`.
 pub fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "enma".to_string())
+    if let Ok(u) = std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
+        return u;
+    }
+    let uid = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().next().map(str::to_string))
+    });
+    let name = uid.and_then(|uid| {
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        passwd.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+        })
+    });
+    name.unwrap_or_else(|| "enma".to_string())
 }
 
 impl ScalarUDFImpl for SessionFact {
