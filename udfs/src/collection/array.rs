@@ -24,10 +24,7 @@ pub struct MakeArray {
 
 impl Default for MakeArray {
     fn default() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-            aliases: vec!["make_array".to_string()],
-        }
+        Self { signature: Signature::user_defined(Volatility::Immutable), aliases: vec!["make_array".to_string()] }
     }
 }
 

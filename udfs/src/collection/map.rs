@@ -62,7 +62,7 @@ impl ScalarUDFImpl for MakeMap {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() % 2 != 0 {
+        if !arg_types.len().is_multiple_of(2) {
             return plan_err!("map takes key/value pairs, got {} arguments", arg_types.len());
         }
         let keys: Vec<DataType> = arg_types.iter().step_by(2).cloned().collect();

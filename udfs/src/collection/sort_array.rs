@@ -123,7 +123,12 @@ pub fn sort_lists(lists: &ListArray) -> Result<ArrayRef> {
     }
     let sorted = take(values.as_ref(), &UInt32Array::from(indices), None)?;
     let DataType::List(field) = lists.data_type() else { unreachable!("a list array has a list type") };
-    Ok(Arc::new(ListArray::try_new(field.clone(), OffsetBuffer::from_lengths(lengths), sorted, lists.nulls().cloned())?))
+    Ok(Arc::new(ListArray::try_new(
+        field.clone(),
+        OffsetBuffer::from_lengths(lengths),
+        sorted,
+        lists.nulls().cloned(),
+    )?))
 }
 
 #[cfg(test)]

@@ -94,7 +94,11 @@ pub fn common_type(types: &[DataType]) -> Option<DataType> {
     }
     let temporal = |t: &DataType| matches!(t, DataType::Date32 | DataType::Date64 | DataType::Timestamp(..));
     if typed.iter().all(|t| temporal(t)) {
-        return typed.iter().find(|t| matches!(t, DataType::Timestamp(..))).map(|t| (*t).clone()).or(Some(DataType::Date32));
+        return typed
+            .iter()
+            .find(|t| matches!(t, DataType::Timestamp(..)))
+            .map(|t| (*t).clone())
+            .or(Some(DataType::Date32));
     }
     if typed.iter().all(|t| is_numeric(t) || temporal(t) || matches!(t, DataType::Boolean)) {
         return Some(DataType::Utf8);

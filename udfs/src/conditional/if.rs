@@ -69,7 +69,11 @@ impl ScalarUDFImpl for If {
         let cond = cast(&arrays[0], &DataType::Boolean)?;
         let cond = cond.as_boolean();
         let cond = if cond.null_count() > 0 { prep_null_mask_filter(cond) } else { cond.clone() };
-        let out = if matches!(arrays[1].data_type(), DataType::Null) { arrays[1].clone() } else { zip(&cond, &arrays[1], &arrays[2])? };
+        let out = if matches!(arrays[1].data_type(), DataType::Null) {
+            arrays[1].clone()
+        } else {
+            zip(&cond, &arrays[1], &arrays[2])?
+        };
         if all_scalar {
             return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
         }

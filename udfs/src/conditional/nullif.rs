@@ -4,11 +4,11 @@
 
 use std::sync::{Arc, LazyLock};
 
+use arrow::array::make_comparator;
 use arrow::array::{Array, ArrayRef, BooleanArray, make_array};
 use arrow::buffer::NullBuffer;
 use arrow::compute::{SortOptions, cast};
 use arrow::datatypes::DataType;
-use arrow::array::make_comparator;
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -78,14 +78,9 @@ pub fn nullif(a: &ArrayRef, b: &ArrayRef) -> Result<ArrayRef> {
         return Ok(a.clone());
     }
     let t = common_type(&[a.data_type().clone(), b.data_type().clone()]).unwrap_or_else(|| a.data_type().clone());
-    let (ca, cb) = if a.data_type() == b.data_type() {
-        (a.clone(), b.clone())
-    } else {
-        (cast(a, &t)?, cast(b, &t)?)
-    };
+    let (ca, cb) = if a.data_type() == b.data_type() { (a.clone(), b.clone()) } else { (cast(a, &t)?, cast(b, &t)?) };
     let cmp = make_comparator(ca.as_ref(), cb.as_ref(), SortOptions::default())?;
-    let keep: BooleanArray =
-        (0..a.len()).map(|i| Some(ca.is_null(i) || cb.is_null(i) || !cmp(i, i).is_eq())).collect();
+    let keep: BooleanArray = (0..a.len()).map(|i| Some(ca.is_null(i) || cb.is_null(i) || !cmp(i, i).is_eq())).collect();
     let nulls = NullBuffer::union(a.logical_nulls().as_ref(), Some(&NullBuffer::new(keep.values().clone())));
     Ok(make_array(a.to_data().into_builder().nulls(nulls).build()?))
 }

@@ -29,9 +29,8 @@ pub fn udf() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(Acos::default()))
 }
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("acos(x)", "the arc cosine of x, NULL if x is not in [-1, 1]", "> SELECT acos(1);\n0.0")
-});
+static DOC: LazyLock<Documentation> =
+    LazyLock::new(|| hive_doc("acos(x)", "the arc cosine of x, NULL if x is not in [-1, 1]", "> SELECT acos(1);\n0.0"));
 
 /// Arc cosine, None outside [-1, 1].
 pub fn acos(x: f64) -> Option<f64> {

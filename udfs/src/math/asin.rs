@@ -29,9 +29,8 @@ pub fn udf() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(Asin::default()))
 }
 
-static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc("asin(x)", "the arc sine of x, NULL if x is not in [-1, 1]", "> SELECT asin(0);\n0.0")
-});
+static DOC: LazyLock<Documentation> =
+    LazyLock::new(|| hive_doc("asin(x)", "the arc sine of x, NULL if x is not in [-1, 1]", "> SELECT asin(0);\n0.0"));
 
 /// Arc sine, None outside [-1, 1].
 pub fn asin(x: f64) -> Option<f64> {

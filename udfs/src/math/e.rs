@@ -26,8 +26,9 @@ pub fn udf() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(E::default()))
 }
 
-static DOC: LazyLock<Documentation> =
-    LazyLock::new(|| hive_doc("e()", "the number e, the base of natural logarithms", "> SELECT e();\n2.718281828459045"));
+static DOC: LazyLock<Documentation> = LazyLock::new(|| {
+    hive_doc("e()", "the number e, the base of natural logarithms", "> SELECT e();\n2.718281828459045")
+});
 
 impl ScalarUDFImpl for E {
     fn name(&self) -> &str {

@@ -33,11 +33,7 @@ pub fn udf() -> Arc<ScalarUDF> {
 }
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
-    hive_doc(
-        "sign(x)",
-        "-1.0, 0.0 or 1.0 by the sign of x (an int for a decimal x)",
-        "> SELECT sign(-45);\n-1.0",
-    )
+    hive_doc("sign(x)", "-1.0, 0.0 or 1.0 by the sign of x (an int for a decimal x)", "> SELECT sign(-45);\n-1.0")
 });
 
 impl ScalarUDFImpl for Sign {
@@ -102,7 +98,19 @@ pub fn sign(v: &ArrayRef) -> Result<ArrayRef> {
     let d = d.as_primitive::<Float64Type>();
     let out: Float64Array = d
         .iter()
-        .map(|x| x.map(|x| if x.is_nan() { x } else if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }))
+        .map(|x| {
+            x.map(|x| {
+                if x.is_nan() {
+                    x
+                } else if x > 0.0 {
+                    1.0
+                } else if x < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect();
     Ok(Arc::new(out))
 }

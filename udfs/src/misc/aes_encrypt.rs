@@ -98,7 +98,7 @@ impl ScalarUDFImpl for Aes {
     }
 }
 
-/// Runs `f` over each 16-byte block with the cipher for `key`; None for a
+/// Encrypts or decrypts each 16-byte block in place with the cipher for `key`; None for a
 /// key of another length.
 fn with_cipher(key: &[u8], blocks: &mut [u8], encrypt: bool) -> Option<()> {
     fn run<C: BlockEncrypt + BlockDecrypt + KeyInit>(key: &[u8], blocks: &mut [u8], encrypt: bool) -> Option<()> {
@@ -128,7 +128,7 @@ pub fn encrypt(input: &[u8], key: &[u8]) -> Option<Vec<u8>> {
 
 /// AES/ECB/PKCS5Padding decryption; None when the padding is not valid.
 pub fn decrypt(input: &[u8], key: &[u8]) -> Option<Vec<u8>> {
-    if input.is_empty() || input.len() % 16 != 0 {
+    if input.is_empty() || !input.len().is_multiple_of(16) {
         return None;
     }
     let mut buf = input.to_vec();
@@ -150,9 +150,7 @@ mod tests {
     #[test]
     fn as_the_jdk() {
         // base64 y6Ss+zCYObpCbgfWfyNWTw==
-        let want = [
-            0xcb, 0xa4, 0xac, 0xfb, 0x30, 0x98, 0x39, 0xba, 0x42, 0x6e, 0x07, 0xd6, 0x7f, 0x23, 0x56, 0x4f,
-        ];
+        let want = [0xcb, 0xa4, 0xac, 0xfb, 0x30, 0x98, 0x39, 0xba, 0x42, 0x6e, 0x07, 0xd6, 0x7f, 0x23, 0x56, 0x4f];
         assert_eq!(encrypt(b"ABC", KEY).unwrap(), want);
         assert_eq!(decrypt(&want, KEY).unwrap(), b"ABC");
         assert_eq!(decrypt(&encrypt(b"", KEY).unwrap(), KEY).unwrap(), b"");

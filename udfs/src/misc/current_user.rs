@@ -44,7 +44,11 @@ pub fn udf() -> Arc<ScalarUDF> {
 static DOCS: LazyLock<[Documentation; 4]> = LazyLock::new(|| {
     [
         hive_doc("current_user()", "the name of the user running the session", "> SELECT current_user();\nhive"),
-        hive_doc("logged_in_user()", "the name of the user logged in to the session", "> SELECT logged_in_user();\nhive"),
+        hive_doc(
+            "logged_in_user()",
+            "the name of the user logged in to the session",
+            "> SELECT logged_in_user();\nhive",
+        ),
         hive_doc("current_database()", "the session's current database", "> SELECT current_database();\ndefault"),
         hive_doc("version()", "the version of ENMA", "> SELECT version();\n0.1.0 enma"),
     ]

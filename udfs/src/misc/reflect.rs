@@ -60,7 +60,9 @@ impl Arg {
         }
         Some(match a.data_type() {
             t if t.is_integer() => Arg::Int(display_value(a, i).parse().ok()?),
-            t if t.is_floating() || matches!(t, DataType::Decimal128(..)) => Arg::Double(display_value(a, i).parse().ok()?),
+            t if t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
+                Arg::Double(display_value(a, i).parse().ok()?)
+            }
             _ => Arg::Str(display_value(a, i)),
         })
     }
@@ -102,14 +104,41 @@ fn known(class: &str, method: &str) -> bool {
         (class, method),
         (
             "java.lang.Math",
-            "abs" | "max" | "min" | "round" | "floor" | "ceil" | "rint" | "exp" | "log" | "log10" | "sqrt" | "cbrt"
-                | "pow" | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "atan2" | "signum" | "toDegrees"
+            "abs"
+                | "max"
+                | "min"
+                | "round"
+                | "floor"
+                | "ceil"
+                | "rint"
+                | "exp"
+                | "log"
+                | "log10"
+                | "sqrt"
+                | "cbrt"
+                | "pow"
+                | "sin"
+                | "cos"
+                | "tan"
+                | "asin"
+                | "acos"
+                | "atan"
+                | "atan2"
+                | "signum"
+                | "toDegrees"
                 | "toRadians"
         ) | ("java.lang.String", "valueOf" | "isEmpty" | "length")
             | (
                 "java.lang.Integer" | "java.lang.Long",
-                "valueOf" | "parseInt" | "parseLong" | "toString" | "toHexString" | "toBinaryString"
-                    | "toOctalString" | "max" | "min"
+                "valueOf"
+                    | "parseInt"
+                    | "parseLong"
+                    | "toString"
+                    | "toHexString"
+                    | "toBinaryString"
+                    | "toOctalString"
+                    | "max"
+                    | "min"
             )
             | ("java.lang.Double", "valueOf" | "parseDouble" | "isNaN")
     )
@@ -252,7 +281,10 @@ mod tests {
         assert_eq!(call("java.lang.Math", "max", &[Arg::Int(2), Arg::Int(3)]).as_deref(), Some("3"));
         assert_eq!(call("java.lang.Math", "round", &[Arg::Double(2.5)]).as_deref(), Some("3"));
         assert_eq!(call("java.lang.Math", "floor", &[Arg::Double(1.9)]).as_deref(), Some("1.0"));
-        assert_eq!(call("java.lang.Integer", "valueOf", &[Arg::Str("238".into()), Arg::Int(16)]).as_deref(), Some("568"));
+        assert_eq!(
+            call("java.lang.Integer", "valueOf", &[Arg::Str("238".into()), Arg::Int(16)]).as_deref(),
+            Some("568")
+        );
         assert_eq!(call("java.lang.Integer", "valueOf", &[Arg::Str("x".into())]), None);
         assert!(!known("java.lang.System", "exit"));
     }
