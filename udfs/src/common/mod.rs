@@ -2,4 +2,5 @@
 //! Java date patterns, number printing.
 
 pub mod java_date;
+pub mod numeric;
 pub mod text;
