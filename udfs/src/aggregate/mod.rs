@@ -1,12 +1,29 @@
 //! Hive's aggregate functions (UDAFs) and window functions.
+//!
+//! DataFusion's statistics aggregates already give Hive's results under most
+//! of Hive's names (var_pop, var_samp, stddev_pop, stddev_samp, covar_pop,
+//! covar_samp, corr, regr_*); where Hive's name means something else
+//! (`variance` is the population variance, `std` and `stddev` the population
+//! standard deviation, while DataFusion's `stddev` is the sample one), the
+//! DataFusion function is registered again under Hive's name.
 
 use std::sync::Arc;
 
+use datafusion::functions_aggregate::{stddev, variance};
 use datafusion::logical_expr::{AggregateUDF, WindowUDF};
+
+pub mod collect;
+pub mod percentile;
 
 /// Every aggregate function.
 pub fn functions() -> Vec<Arc<AggregateUDF>> {
-    vec![]
+    vec![
+        Arc::new(AggregateUDF::new_from_impl(collect::Collect::new(true))),
+        Arc::new(AggregateUDF::new_from_impl(collect::Collect::new(false))),
+        Arc::new(AggregateUDF::new_from_impl(percentile::Percentile::default())),
+        Arc::new(variance::var_pop_udaf().as_ref().clone().with_aliases(["variance"])),
+        Arc::new(stddev::stddev_pop_udaf().as_ref().clone().with_aliases(["std", "stddev"])),
+    ]
 }
 
 /// Every window function.
