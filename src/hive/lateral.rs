@@ -573,7 +573,18 @@ async fn rewrite_query(
     for item in std::mem::take(&mut select.projection) {
         expand_item(item, &scope, &mut projection);
     }
-    select.projection = projection;
+    // Hive allows repeated output names (a.id, b.id); DataFusion does not, so
+    // a name given here that repeats an earlier one is left off.
+    let mut seen = HashSet::new();
+    select.projection = projection
+        .into_iter()
+        .map(|(item, named_here)| match item {
+            SelectItem::ExprWithAlias { expr, alias } if !seen.insert(alias.value.to_ascii_lowercase()) && named_here => {
+                SelectItem::UnnamedExpr(expr)
+            }
+            other => other,
+        })
+        .collect();
     let outputs: HashSet<String> = select
         .projection
         .iter()
@@ -607,26 +618,17 @@ async fn rewrite_query(
 }
 
 /// One select item in terms of the new names: `*` and `t.*` expand to the
-/// columns they stand for; a plain column reference keeps its name.
-fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<SelectItem>) {
-    let base = |c: &BaseColumn| aliased(Expr::Identifier(quoted(&c.internal)), quoted(&c.name));
-    let view_columns = |v: &View| -> Vec<SelectItem> {
-        v.columns.iter().map(|(name, internal)| aliased(Expr::Identifier(quoted(internal)), name.clone())).collect()
+/// columns they stand for; a plain column reference keeps its name. Each
+/// item comes with whether its name was given here (not by the query).
+fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<(SelectItem, bool)>) {
+    let base = |c: &BaseColumn| (aliased(Expr::Identifier(quoted(&c.internal)), quoted(&c.name)), true);
+    let view_columns = |v: &View| -> Vec<(SelectItem, bool)> {
+        v.columns.iter().map(|(name, internal)| (aliased(Expr::Identifier(quoted(internal)), name.clone()), true)).collect()
     };
     match item {
         SelectItem::Wildcard(_) => {
-            let mut items: Vec<SelectItem> = scope.base.iter().map(base).collect();
-            items.extend(scope.views.iter().flat_map(view_columns));
-            // Hive allows duplicate names (a join's key and key); DataFusion does not.
-            let mut seen = HashSet::new();
-            for item in items {
-                match item {
-                    SelectItem::ExprWithAlias { expr, alias } if !seen.insert(alias.value.to_ascii_lowercase()) => {
-                        out.push(SelectItem::UnnamedExpr(expr))
-                    }
-                    other => out.push(other),
-                }
-            }
+            out.extend(scope.base.iter().map(base));
+            out.extend(scope.views.iter().flat_map(view_columns));
         }
         SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options) => {
             let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.clone()).collect();
@@ -643,7 +645,7 @@ fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<SelectItem>) {
                 })
                 .collect();
             if matching.is_empty() {
-                out.push(SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options));
+                out.push((SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options), false));
             } else {
                 out.extend(matching.into_iter().map(base));
             }
@@ -659,17 +661,17 @@ fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<SelectItem>) {
             };
             scope.map(&mut e);
             out.push(match name {
-                Some(n) => aliased(e, n),
-                None => SelectItem::UnnamedExpr(e),
+                Some(n) => (aliased(e, n), true),
+                None => (SelectItem::UnnamedExpr(e), false),
             });
         }
         SelectItem::ExprWithAlias { mut expr, alias } => {
             scope.map(&mut expr);
-            out.push(SelectItem::ExprWithAlias { expr, alias });
+            out.push((SelectItem::ExprWithAlias { expr, alias }, false));
         }
         mut other => {
             scope.map(&mut other);
-            out.push(other);
+            out.push((other, false));
         }
     }
 }
