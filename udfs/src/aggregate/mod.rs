@@ -13,7 +13,9 @@ use datafusion::functions_aggregate::{stddev, variance};
 use datafusion::logical_expr::{AggregateUDF, WindowUDF};
 
 pub mod collect;
+pub mod context_ngrams;
 pub mod histogram_numeric;
+pub mod ngrams;
 pub mod numeric_histogram;
 pub mod percentile;
 pub mod percentile_approx;
@@ -26,6 +28,8 @@ pub fn functions() -> Vec<Arc<AggregateUDF>> {
         Arc::new(AggregateUDF::new_from_impl(percentile::Percentile::default())),
         Arc::new(AggregateUDF::new_from_impl(percentile_approx::PercentileApprox::default())),
         Arc::new(AggregateUDF::new_from_impl(histogram_numeric::HistogramNumeric::default())),
+        Arc::new(AggregateUDF::new_from_impl(ngrams::Ngrams::default())),
+        Arc::new(AggregateUDF::new_from_impl(context_ngrams::ContextNgrams::default())),
         Arc::new(variance::var_pop_udaf().as_ref().clone().with_aliases(["variance"])),
         Arc::new(stddev::stddev_pop_udaf().as_ref().clone().with_aliases(["std", "stddev"])),
     ]
