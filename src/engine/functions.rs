@@ -139,6 +139,10 @@ impl Session {
     }
 
     fn lookup(&self, name: &str) -> Option<Bound> {
+        // Generators are scalar functions too (their rows as a list): they count as generators.
+        if let Some(g) = self.generator(name) {
+            return Some(Bound::Generator(g));
+        }
         let state = self.ctx.state();
         if let Some(f) = state.scalar_functions().get(name) {
             return Some(Bound::Scalar(f.clone()));
@@ -146,10 +150,7 @@ impl Session {
         if let Some(f) = state.aggregate_functions().get(name) {
             return Some(Bound::Aggregate(f.clone()));
         }
-        if let Some(f) = state.window_functions().get(name) {
-            return Some(Bound::Window(f.clone()));
-        }
-        self.generator(name).map(Bound::Generator)
+        state.window_functions().get(name).map(|f| Bound::Window(f.clone()))
     }
 
     /// The function a class name stands for: a registered function's own
@@ -182,6 +183,7 @@ impl Session {
                 state.register_udwf(Arc::new(f.as_ref().clone().with_aliases([alias])))?;
             }
             Bound::Generator(g) => {
+                state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g.clone()).with_aliases([alias])))?;
                 drop(state);
                 self.generators.insert(name.to_string(), g);
             }
@@ -207,7 +209,9 @@ impl Session {
                 state.deregister_udwf(name)?;
                 state.register_udwf(f)?;
             }
-            Bound::Generator(_) => {
+            Bound::Generator(g) => {
+                state.deregister_udf(name)?;
+                state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g)))?;
                 drop(state);
                 self.generators.remove(name);
             }

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::hive::coercion::{HiveCoercion, HiveExprPlanner};
 use datafusion::execution::registry::FunctionRegistry;
 use crate::hive::parser::{parse_statement, split_statements};
+use crate::hive::lateral::{SchemaProbe, rewrite_generators};
 use crate::hive::rewrite::rewrite_statement;
 use crate::hive::statement::{HiveStatement, TableName};
 
@@ -71,6 +72,9 @@ impl Session {
             // in_file reads the server's disk: remote callers only where the operator allows.
             let dirs = shared.config.allowed_local_dirs.clone();
             state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
+        }
+        for g in &shared.functions.generators {
+            state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g.clone())))?;
         }
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
@@ -178,6 +182,15 @@ impl Session {
 
     /// Plans a query statement with Hive's rewrites applied.
     pub(crate) async fn plan_query(&self, mut stmt: ast::Statement) -> Result<LogicalPlan> {
+        let generators = self
+            .shared
+            .functions
+            .generators
+            .iter()
+            .map(|g| g.name().to_ascii_lowercase())
+            .chain(self.generators.keys().cloned())
+            .collect();
+        rewrite_generators(&mut stmt, &generators, self).await?;
         rewrite_statement(&mut stmt)?;
         let state = self.ctx.state();
         Ok(state.statement_to_plan(DfStatement::Statement(Box::new(stmt))).await?)
@@ -282,6 +295,12 @@ impl Session {
                 path.display()
             )))
         }
+    }
+}
+
+impl SchemaProbe for Session {
+    fn probe_schema(&self, query: ast::Query) -> futures::future::BoxFuture<'_, Result<datafusion::common::DFSchemaRef>> {
+        Box::pin(async move { Ok(self.plan_query(ast::Statement::Query(Box::new(query))).await?.schema().clone()) })
     }
 }
 

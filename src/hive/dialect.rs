@@ -62,6 +62,10 @@ impl Dialect for HiveQl {
     fn supports_group_by_with_modifier(&self) -> bool {
         true
     }
+    /// `SELECT explode(m) AS (k, v)`: a generator's column names.
+    fn supports_select_item_multi_column_alias(&self) -> bool {
+        true
+    }
     /// `a DIV b`: Hive's integer division.
     fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
         let is_div = matches!(&parser.peek_token().token, Token::Word(w) if w.keyword == Keyword::DIV);

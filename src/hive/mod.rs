@@ -3,6 +3,7 @@
 
 pub mod coercion;
 pub mod dialect;
+pub mod lateral;
 pub mod parser;
 pub mod rewrite;
 pub mod statement;

@@ -171,6 +171,49 @@ fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement
     }
 }
 
+/// `LATERAL VIEW explode(m) myTab LIMIT 2`: in Hive the view's column names
+/// need AS, but sqlparser takes any word after the view name that is not
+/// WHERE, GROUP, CLUSTER, HAVING or LATERAL for a column name (here LIMIT).
+/// Where the next word ends the lateral view instead, an explicit `WHERE TRUE`
+/// ends it for sqlparser (the next clause of such a select cannot be WHERE).
+fn end_lateral_views(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    const ENDS: &[&str] = &["LIMIT", "ORDER", "SORT", "DISTRIBUTE", "UNION", "EXCEPT", "INTERSECT", "MINUS", "WINDOW"];
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        if !(is_word(&tokens[i].token, "LATERAL") && is_word(&tokens[i + 1].token, "VIEW")) {
+            i += 1;
+            continue;
+        }
+        i += 2;
+        // The function name, then its arguments up to the matching parenthesis.
+        while i < tokens.len() && !matches!(tokens[i].token, Token::LParen) {
+            i += 1;
+        }
+        let mut depth = 0;
+        while i < tokens.len() {
+            match tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        // The view name, then a word that ends the lateral view.
+        if i + 1 < tokens.len()
+            && matches!(tokens[i].token, Token::Word(_))
+            && ENDS.iter().any(|k| is_word(&tokens[i + 1].token, k))
+        {
+            let span = tokens[i + 1].span;
+            let word = |w: &str| TokenWithSpan::new(Token::make_keyword(w), span);
+            tokens.splice(i + 1..i + 1, [word("WHERE"), word("TRUE")]);
+        }
+    }
+    tokens
+}
+
 fn parse_set(rest: &str) -> HiveStatement {
     if rest.is_empty() || rest == "-v" {
         return HiveStatement::Set { key: None, value: None };
@@ -433,7 +476,7 @@ impl P {
     /// The rest of the tokens as a sqlparser query.
     fn rest_query(&mut self) -> Result<Box<ast::Query>> {
         let dialect = HiveQl::default();
-        let rest = self.tokens[self.pos..].to_vec();
+        let rest = end_lateral_views(self.tokens[self.pos..].to_vec());
         let mut parser = Parser::new(&dialect).with_options(parser_options()).with_tokens_with_locations(rest);
         let q = parser.parse_query()?;
         // Whatever is left must be only the end.
@@ -446,7 +489,7 @@ impl P {
     }
     fn rest_statement(&mut self) -> Result<Box<ast::Statement>> {
         let dialect = HiveQl::default();
-        let rest = self.tokens[self.pos..].to_vec();
+        let rest = end_lateral_views(self.tokens[self.pos..].to_vec());
         let mut parser = Parser::new(&dialect).with_options(parser_options()).with_tokens_with_locations(rest);
         let s = parser.parse_statement()?;
         let _ = parser.consume_token(&Token::SemiColon);

@@ -133,3 +133,28 @@ async fn create_and_drop_functions() {
     let err = try_rows(&mut s, "DROP TEMPORARY FUNCTION nope").await.unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
+
+#[tokio::test]
+async fn table_functions_in_lateral_views() {
+    let (engine, _dir) = temp_engine().await;
+    let mut s = session(&engine);
+    rows(
+        &mut s,
+        "CREATE TABLE reads (meter STRING, t0 TIMESTAMP, t1 TIMESTAMP, kwh DOUBLE); \
+         INSERT INTO reads VALUES ('m1', CAST('2024-01-01 10:30:00' AS TIMESTAMP), CAST('2024-01-01 12:00:00' AS TIMESTAMP), 3.0)",
+    )
+    .await;
+    assert_eq!(
+        lines(&mut s, "SELECT r.meter, h.hour, h.kwh FROM reads r LATERAL VIEW split_hourly(r.t0, r.t1, r.kwh) h AS hour, kwh").await,
+        ["m1\t2024-01-01 10:00:00\t1.0", "m1\t2024-01-01 11:00:00\t2.0"]
+    );
+    // A temporary name for a table function works in LATERAL VIEW too.
+    rows(&mut s, "CREATE TEMPORARY FUNCTION hourly AS 'enma.energy.SplitHourly'").await;
+    assert_eq!(
+        lines(&mut s, "SELECT sum(h.kwh) FROM reads LATERAL VIEW hourly(t0, t1, kwh) h AS hour, kwh").await,
+        ["3.0"]
+    );
+    assert_eq!(lines(&mut s, "DESCRIBE FUNCTION EXTENDED hourly").await.last().unwrap(), "Function type:TEMPORARY");
+    rows(&mut s, "DROP TEMPORARY FUNCTION hourly").await;
+    assert!(try_rows(&mut s, "SELECT * FROM reads LATERAL VIEW hourly(t0, t1, kwh) h AS hour, kwh").await.is_err());
+}
