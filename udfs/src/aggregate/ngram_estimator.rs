@@ -439,4 +439,28 @@ pub(crate) mod tests {
         let top: Vec<String> = e.top().into_iter().map(|(k, _)| k.join(" ")).collect();
         assert_eq!(top, ["x y", "z z"]);
     }
+
+    fn top_of(rows: &[String], pattern: Pattern, k: usize) -> Vec<String> {
+        let mut e = Estimator::new(k, 1, pattern);
+        for s in rows {
+            e.add_sequence(&s.split(' ').map(|w| Some(w.to_string())).collect::<Vec<_>>());
+        }
+        e.top().into_iter().map(|(k, _)| k.join(" ")).collect()
+    }
+
+    #[test]
+    fn ties_in_a_grown_java_map_as_hive() {
+        // Hive 2.3, all frequencies 1: which survive depends on the Java map's order
+        let w1 = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let w2 = (0..30).map(|i| format!("alpha{i} beta{}", i % 7)).collect::<Vec<_>>().join(" ");
+        assert_eq!(top_of(&[w1.clone()], Pattern::Ngrams(1), 5), ["w17", "w19", "w5", "w6", "w7"]);
+        assert_eq!(
+            top_of(&[w2.clone()], Pattern::Ngrams(2), 4),
+            ["alpha7 beta0", "beta0 alpha22", "beta4 alpha26", "beta5 alpha13"]
+        );
+        assert_eq!(
+            top_of(&[w2, w1], Pattern::Context(vec![None, None]), 3),
+            ["alpha7 beta0", "beta4 alpha26", "beta5 alpha13"]
+        );
+    }
 }
