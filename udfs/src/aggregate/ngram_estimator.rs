@@ -210,10 +210,13 @@ impl Estimator {
     }
 }
 
+/// Reads `(k, pf, pattern)` from the arguments after the sequences at a row.
+pub(crate) type ParseFn = fn(&[ArrayRef], usize) -> Option<(usize, usize, Pattern)>;
+
 /// The accumulator of `ngrams` and `context_ngrams`: `parse` reads the
 /// parameters (everything after the sequences) of the first row that has them.
 pub(crate) struct NgramAccumulator {
-    parse: fn(&[ArrayRef], usize) -> Option<(usize, usize, Pattern)>,
+    parse: ParseFn,
     estimator: Option<Estimator>,
     /// Whether `merge_batch` built the counts (Hive's final, reduce-side map).
     merged: bool,
@@ -239,7 +242,7 @@ pub(crate) fn positive_at(array: &ArrayRef, row: usize) -> Option<usize> {
 }
 
 impl NgramAccumulator {
-    pub(crate) fn new(parse: fn(&[ArrayRef], usize) -> Option<(usize, usize, Pattern)>) -> Self {
+    pub(crate) fn new(parse: ParseFn) -> Self {
         NgramAccumulator { parse, estimator: None, merged: false }
     }
 
@@ -453,9 +456,9 @@ pub(crate) mod tests {
         // Hive 2.3, all frequencies 1: which survive depends on the Java map's order
         let w1 = (0..40).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
         let w2 = (0..30).map(|i| format!("alpha{i} beta{}", i % 7)).collect::<Vec<_>>().join(" ");
-        assert_eq!(top_of(&[w1.clone()], Pattern::Ngrams(1), 5), ["w17", "w19", "w5", "w6", "w7"]);
+        assert_eq!(top_of(std::slice::from_ref(&w1), Pattern::Ngrams(1), 5), ["w17", "w19", "w5", "w6", "w7"]);
         assert_eq!(
-            top_of(&[w2.clone()], Pattern::Ngrams(2), 4),
+            top_of(std::slice::from_ref(&w2), Pattern::Ngrams(2), 4),
             ["alpha7 beta0", "beta0 alpha22", "beta4 alpha26", "beta5 alpha13"]
         );
         assert_eq!(

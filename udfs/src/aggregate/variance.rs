@@ -275,10 +275,10 @@ mod tests {
         // Hive 2.3 over stack(4, 1,2, 2,3, 4,7, NULL,5) AS (x, y)
         let x = col(&[Some(1.0), Some(2.0), Some(4.0), None]);
         let y = col(&[Some(2.0), Some(3.0), Some(7.0), Some(5.0)]);
-        assert_eq!(eval(Kind::VarPop, &[x.clone()]), Some(1.5555555555555556));
-        assert_eq!(eval(Kind::VarSamp, &[x.clone()]), Some(2.3333333333333335));
-        assert_eq!(eval(Kind::StddevPop, &[x.clone()]), Some(1.247219128924647));
-        assert_eq!(eval(Kind::StddevSamp, &[x.clone()]), Some(1.5275252316519468));
+        assert_eq!(eval(Kind::VarPop, std::slice::from_ref(&x)), Some(1.5555555555555556));
+        assert_eq!(eval(Kind::VarSamp, std::slice::from_ref(&x)), Some(2.3333333333333335));
+        assert_eq!(eval(Kind::StddevPop, std::slice::from_ref(&x)), Some(1.247219128924647));
+        assert_eq!(eval(Kind::StddevSamp, std::slice::from_ref(&x)), Some(1.5275252316519468));
         assert_eq!(eval(Kind::RegrSxx, &[y.clone(), x.clone()]), Some(4.666666666666667));
         assert_eq!(eval(Kind::RegrSyy, &[y, x]), Some(14.0));
     }
@@ -287,7 +287,7 @@ mod tests {
     fn one_value_is_zero_and_none_is_null() {
         let one = col(&[Some(1.0)]);
         for kind in [Kind::VarPop, Kind::VarSamp, Kind::StddevPop, Kind::StddevSamp] {
-            assert_eq!(eval(kind, &[one.clone()]), Some(0.0));
+            assert_eq!(eval(kind, std::slice::from_ref(&one)), Some(0.0));
             assert_eq!(eval(kind, &[col(&[None])]), None);
         }
     }
