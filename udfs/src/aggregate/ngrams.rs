@@ -1,21 +1,19 @@
-//! `ngrams(sentences, n, k [, pf])`: the k most frequent sequences of n
-//! words in the group, where each row holds a sentence (array of strings) or
-//! several (array of arrays of strings, as `sentences()` gives). The result
-//! is an array of `{ngram: array<string>, estfrequency: double}`, most
-//! frequent first (ties in word order). Counts here are exact; Hive's are
-//! estimates that agree for groups of modest size. A group without n-grams
-//! gives NULL.
+//! `ngrams(sentences, n, k [, pf])`: the k most frequent runs of n words in
+//! the group's sentences (`array<array<string>>`, as `sentences()` gives, or
+//! `array<string>`), as `array<struct<ngram:array<string>, estfrequency:double>>`
+//! sorted by frequency, most frequent first. Counting uses Hive's heuristic
+//! with a buffer of k·pf n-grams (see `ngram_estimator`), exact for small data.
+//! NULL for a group without n-grams; a bad n, k or pf gives NULL too.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListBuilder, StringBuilder, StructArray};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
-use datafusion::common::{Result, ScalarValue, exec_err};
+use arrow::array::ArrayRef;
+use arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility};
 
+use super::ngram_estimator::{NgramAccumulator, Pattern, coerce_sequences, positive_at, result_type};
 use crate::doc::hive_doc;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -31,145 +29,23 @@ impl Default for Ngrams {
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     hive_doc(
-        "ngrams(expr, n, k[, pf])",
-        "the k most frequent n-grams (sequences of n words) of the sentences expr (arrays of strings, or arrays of them), with their frequencies",
-        "> SELECT ngrams(sentences('a b a b'), 2, 1);\n[{\"ngram\":[\"a\",\"b\"],\"estfrequency\":2.0}]",
+        "ngrams(expr, n, k [, pf])",
+        "the k most frequent n-grams (runs of n words) of the word sequences in expr, an array<string> or \
+         array<array<string>> such as sentences() returns; pf sets the precision of the estimate",
+        "> SELECT ngrams(sentences(s), 2, 2) FROM (SELECT stack(2, 'the cat sat', 'the cat ran') AS s) t;\n \
+         [{\"ngram\":[\"the\",\"cat\"],\"estfrequency\":2.0},{\"ngram\":[\"cat\",\"ran\"],\"estfrequency\":1.0}]",
     )
 });
 
-pub(crate) fn string_list() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
-}
-
-pub(crate) fn result_fields() -> Fields {
-    Fields::from(vec![Field::new("ngram", string_list(), true), Field::new("estfrequency", DataType::Float64, true)])
-}
-
-pub(crate) fn result_type() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Struct(result_fields()), true)))
-}
-
-/// The sentences of each row, from array<string> or array<array<string>>.
-pub(crate) fn sentences(array: &ArrayRef) -> Result<Vec<Vec<Vec<Option<String>>>>> {
-    let nested = matches!(crate::generator::element_type(array.data_type()), Some(t) if crate::generator::element_type(t).is_some());
-    let target = if nested { DataType::List(Arc::new(Field::new_list_field(string_list(), true))) } else { string_list() };
-    let a = cast(array, &target)?;
-    let rows = a.as_list::<i32>();
-    let words = |l: ArrayRef| -> Vec<Option<String>> { l.as_string::<i32>().iter().map(|w| w.map(str::to_string)).collect() };
-    Ok((0..rows.len())
-        .map(|i| {
-            if rows.is_null(i) {
-                return vec![];
-            }
-            let row = rows.value(i);
-            if nested {
-                let inner = row.as_list::<i32>();
-                (0..inner.len()).filter(|&j| inner.is_valid(j)).map(|j| words(inner.value(j))).collect()
-            } else {
-                vec![words(row)]
-            }
-        })
-        .collect())
-}
-
-/// First non-NULL value of an integer argument.
-pub(crate) fn int_arg(array: &ArrayRef) -> Result<Option<i64>> {
-    Ok(cast(array, &DataType::Int64)?.as_primitive::<Int64Type>().iter().flatten().next())
-}
-
-/// Counts of n-grams, shared with `context_ngrams`.
-#[derive(Debug, Default)]
-pub(crate) struct NgramCounts {
-    pub k: Option<usize>,
-    pub counts: HashMap<Vec<String>, f64>,
-}
-
-impl NgramCounts {
-    pub fn add(&mut self, ngram: Vec<String>, n: f64) {
-        *self.counts.entry(ngram).or_default() += n;
-    }
-
-    /// State: the counted n-grams and their counts, and k.
-    pub fn state(&self) -> Result<Vec<ScalarValue>> {
-        let mut counts = Vec::new();
-        let mut items = ListBuilder::new(StringBuilder::new());
-        for (g, c) in &self.counts {
-            items.append_value(g.iter().map(|w| Some(w.as_str())));
-            counts.push(ScalarValue::Float64(Some(*c)));
-        }
-        let items = items.finish();
-        let list = ScalarValue::List(Arc::new(arrow::array::ListArray::new(
-            Arc::new(Field::new_list_field(string_list(), true)),
-            arrow::buffer::OffsetBuffer::from_lengths([items.len()]),
-            Arc::new(items),
-            None,
-        )));
-        Ok(vec![
-            list,
-            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &DataType::Float64)),
-            ScalarValue::Int64(self.k.map(|k| k as i64)),
-        ])
-    }
-
-    pub fn merge(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let grams = states[0].as_list::<i32>();
-        let counts = states[1].as_list::<i32>();
-        for i in 0..grams.len() {
-            if grams.is_null(i) || counts.is_null(i) {
-                continue;
-            }
-            let g = grams.value(i);
-            let g = g.as_list::<i32>();
-            let c = counts.value(i);
-            let c = c.as_primitive::<arrow::datatypes::Float64Type>();
-            for j in 0..g.len() {
-                let words = g.value(j).as_string::<i32>().iter().map(|w| w.unwrap_or("").to_string()).collect();
-                self.add(words, c.value(j));
-            }
-        }
-        if self.k.is_none() {
-            self.k = int_arg(&states[2])?.map(|k| k.max(0) as usize);
-        }
-        Ok(())
-    }
-
-    /// The k most frequent, ties in word order; NULL without any.
-    pub fn evaluate(&self) -> Result<ScalarValue> {
-        if self.counts.is_empty() {
-            return ScalarValue::try_from(result_type());
-        }
-        let mut all: Vec<(&Vec<String>, f64)> = self.counts.iter().map(|(g, c)| (g, *c)).collect();
-        all.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        all.truncate(self.k.unwrap_or(0));
-        let mut grams = ListBuilder::new(StringBuilder::new());
-        for (g, _) in &all {
-            grams.append_value(g.iter().map(|w| Some(w.as_str())));
-        }
-        let freqs = Float64Array::from(all.iter().map(|(_, c)| *c).collect::<Vec<_>>());
-        let structs = StructArray::new(result_fields(), vec![Arc::new(grams.finish()) as ArrayRef, Arc::new(freqs)], None);
-        Ok(ScalarValue::List(Arc::new(arrow::array::ListArray::new(
-            Arc::new(Field::new_list_field(DataType::Struct(result_fields()), true)),
-            arrow::buffer::OffsetBuffer::from_lengths([structs.len()]),
-            Arc::new(structs),
-            None,
-        ))))
-    }
-
-    pub fn state_fields(name: &str) -> Vec<FieldRef> {
-        vec![
-            Arc::new(Field::new(
-                format!("{name}[ngrams]"),
-                DataType::List(Arc::new(Field::new_list_field(string_list(), true))),
-                true,
-            )),
-            Arc::new(Field::new(
-                format!("{name}[counts]"),
-                DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true))),
-                true,
-            )),
-            Arc::new(Field::new(format!("{name}[k]"), DataType::Int64, true)),
-        ]
-    }
+/// `n`, `k` and `pf` of `row`: `(k, pf, pattern)`.
+fn parse(values: &[ArrayRef], row: usize) -> Option<(usize, usize, Pattern)> {
+    let n = positive_at(&values[1], row)?;
+    let k = positive_at(&values[2], row)?;
+    let pf = match values.get(3) {
+        Some(pf) => positive_at(pf, row)?,
+        None => 1,
+    };
+    Some((k, pf, Pattern::Ngrams(n)))
 }
 
 impl AggregateUDFImpl for Ngrams {
@@ -183,9 +59,12 @@ impl AggregateUDFImpl for Ngrams {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         match arg_types {
-            [s, _, _] => Ok(vec![s.clone(), DataType::Int64, DataType::Int64]),
-            [s, _, _, _] => Ok(vec![s.clone(), DataType::Int64, DataType::Int64, DataType::Int64]),
-            _ => exec_err!("ngrams takes 3 or 4 arguments (expr, n, k[, pf]), got {}", arg_types.len()),
+            [seqs, rest @ ..] if (2..=3).contains(&rest.len()) => {
+                let mut types = vec![coerce_sequences("ngrams", seqs)?];
+                types.extend(rest.iter().map(|_| DataType::Int64));
+                Ok(types)
+            }
+            _ => plan_err!("ngrams takes 3 or 4 arguments (expr, n, k [, pf]), got {}", arg_types.len()),
         }
     }
 
@@ -194,11 +73,11 @@ impl AggregateUDFImpl for Ngrams {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(NgramCounts::state_fields(args.name))
+        Ok(NgramAccumulator::state_fields(args.name))
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(NgramsAccumulator { n: None, counts: NgramCounts::default() }))
+        Ok(Box::new(NgramAccumulator::new(parse)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -206,76 +85,108 @@ impl AggregateUDFImpl for Ngrams {
     }
 }
 
-#[derive(Debug)]
-struct NgramsAccumulator {
-    n: Option<usize>,
-    counts: NgramCounts,
-}
-
-impl Accumulator for NgramsAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        if self.n.is_none() {
-            self.n = int_arg(&values[1])?.map(|n| n.max(0) as usize);
-            self.counts.k = int_arg(&values[2])?.map(|k| k.max(0) as usize);
-            if self.n.unwrap_or(0) < 1 || self.counts.k.unwrap_or(0) < 1 {
-                return exec_err!("ngrams: n and k must be positive integer constants");
-            }
-        }
-        let n = self.n.unwrap_or(1);
-        for row in sentences(&values[0])? {
-            for sentence in row {
-                let words: Vec<String> = sentence.into_iter().flatten().collect();
-                for w in words.windows(n) {
-                    self.counts.add(w.to_vec(), 1.0);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.counts.merge(states)
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        self.counts.state()
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.counts.evaluate()
-    }
-
-    fn size(&self) -> usize {
-        size_of_val(self) + self.counts.counts.iter().map(|(g, _)| 32 + g.iter().map(|w| w.len() + 24).sum::<usize>()).sum::<usize>()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use arrow::array::Int64Array;
+    use std::sync::Arc;
 
-    fn sentence_rows(rows: &[&[&str]]) -> ArrayRef {
-        let mut b = ListBuilder::new(StringBuilder::new());
-        for r in rows {
-            b.append_value(r.iter().map(|w| Some(*w)));
+    use arrow::array::{Int64Array, ListArray, StringArray};
+    use arrow::datatypes::Field;
+    use datafusion::common::ScalarValue;
+
+    use super::super::ngram_estimator::tests::pairs;
+    use super::super::ngram_estimator::string_list;
+    use super::*;
+
+    /// Rows of `array<array<string>>`: each row's sentences split on '.', words on ' '.
+    fn sentences(rows: &[&str]) -> ArrayRef {
+        let mut offsets = vec![0i32];
+        let mut sentences: Vec<Option<Vec<Option<String>>>> = vec![];
+        for row in rows {
+            for s in row.split('.') {
+                sentences.push(Some(s.split_whitespace().map(|w| Some(w.to_string())).collect()));
+            }
+            offsets.push(sentences.len() as i32);
         }
-        Arc::new(b.finish())
+        let mut b = arrow::array::ListBuilder::new(arrow::array::StringBuilder::new());
+        for s in &sentences {
+            for w in s.iter().flatten() {
+                b.values().append_option(w.as_deref());
+            }
+            b.append(true);
+        }
+        let inner = b.finish();
+        Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(string_list(), true)),
+            arrow::buffer::OffsetBuffer::new(offsets.into()),
+            Arc::new(inner),
+            None,
+        ))
+    }
+
+    fn consts(v: i64, rows: usize) -> ArrayRef {
+        Arc::new(Int64Array::from(vec![v; rows]))
+    }
+
+    fn run(rows: &[&str], n: i64, k: i64) -> Option<Vec<(String, f64)>> {
+        let mut acc = NgramAccumulator::new(parse);
+        acc.update_batch(&[sentences(rows), consts(n, rows.len()), consts(k, rows.len())]).unwrap();
+        pairs(&acc.evaluate().unwrap())
+    }
+
+    fn p(v: &[(&str, f64)]) -> Option<Vec<(String, f64)>> {
+        Some(v.iter().map(|(s, f)| (s.to_string(), *f)).collect())
+    }
+
+    const CATS: [&str; 3] = ["the cat sat. the cat ran", "the dog sat", "a cat sat"];
+
+    #[test]
+    fn bigrams_as_hive() {
+        // Hive 2.3: ngrams(sentences(s), 2, 3) over CATS
+        assert_eq!(run(&CATS, 2, 3), p(&[("cat sat", 2.0), ("the cat", 2.0), ("the dog", 1.0)]));
     }
 
     #[test]
-    fn most_frequent_first_across_partial_states() {
-        let ints = |v: i64, n: usize| Arc::new(Int64Array::from(vec![v; n])) as ArrayRef;
-        let mut a = NgramsAccumulator { n: None, counts: NgramCounts::default() };
-        a.update_batch(&[sentence_rows(&[&["a", "b", "a", "b"]]), ints(2, 1), ints(2, 1)]).unwrap();
-        let mut b = NgramsAccumulator { n: None, counts: NgramCounts::default() };
-        b.update_batch(&[sentence_rows(&[&["b", "a", "c"]]), ints(2, 1), ints(2, 1)]).unwrap();
-        let state: Vec<ArrayRef> = b.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
-        a.merge_batch(&state).unwrap();
-        let out = a.evaluate().unwrap().to_array().unwrap();
+    fn unigrams_as_hive() {
         assert_eq!(
-            crate::hive_text::display_value(out.as_ref(), 0),
-            r#"[{"ngram":["a","b"],"estfrequency":2.0},{"ngram":["b","a"],"estfrequency":2.0}]"#
+            run(&CATS, 1, 10),
+            p(&[("cat", 3.0), ("sat", 3.0), ("the", 3.0), ("a", 1.0), ("dog", 1.0), ("ran", 1.0)])
         );
+    }
+
+    #[test]
+    fn no_ngrams_is_null() {
+        assert_eq!(run(&["a"], 2, 3), None);
+        assert_eq!(run(&[], 2, 3), None);
+        assert_eq!(run(&CATS, 0, 3), None);
+    }
+
+    #[test]
+    fn flat_word_arrays() {
+        // Hive: ngrams(split(s, ' '), 2, 2) over 'x y x y', 'y x', 'z z z'
+        let words: ArrayRef = Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(DataType::Utf8, true)),
+            arrow::buffer::OffsetBuffer::from_lengths([4, 2, 3]),
+            Arc::new(StringArray::from(vec!["x", "y", "x", "y", "y", "x", "z", "z", "z"])),
+            None,
+        ));
+        let mut acc = NgramAccumulator::new(parse);
+        acc.update_batch(&[words, consts(2, 3), consts(2, 3)]).unwrap();
+        assert_eq!(pairs(&acc.evaluate().unwrap()), p(&[("x y", 2.0), ("z z", 2.0)]));
+    }
+
+    #[test]
+    fn partial_states_merge() {
+        let mut a = NgramAccumulator::new(parse);
+        a.update_batch(&[sentences(&CATS[..1]), consts(2, 1), consts(3, 1)]).unwrap();
+        let mut b = NgramAccumulator::new(parse);
+        b.update_batch(&[sentences(&CATS[1..]), consts(2, 2), consts(3, 2)]).unwrap();
+        let empty = NgramAccumulator::new(parse).state().unwrap();
+        let states: Vec<Vec<ScalarValue>> = vec![a.state().unwrap(), empty, b.state().unwrap()];
+        let columns: Vec<ArrayRef> = (0..4)
+            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
+            .collect();
+        let mut total = NgramAccumulator::new(parse);
+        total.merge_batch(&columns).unwrap();
+        assert_eq!(pairs(&total.evaluate().unwrap()), p(&[("cat sat", 2.0), ("the cat", 2.0), ("the dog", 1.0)]));
     }
 }
