@@ -7,8 +7,9 @@
 //!   other sample forms are refused rather than ignored;
 //! - `GROUP BY ... WITH ROLLUP | WITH CUBE | GROUPING SETS` become the
 //!   equivalent grouping expressions (DataFusion drops the modifiers);
-//! - typed literals `1Y`, `2S`, `3L`, `1.5BD`, `1.5D` become casts, and decimal
-//!   literals are typed by their value without trailing zeros (`1.50` is DECIMAL(2,1));
+//! - typed literals `1Y`, `2S`, `3L`, `1.5BD`, `1.5D` become casts, decimal
+//!   literals are typed by their value without trailing zeros (`1.50` is
+//!   DECIMAL(2,1)), and numbers with an exponent (`1.0E7`) are DOUBLE;
 //! - `~x` (bitwise not) becomes `x ^ -1`;
 //! - CAST is TRY_CAST: a value that does not convert is NULL (the analyzer
 //!   rule in `coercion` then gives it Hive's conversions); DECIMAL alone is
@@ -175,6 +176,15 @@ impl VisitorMut for HiveRewriter {
                     // An integer literal is an INT in Hive when it fits (DataFusion makes it a BIGINT).
                     if n.parse::<i32>().is_ok() {
                         *expr = int_literal(expr.clone());
+                    } else if n.contains(['e', 'E']) {
+                        // A literal with an exponent is a DOUBLE in Hive (DataFusion reads it as a DECIMAL).
+                        *expr = Expr::Cast {
+                            kind: ast::CastKind::TryCast,
+                            expr: Box::new(Expr::value(Value::SingleQuotedString(n.clone()))),
+                            data_type: ast::DataType::Double(ast::ExactNumberInfo::None),
+                            array: false,
+                            format: None,
+                        };
                     } else if let Some(decimal) = decimal_literal(n) {
                         *expr = decimal;
                     }
