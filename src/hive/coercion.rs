@@ -10,7 +10,8 @@
 //!   true in Hive; DataFusion would compare the strings `'10'` and `'9'`),
 //!   and so do the two comparisons of BETWEEN;
 //! - IN converts its operands to Hive's common type, taken left to right
-//!   (`'bee' IN ('aee', 1)` compares strings, `1.0 IN ('1')` decimals);
+//!   (`'bee' IN ('aee', 1)` compares strings, `1.0 IN ('1')` decimals), and
+//!   so do the elements of `array(...)` and the keys and values of `map(...)`;
 //! - `/` on two integers is a DOUBLE division (`7 / 2` is 3.5), and
 //!   division by zero is NULL;
 //! - array subscripts count from 0 (`arr[0]` is the first element).
@@ -46,6 +47,36 @@ fn is_integer(t: &DataType) -> bool {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // array(...) and map(...) convert their elements to Hive's common type
+    // (`array(1, 'a')` is ["1","a"]); DataFusion would cast 'a' to a number.
+    if let Expr::ScalarFunction(f) = &expr {
+        let name = f.name();
+        let groups: &[usize] = match name {
+            "make_array" | "array" => &[0],
+            "make_map" | "map" if f.args.len() % 2 == 0 => &[0, 1],
+            _ => &[],
+        };
+        let step = groups.len();
+        if step > 0 && !f.args.is_empty() {
+            let Ok(types) = f.args.iter().map(|a| a.get_type(schema)).collect::<Result<Vec<_>>>() else {
+                return Ok(Transformed::no(expr));
+            };
+            let mut args = f.args.clone();
+            let mut changed = false;
+            for &g in groups {
+                let of_group: Vec<DataType> = types.iter().skip(g).step_by(step).cloned().collect();
+                let mixed = of_group.iter().any(is_string) && of_group.iter().any(|t| !is_string(t) && !t.is_null());
+                let Some(common) = mixed.then(|| in_common_type(&of_group)).flatten() else { continue };
+                for i in (g..args.len()).step_by(step) {
+                    args[i] = cast_expr(args[i].clone(), &types[i], &common);
+                }
+                changed = true;
+            }
+            if changed {
+                return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func.clone(), args))));
+            }
+        }
+    }
     // Hive's array subscripts count from 0, DataFusion's from 1.
     if let Expr::ScalarFunction(f) = &expr {
         if f.name() == "array_element" && f.args.len() == 2 {
