@@ -160,13 +160,13 @@ impl VisitorMut for HiveRewriter {
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         // CAST to VARCHAR(n) / CHAR(n): a string of at most n characters.
-        if let Expr::Cast { data_type, kind, .. } = expr {
-            if let Some(n) = char_length(data_type) {
-                *data_type = ast::DataType::String(None);
-                *kind = ast::CastKind::TryCast;
-                *expr = substr(expr.clone(), n);
-                return ControlFlow::Continue(());
-            }
+        if let Expr::Cast { data_type, kind, .. } = expr
+            && let Some(n) = char_length(data_type)
+        {
+            *data_type = ast::DataType::String(None);
+            *kind = ast::CastKind::TryCast;
+            *expr = substr(expr.clone(), n);
+            return ControlFlow::Continue(());
         }
         match expr {
             Expr::Value(v) => {
@@ -211,10 +211,10 @@ impl VisitorMut for HiveRewriter {
                     *data_type = ast::DataType::Bytea;
                 }
                 // Hive's DECIMAL without precision is DECIMAL(10,0).
-                if let ast::DataType::Decimal(info) | ast::DataType::Dec(info) | ast::DataType::Numeric(info) = data_type {
-                    if matches!(info, ast::ExactNumberInfo::None) {
-                        *info = ast::ExactNumberInfo::PrecisionAndScale(10, 0);
-                    }
+                if let ast::DataType::Decimal(info) | ast::DataType::Dec(info) | ast::DataType::Numeric(info) = data_type
+                    && matches!(info, ast::ExactNumberInfo::None)
+                {
+                    *info = ast::ExactNumberInfo::PrecisionAndScale(10, 0);
                 }
                 // A value that does not convert is NULL in Hive, not an error.
                 if *kind == ast::CastKind::Cast {

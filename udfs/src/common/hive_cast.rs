@@ -96,7 +96,8 @@ pub fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
         return arrow_cast(array, to);
     }
     // Strings arrive as Utf8, LargeUtf8 or Utf8View: read them as Utf8.
-    let array = if is_string(&from) && from != DataType::Utf8 { arrow_cast(array, &DataType::Utf8)? } else { array.clone() };
+    let array =
+        if is_string(&from) && from != DataType::Utf8 { arrow_cast(array, &DataType::Utf8)? } else { array.clone() };
     let from = array.data_type().clone();
     let out: ArrayRef = match to {
         t if is_string(t) => {
@@ -144,11 +145,15 @@ fn to_string(array: &ArrayRef) -> StringArray {
 /// Hive's text of an interval: year-month as `Y-M`, day-time as `D HH:mm:ss.nnnnnnnnn`.
 fn interval_text(array: &ArrayRef, i: usize) -> Option<String> {
     let nanos: i128 = match array.data_type() {
-        DataType::Duration(TimeUnit::Second) => array.as_primitive::<DurationSecondType>().value(i) as i128 * 1_000_000_000,
+        DataType::Duration(TimeUnit::Second) => {
+            array.as_primitive::<DurationSecondType>().value(i) as i128 * 1_000_000_000
+        }
         DataType::Duration(TimeUnit::Millisecond) => {
             array.as_primitive::<DurationMillisecondType>().value(i) as i128 * 1_000_000
         }
-        DataType::Duration(TimeUnit::Microsecond) => array.as_primitive::<DurationMicrosecondType>().value(i) as i128 * 1_000,
+        DataType::Duration(TimeUnit::Microsecond) => {
+            array.as_primitive::<DurationMicrosecondType>().value(i) as i128 * 1_000
+        }
         DataType::Duration(TimeUnit::Nanosecond) => array.as_primitive::<DurationNanosecondType>().value(i) as i128,
         DataType::Interval(IntervalUnit::YearMonth) => {
             return Some(year_month_text(array.as_primitive::<IntervalYearMonthType>().value(i)));
@@ -180,14 +185,7 @@ fn day_time_text(nanos: i128) -> String {
     let n = nanos.unsigned_abs();
     let secs = n / 1_000_000_000;
     let frac = n % 1_000_000_000;
-    format!(
-        "{sign}{} {:02}:{:02}:{:02}.{:09}",
-        secs / 86_400,
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60,
-        frac
-    )
+    format!("{sign}{} {:02}:{:02}:{:02}.{:09}", secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60, frac)
 }
 
 /// Nanoseconds of a timestamp array value (any unit, wall clock).
@@ -196,7 +194,12 @@ fn timestamp_nanos(array: &ArrayRef) -> Option<TimestampNanosecondArray> {
     Some(a.as_primitive::<arrow::datatypes::TimestampNanosecondType>().clone())
 }
 
-fn to_int<T: ArrowPrimitiveType>(array: &ArrayRef, min: i64, max: i64, wrap: impl Fn(i64) -> T::Native + Copy) -> PrimitiveArray<T> {
+fn to_int<T: ArrowPrimitiveType>(
+    array: &ArrayRef,
+    min: i64,
+    max: i64,
+    wrap: impl Fn(i64) -> T::Native + Copy,
+) -> PrimitiveArray<T> {
     let in_range = |v: i64| (min..=max).contains(&v).then(|| wrap(v));
     let narrow_double = |d: f64| -> T::Native {
         // Java: (long) d and (int) d saturate (NaN is 0); byte and short wrap the int.
@@ -205,7 +208,9 @@ fn to_int<T: ArrowPrimitiveType>(array: &ArrayRef, min: i64, max: i64, wrap: imp
     match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().iter().map(|s| s.and_then(parse_long).and_then(in_range)).collect(),
         DataType::Float64 => array.as_primitive::<Float64Type>().iter().map(|v| v.map(narrow_double)).collect(),
-        DataType::Float32 => array.as_primitive::<Float32Type>().iter().map(|v| v.map(|f| narrow_double(f as f64))).collect(),
+        DataType::Float32 => {
+            array.as_primitive::<Float32Type>().iter().map(|v| v.map(|f| narrow_double(f as f64))).collect()
+        }
         DataType::Int8 => array.as_primitive::<Int8Type>().iter().map(|v| v.map(|v| wrap(v as i64))).collect(),
         DataType::Int16 => array.as_primitive::<Int16Type>().iter().map(|v| v.map(|v| wrap(v as i64))).collect(),
         DataType::Int32 => array.as_primitive::<Int32Type>().iter().map(|v| v.map(|v| wrap(v as i64))).collect(),
@@ -336,13 +341,13 @@ fn to_timestamp(array: &ArrayRef) -> TimestampNanosecondArray {
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
             // Hive reads an integer as milliseconds since the epoch.
             match arrow_cast(array, &DataType::Int64) {
-                Ok(a) => a.as_primitive::<Int64Type>().iter().map(|v| v.and_then(|ms| ms.checked_mul(1_000_000))).collect(),
+                Ok(a) => {
+                    a.as_primitive::<Int64Type>().iter().map(|v| v.and_then(|ms| ms.checked_mul(1_000_000))).collect()
+                }
                 Err(_) => TimestampNanosecondArray::new_null(array.len()),
             }
         }
-        DataType::Float32 | DataType::Float64 => {
-            to_double(array).iter().map(|v| v.and_then(from_seconds)).collect()
-        }
+        DataType::Float32 | DataType::Float64 => to_double(array).iter().map(|v| v.and_then(from_seconds)).collect(),
         DataType::Decimal128(_, s) => array
             .as_primitive::<Decimal128Type>()
             .iter()
@@ -650,8 +655,9 @@ mod tests {
         let i: ArrayRef = Arc::new(Int64Array::from(vec![3_000_000_000, -1025, 300]));
         assert_eq!(texts(&cast(&i, &DataType::Int32).unwrap()), ["-1294967296", "-1025", "300"]);
         assert_eq!(texts(&cast(&i, &DataType::Int8).unwrap()), ["0", "-1", "44"]);
-        let dec: ArrayRef =
-            Arc::new(Decimal128Array::from(vec![-314, 30070, 1_000_000_000_000]).with_precision_and_scale(20, 2).unwrap());
+        let dec: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![-314, 30070, 1_000_000_000_000]).with_precision_and_scale(20, 2).unwrap(),
+        );
         assert_eq!(texts(&cast(&dec, &DataType::Int8).unwrap()), ["-3", "NULL", "NULL"]);
         assert_eq!(texts(&cast(&dec, &DataType::Int64).unwrap()), ["-3", "300", "10000000000"]);
     }
@@ -672,9 +678,14 @@ mod tests {
 
     #[test]
     fn to_boolean_as_hive() {
-        let a = cast(&strings(&[Some(""), Some("FaLsE"), Some("off"), Some("no"), Some("0"), Some("Foo"), Some(" 0"), None]), &DataType::Boolean).unwrap();
+        let a = cast(
+            &strings(&[Some(""), Some("FaLsE"), Some("off"), Some("no"), Some("0"), Some("Foo"), Some(" 0"), None]),
+            &DataType::Boolean,
+        )
+        .unwrap();
         assert_eq!(texts(&a), ["false", "false", "false", "false", "false", "true", "true", "NULL"]);
-        let dec: ArrayRef = Arc::new(Decimal128Array::from(vec![Some(0), Some(-99), None]).with_precision_and_scale(10, 0).unwrap());
+        let dec: ArrayRef =
+            Arc::new(Decimal128Array::from(vec![Some(0), Some(-99), None]).with_precision_and_scale(10, 0).unwrap());
         assert_eq!(texts(&cast(&dec, &DataType::Boolean).unwrap()), ["false", "true", "NULL"]);
         let ts: ArrayRef = Arc::new(TimestampNanosecondArray::from(vec![0, 1]));
         assert_eq!(texts(&cast(&ts, &DataType::Boolean).unwrap()), ["false", "true"]);
@@ -727,13 +738,23 @@ mod tests {
         assert_eq!(parse_timestamp("2024-01-05 1:2:3"), Some(19727 * 86_400_000_000_000 + 3723 * 1_000_000_000));
         assert_eq!(parse_timestamp("2024-01-05 10:11"), None);
         assert_eq!(parse_timestamp("2024-01-05T10:11:12"), None);
-        let a = cast(&strings(&[Some("2024-01-05 10:11:12.123456789123"), Some("1969-12-31 23:59:59.5")]), &DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap();
+        let a = cast(
+            &strings(&[Some("2024-01-05 10:11:12.123456789123"), Some("1969-12-31 23:59:59.5")]),
+            &DataType::Timestamp(TimeUnit::Nanosecond, None),
+        )
+        .unwrap();
         assert_eq!(texts(&a), ["2024-01-05 10:11:12.123456789", "1969-12-31 23:59:59.5"]);
         assert_eq!(texts(&cast(&a, &DataType::Int64).unwrap()), ["1704449472", "-1"]);
         assert_eq!(texts(&cast(&a, &DataType::Date32).unwrap()), ["2024-01-05", "1969-12-31"]);
         let i: ArrayRef = Arc::new(Int32Array::from(vec![1]));
-        assert_eq!(texts(&cast(&i, &DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap()), ["1970-01-01 00:00:00.001"]);
+        assert_eq!(
+            texts(&cast(&i, &DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap()),
+            ["1970-01-01 00:00:00.001"]
+        );
         let d: ArrayRef = Arc::new(Float64Array::from(vec![1.5]));
-        assert_eq!(texts(&cast(&d, &DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap()), ["1970-01-01 00:00:01.5"]);
+        assert_eq!(
+            texts(&cast(&d, &DataType::Timestamp(TimeUnit::Nanosecond, None)).unwrap()),
+            ["1970-01-01 00:00:01.5"]
+        );
     }
 }

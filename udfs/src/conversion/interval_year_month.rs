@@ -6,7 +6,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{AsArray, IntervalYearMonthArray};
 use arrow::datatypes::{DataType, IntervalUnit};
 use datafusion::common::{Result, exec_err};
-use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     crate::doc::hive_doc(
