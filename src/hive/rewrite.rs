@@ -416,14 +416,29 @@ fn typed_literal(word: &str) -> Option<Expr> {
 }
 
 /// Hive names an unaliased select expression `_c<position>`.
+/// A column reference, not a typed literal such as `1Y` or `1.5BD` that
+/// reads as a name.
+fn is_column(e: &Expr) -> bool {
+    match e {
+        Expr::Identifier(id) => id.quote_style.is_some() || typed_literal(&id.value).is_none(),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [a, b] if a.quote_style.is_none() && b.quote_style.is_none() && a.value.bytes().all(|c| c.is_ascii_digit()) => {
+                typed_literal(&format!("{}.{}", a.value, b.value)).is_none()
+            }
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
 fn name_unaliased_columns(body: &mut SetExpr) {
     match body {
         SetExpr::Select(select) => {
             for (i, item) in select.projection.iter_mut().enumerate() {
-                if let ast::SelectItem::UnnamedExpr(e) = item {
-                    if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                        *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
-                    }
+                if let ast::SelectItem::UnnamedExpr(e) = item
+                    && !is_column(e)
+                {
+                    *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
                 }
             }
         }
