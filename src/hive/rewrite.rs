@@ -7,10 +7,14 @@
 //!   other sample forms are refused rather than ignored;
 //! - `GROUP BY ... WITH ROLLUP | WITH CUBE | GROUPING SETS` become the
 //!   equivalent grouping expressions (DataFusion drops the modifiers);
-//! - typed literals `1Y`, `2S`, `3L`, `1.5BD`, `1.5D` become casts, and decimal
-//!   literals are typed by their value without trailing zeros (`1.50` is DECIMAL(2,1));
+//! - typed literals `1Y`, `2S`, `3L`, `1.5BD`, `1.5D` become casts, decimal
+//!   literals are typed by their value without trailing zeros (`1.50` is
+//!   DECIMAL(2,1)), and numbers with an exponent (`1.0E7`) are DOUBLE;
 //! - `~x` (bitwise not) becomes `x ^ -1`;
-//! - CAST is TRY_CAST: a value that does not convert is NULL;
+//! - CAST is TRY_CAST: a value that does not convert is NULL (the analyzer
+//!   rule in `coercion` then gives it Hive's conversions); DECIMAL alone is
+//!   DECIMAL(10,0) and CAST to VARCHAR(n)/CHAR(n) keeps n characters;
+//! - `(a, b) IN ((1, 2), ...)` compares the tuples field by field;
 //! - unaliased select expressions are named `_c0`, `_c1`, ... as in Hive.
 
 use std::ops::ControlFlow;
@@ -155,6 +159,15 @@ impl VisitorMut for HiveRewriter {
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // CAST to VARCHAR(n) / CHAR(n): a string of at most n characters.
+        if let Expr::Cast { data_type, kind, .. } = expr
+            && let Some(n) = char_length(data_type)
+        {
+            *data_type = ast::DataType::String(None);
+            *kind = ast::CastKind::TryCast;
+            *expr = substr(expr.clone(), n);
+            return ControlFlow::Continue(());
+        }
         match expr {
             Expr::Value(v) => {
                 if let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) = &v.value {
@@ -163,6 +176,15 @@ impl VisitorMut for HiveRewriter {
                     // An integer literal is an INT in Hive when it fits (DataFusion makes it a BIGINT).
                     if n.parse::<i32>().is_ok() {
                         *expr = int_literal(expr.clone());
+                    } else if n.contains(['e', 'E']) {
+                        // A literal with an exponent is a DOUBLE in Hive (DataFusion reads it as a DECIMAL).
+                        *expr = Expr::Cast {
+                            kind: ast::CastKind::TryCast,
+                            expr: Box::new(Expr::value(Value::SingleQuotedString(n.clone()))),
+                            data_type: ast::DataType::Double(ast::ExactNumberInfo::None),
+                            array: false,
+                            format: None,
+                        };
                     } else if let Some(decimal) = decimal_literal(n) {
                         *expr = decimal;
                     } else if n.contains(['e', 'E']) {
@@ -198,9 +220,27 @@ impl VisitorMut for HiveRewriter {
                 if matches!(data_type, ast::DataType::Binary(_)) {
                     *data_type = ast::DataType::Bytea;
                 }
+                // Hive's DECIMAL without precision is DECIMAL(10,0).
+                if let ast::DataType::Decimal(info) | ast::DataType::Dec(info) | ast::DataType::Numeric(info) = data_type
+                    && matches!(info, ast::ExactNumberInfo::None)
+                {
+                    *info = ast::ExactNumberInfo::PrecisionAndScale(10, 0);
+                }
                 // A value that does not convert is NULL in Hive, not an error.
                 if *kind == ast::CastKind::Cast {
                     *kind = ast::CastKind::TryCast;
+                }
+            }
+            Expr::RLike { negated, expr: e, pattern, .. } => {
+                // RLIKE / REGEXP: a match anywhere in the string (Java's find).
+                let arg = |e: &Expr| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()));
+                let call = function("regexp_like", vec![arg(e), arg(pattern)]);
+                *expr = if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(call) } } else { call };
+            }
+            Expr::InList { expr: e, list, negated } if matches!(e.as_ref(), Expr::Tuple(_)) => {
+                if let Some(any) = tuple_in(e, list) {
+                    let any = Expr::Nested(Box::new(any));
+                    *expr = if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(any) } } else { any };
                 }
             }
             Expr::Identifier(id) if id.quote_style.is_none() => {
@@ -229,6 +269,64 @@ impl VisitorMut for HiveRewriter {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// The length of a VARCHAR(n) or CHAR(n) type.
+fn char_length(t: &ast::DataType) -> Option<u64> {
+    match t {
+        ast::DataType::Varchar(Some(ast::CharacterLength::IntegerLength { length, .. }))
+        | ast::DataType::Char(Some(ast::CharacterLength::IntegerLength { length, .. })) => Some(*length),
+        _ => None,
+    }
+}
+
+/// `substr(e, 1, n)`: the first n characters.
+fn substr(e: Expr, n: u64) -> Expr {
+    let arg = |e: Expr| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e));
+    let number = |v: u64| Expr::value(Value::Number(v.to_string(), false));
+    function("substr", vec![arg(e), arg(number(1)), arg(number(n))])
+}
+
+/// A call of `name` with `args`.
+fn function(name: &str, args: Vec<ast::FunctionArg>) -> Expr {
+    Expr::Function(ast::Function {
+        name: ast::ObjectName::from(vec![ast::Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args,
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// `(a, b) IN ((x, y), ...)` as `(a = x AND b = y) OR ...`; None when a
+/// list item is not a tuple of the same width.
+fn tuple_in(e: &Expr, list: &[Expr]) -> Option<Expr> {
+    let Expr::Tuple(fields) = e else { return None };
+    let mut any: Option<Expr> = None;
+    for item in list {
+        let Expr::Tuple(values) = item else { return None };
+        if values.len() != fields.len() {
+            return None;
+        }
+        let all = fields
+            .iter()
+            .zip(values)
+            .map(|(f, v)| Expr::BinaryOp { left: Box::new(f.clone()), op: ast::BinaryOperator::Eq, right: Box::new(v.clone()) })
+            .reduce(|a, b| Expr::BinaryOp { left: Box::new(a), op: ast::BinaryOperator::And, right: Box::new(b) })?;
+        let all = Expr::Nested(Box::new(all));
+        any = Some(match any {
+            None => all,
+            Some(a) => Expr::BinaryOp { left: Box::new(a), op: ast::BinaryOperator::Or, right: Box::new(all) },
+        });
+    }
+    any
 }
 
 fn int_literal(number: Expr) -> Expr {
@@ -328,14 +426,29 @@ fn typed_literal(word: &str) -> Option<Expr> {
 }
 
 /// Hive names an unaliased select expression `_c<position>`.
+/// A column reference, not a typed literal such as `1Y` or `1.5BD` that
+/// reads as a name.
+fn is_column(e: &Expr) -> bool {
+    match e {
+        Expr::Identifier(id) => id.quote_style.is_some() || typed_literal(&id.value).is_none(),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [a, b] if a.quote_style.is_none() && b.quote_style.is_none() && a.value.bytes().all(|c| c.is_ascii_digit()) => {
+                typed_literal(&format!("{}.{}", a.value, b.value)).is_none()
+            }
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
 fn name_unaliased_columns(body: &mut SetExpr) {
     match body {
         SetExpr::Select(select) => {
             for (i, item) in select.projection.iter_mut().enumerate() {
-                if let ast::SelectItem::UnnamedExpr(e) = item {
-                    if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                        *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
-                    }
+                if let ast::SelectItem::UnnamedExpr(e) = item
+                    && !is_column(e)
+                {
+                    *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
                 }
             }
         }
