@@ -256,6 +256,16 @@ impl VisitorMut for HiveRewriter {
                     }
                 }
             }
+            // `named_struct('a', 1).a`: a field of a function's result. DataFusion plans
+            // field access by name only in subscript form, `f(..)['a']`.
+            Expr::CompoundFieldAccess { root, access_chain } if matches!(root.as_ref(), Expr::Function(_)) => {
+                for access in access_chain.iter_mut() {
+                    if let ast::AccessExpr::Dot(Expr::Identifier(id)) = access {
+                        let name = Expr::value(Value::SingleQuotedString(id.value.to_ascii_lowercase()));
+                        *access = ast::AccessExpr::Subscript(ast::Subscript::Index { index: name });
+                    }
+                }
+            }
             // Hive's bitwise not: `~x` is `x ^ -1` (DataFusion plans no `~`).
             Expr::UnaryOp { op: ast::UnaryOperator::BitwiseNot, expr: operand } => {
                 let minus_one = Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: Box::new(Expr::value(Value::Number("1".into(), false))) };

@@ -8,7 +8,8 @@
 //! - NULL prints as `NULL` at the top level and as `null` inside a complex value.
 //! - Doubles and floats follow Java's `Double.toString` / `Float.toString`
 //!   (`1.0`, `1.0E10`, `1.0E-5`, `NaN`, `Infinity`, `-0.0`).
-//! - Decimals keep the scale of their type (`decimal(10,2)` 1.5 is `1.50`),
+//! - Decimals keep the scale of their type (`decimal(10,2)` 1.5 is `1.50`)
+//!   at the top level, and drop trailing zeros inside complex values (`[1.5]`),
 //!   as Hive 3 prints them.
 //! - Dates are `yyyy-MM-dd`; timestamps `yyyy-MM-dd HH:mm:ss` with the
 //!   fraction of a second only when it is not zero, trailing zeros trimmed
@@ -175,6 +176,16 @@ impl std::fmt::Write for StackBuf {
 fn write_value(array: &dyn Array, row: usize, nested: bool, out: &mut String) {
     if matches!(array.data_type(), DataType::Null) || array.is_null(row) {
         out.push_str(if nested { "null" } else { "NULL" });
+        return;
+    }
+    // Inside complex values Hive prints decimals without trailing zeros (`[1,2.5]`).
+    if nested && matches!(array.data_type(), DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..)) {
+        let start = out.len();
+        write_value(array, row, false, out);
+        if out[start..].contains('.') {
+            let kept = out.trim_end_matches('0').trim_end_matches('.').len();
+            out.truncate(kept);
+        }
         return;
     }
     match array.data_type() {
@@ -631,7 +642,7 @@ mod tests {
     }
 
     #[test]
-    fn nested_binary_is_raw_and_decimals_padded() {
+    fn nested_binary_is_raw_and_decimals_without_trailing_zeros() {
         let s = StructArray::from(vec![
             (
                 Arc::new(Field::new("b", DataType::Binary, true)),
@@ -643,7 +654,7 @@ mod tests {
             ),
             (Arc::new(Field::new("f", DataType::Float64, true)), Arc::new(Float64Array::from(vec![1e-5])) as ArrayRef),
         ]);
-        assert_eq!(display_value(&s, 0), r#"{"b":ab,"c":1.50,"f":1.0E-5}"#);
+        assert_eq!(display_value(&s, 0), r#"{"b":ab,"c":1.5,"f":1.0E-5}"#);
     }
 
     #[test]
