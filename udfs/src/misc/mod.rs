@@ -13,6 +13,7 @@ pub mod current_user;
 pub mod hash;
 pub mod logged_in_user;
 pub mod reflect;
+pub mod surrogate_key;
 pub mod version;
 
 /// Every misc function.
@@ -29,5 +30,6 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         logged_in_user::udf(),
         reflect::udf(),
         version::udf(),
+        Arc::new(ScalarUDF::new_from_impl(surrogate_key::SurrogateKey::default())),
     ]
 }
