@@ -18,6 +18,8 @@ const QUERIES: &[(&str, &str)] = &[
      "SELECT extract(hour FROM ts) AS hour, round(avg(kwh), 3) AS avg_kwh FROM energy.readings GROUP BY extract(hour FROM ts) ORDER BY hour"),
     ("Top 5 consumers with their tariff",
      "SELECT r.meter_id, m.tariff, round(sum(r.kwh), 1) AS total_kwh FROM energy.readings r JOIN energy.meters m ON r.meter_id = m.meter_id GROUP BY r.meter_id, m.tariff ORDER BY total_kwh DESC LIMIT 5"),
+    ("Consumption by tariff period, and load factor (ENMA's energy functions)",
+     "SELECT tariff_period(ts) AS period, round(sum(kwh), 1) AS kwh, round(load_factor(kwh), 3) AS load_factor FROM energy.readings GROUP BY tariff_period(ts) ORDER BY period"),
     ("Partitions read for one month (partition pruning)",
      "SELECT count(*) AS readings, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE month = '2024-02'"),
 ];
