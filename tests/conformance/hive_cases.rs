@@ -219,7 +219,7 @@ pub fn run_all(rt: &tokio::runtime::Runtime, filter: Option<&str>, record: bool)
     let (mut pass, mut fail, mut skip) = (0, 0, 0);
     let mut problems = Vec::new();
     let mut failures = BTreeMap::new();
-    let mut skip_reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut skip_reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut ran_any = false;
     for (file, cases) in &by_file {
         if filter.is_some_and(|f| !file.contains(f)) {
@@ -247,7 +247,7 @@ pub fn run_all(rt: &tokio::runtime::Runtime, filter: Option<&str>, record: bool)
                 }
                 Outcome::Skip(why) => {
                     s += 1;
-                    *skip_reasons.entry(why).or_default() += 1;
+                    skip_reasons.entry(why).or_default().push(key);
                 }
             }
         }
@@ -262,8 +262,8 @@ pub fn run_all(rt: &tokio::runtime::Runtime, filter: Option<&str>, record: bool)
         "hive total: {pass} passed, {fail} failed ({} known), {skip} skipped (data not shipped); {pass}/{runnable} runnable = {pct:.1}%",
         known.len()
     );
-    for (why, n) in &skip_reasons {
-        println!("hive skipped {n}: {why}");
+    for (why, keys) in &skip_reasons {
+        println!("hive skipped {} ({why}): {}", keys.len(), keys.join(" "));
     }
     if record && ran_any && filter.is_none() {
         let mut out = String::from(

@@ -617,6 +617,14 @@ async fn user_functions_over_rest() {
     assert_eq!(body["rows"], json!([[12.0, 3.0, "peak"]]));
     let body = server.exec("SELECT load_factor(kw) AS lf FROM (VALUES (1.0), (2.0), (4.0)) t(kw)").await;
     assert_eq!(body["rows"], json!([[7.0 / 12.0]]));
+    let body = server
+        .exec(
+            "SELECT h.hour, h.kwh FROM (SELECT CAST('2024-01-01 10:30:00' AS TIMESTAMP) AS t0, \
+             CAST('2024-01-01 12:00:00' AS TIMESTAMP) AS t1, 3.0 AS kwh) r \
+             LATERAL VIEW split_hourly(r.t0, r.t1, r.kwh) h AS hour, kwh ORDER BY h.hour",
+        )
+        .await;
+    assert_eq!(body["rows"], json!([["2024-01-01 10:00:00", 1.0], ["2024-01-01 11:00:00", 2.0]]));
     // A permanent binding made over REST is seen by later requests (each has its own session).
     server.exec("CREATE FUNCTION hdd AS 'enma.energy.HeatingDegreeDays'").await;
     let body = server.exec("SELECT hdd(0, 10) AS d").await;
