@@ -24,6 +24,7 @@ pub mod radians;
 pub mod rand;
 pub mod round;
 pub mod sign;
+pub mod unary;
 
 /// Every math function.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
