@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Cancelled,
     /// Execution failed (bad data, storage error, resources exhausted).
     Execution,
+    /// A service this one depends on (the cluster's scheduler) cannot be reached.
+    Unavailable,
     /// A bug or an unexpected state.
     Internal,
 }
@@ -64,6 +66,9 @@ impl Error {
     }
     pub fn execution(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Execution, message)
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
     }
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)

@@ -54,6 +54,7 @@ impl From<Error> for ApiError {
             ErrorKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             ErrorKind::Cancelled => (StatusCode::INTERNAL_SERVER_ERROR, "cancelled"),
             ErrorKind::Execution => (StatusCode::INTERNAL_SERVER_ERROR, "execution_error"),
+            ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         };
         Self::new(status, code, e.message())

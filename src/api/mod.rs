@@ -17,6 +17,7 @@
 //! refuses a non-loopback address when no access token is configured.
 
 pub mod catalog;
+pub mod cluster;
 pub mod encode;
 pub mod error;
 pub mod functions;
@@ -106,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sql::router())
         .merge(catalog::router())
         .merge(functions::router())
+        .merge(cluster::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
     Router::new()
         .merge(protected)

@@ -45,6 +45,10 @@ pub struct EngineArgs {
     /// S3 region.
     #[arg(long, global = true, env = "ENMA_S3_REGION")]
     pub s3_region: Option<String>,
+    /// The cluster's scheduler, df://host:port: `serve` and `sql` run queries
+    /// there (without it, in this process); `executor` registers with it.
+    #[arg(long, global = true, env = "ENMA_SCHEDULER")]
+    pub scheduler: Option<String>,
     /// Local directories that remote (REST) callers may load from or use as table locations.
     #[arg(long = "allow-local-dir", global = true, env = "ENMA_ALLOW_LOCAL_DIRS", value_delimiter = ',')]
     pub allow_local_dirs: Vec<PathBuf>,
@@ -59,6 +63,54 @@ pub enum Command {
     /// The main job on embedded defaults: build a sample energy warehouse,
     /// serve it, and run example queries over REST.
     Demo(DemoArgs),
+    /// Run the cluster's scheduler (Ballista) with ENMA's functions and tables.
+    Scheduler(SchedulerArgs),
+    /// Run one of the cluster's executors (Ballista), registering with --scheduler.
+    Executor(ExecutorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENMA_SCHEDULER_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// gRPC port (also serves the scheduler's REST API).
+    #[arg(long, env = "ENMA_SCHEDULER_PORT", default_value_t = crate::cluster::SCHEDULER_PORT)]
+    pub port: u16,
+    /// Seconds without a heartbeat after which an executor is lost and its tasks run elsewhere.
+    #[arg(long, env = "ENMA_EXECUTOR_TIMEOUT", default_value_t = 30)]
+    pub executor_timeout: u64,
+    /// Allow listening beyond loopback: Ballista's ports have no authentication.
+    #[arg(long, env = "ENMA_TRUSTED_NETWORK")]
+    pub trusted_network: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENMA_EXECUTOR_BIND", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Host name other nodes reach this executor by (default: --bind).
+    #[arg(long, env = "ENMA_EXECUTOR_EXTERNAL_HOST")]
+    pub external_host: Option<String>,
+    /// Arrow Flight port (shuffle fetches and results).
+    #[arg(long, env = "ENMA_EXECUTOR_PORT", default_value_t = 50051)]
+    pub port: u16,
+    /// gRPC port (tasks from the scheduler).
+    #[arg(long, env = "ENMA_EXECUTOR_GRPC_PORT", default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// Tasks run at once (default: the number of cores).
+    #[arg(long, env = "ENMA_EXECUTOR_SLOTS")]
+    pub slots: Option<usize>,
+    /// Directory for shuffle and spill files (default: a temporary directory).
+    #[arg(long, env = "ENMA_EXECUTOR_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Seconds between heartbeats to the scheduler.
+    #[arg(long, env = "ENMA_EXECUTOR_HEARTBEAT", default_value_t = 5)]
+    pub heartbeat: u64,
+    /// Allow listening beyond loopback: Ballista's ports have no authentication.
+    #[arg(long, env = "ENMA_TRUSTED_NETWORK")]
+    pub trusted_network: bool,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +186,7 @@ impl EngineArgs {
         c.warehouse = self.warehouse.clone();
         c.memory_limit = self.memory_limit;
         c.s3 = s3;
+        c.scheduler = self.scheduler.clone().filter(|s| !s.is_empty());
         c.allowed_local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
         c
     }
@@ -192,6 +245,33 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::api::serve(engine, serve, shutdown_signal()).await
         }
         Command::Demo(args) => demo::run(config, args).await,
+        Command::Scheduler(args) => {
+            let options = crate::cluster::SchedulerOptions {
+                bind: args.bind,
+                port: args.port,
+                executor_timeout_secs: args.executor_timeout,
+                trusted_network: args.trusted_network,
+            };
+            tokio::select! {
+                result = crate::cluster::run_scheduler(config, options) => result,
+                _ = shutdown_signal() => Ok(()),
+            }
+        }
+        Command::Executor(args) => {
+            let scheduler = config.scheduler.clone().unwrap_or_else(|| format!("df://127.0.0.1:{}", crate::cluster::SCHEDULER_PORT));
+            let options = crate::cluster::ExecutorOptions {
+                bind: args.bind,
+                external_host: args.external_host,
+                port: args.port,
+                grpc_port: args.grpc_port,
+                scheduler,
+                slots: args.slots,
+                work_dir: args.work_dir,
+                heartbeat_secs: args.heartbeat,
+                trusted_network: args.trusted_network,
+            };
+            crate::cluster::run_executor(config, options).await
+        }
     }
 }
 

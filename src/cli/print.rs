@@ -45,7 +45,7 @@ pub async fn print_with_progress(output: QueryOutput, header: bool, out: &mut im
 /// Runs each statement of a script and prints its rows; stops at the first error.
 pub async fn run_script(session: &mut Session, script: &str, header: bool, out: &mut impl Write) -> Result<()> {
     for stmt in split_statements(script) {
-        let progress = Progress::start();
+        let progress = Progress::for_session(session);
         let output = session.execute(&stmt).await?;
         print_with_progress(output, header, out, &progress).await?;
     }

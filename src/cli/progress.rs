@@ -1,38 +1,40 @@
-//! A spinner on stderr while a statement runs: elapsed time and rows so far.
-//! It appears only on a terminal and only once a statement has run for a
-//! second, so scripts and quick queries print nothing extra.
+//! Progress on stderr while a statement runs: elapsed time and rows so far,
+//! and on a cluster a bar of the job's tasks with its stages. It appears only
+//! on a terminal and only once a statement has run for a second, so scripts
+//! and quick queries print nothing extra.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cluster::JobProgress;
+
 /// Progress of one running statement.
 pub struct Progress {
     bar: Arc<Mutex<Option<ProgressBar>>>,
-    done: Arc<std::sync::atomic::AtomicBool>,
+    done: Arc<AtomicBool>,
 }
+
+/// Where a cluster job's progress is read: the scheduler's URL and the job's name.
+pub type ClusterJob = Option<(String, String)>;
 
 impl Progress {
     /// Starts watching a statement; the spinner shows after one second.
-    pub fn start() -> Self {
+    pub fn start(job: ClusterJob) -> Self {
         let bar = Arc::new(Mutex::new(None));
-        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Arc::new(AtomicBool::new(false));
         if std::io::stderr().is_terminal() {
-            let (bar, done) = (bar.clone(), done.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                if done.load(std::sync::atomic::Ordering::SeqCst) {
-                    return;
-                }
-                let pb = ProgressBar::new_spinner().with_elapsed(Duration::from_secs(1));
-                pb.set_style(ProgressStyle::with_template("{spinner} running for {elapsed} {msg}").expect("valid template"));
-                pb.enable_steady_tick(Duration::from_millis(120));
-                *bar.lock().expect("progress lock") = Some(pb);
-            });
+            tokio::spawn(watch(bar.clone(), done.clone(), job));
         }
         Self { bar, done }
+    }
+
+    /// Watches a statement of `session`, following its cluster job if it runs on one.
+    pub fn for_session(session: &crate::engine::Session) -> Self {
+        Self::start(session.cluster_job().map(|(url, job)| (url.to_string(), job.to_string())))
     }
 
     /// Runs `f` (which prints rows) without the spinner in the way, and shows the row count.
@@ -49,7 +51,7 @@ impl Progress {
 
     /// Removes the spinner.
     pub fn finish(&self) {
-        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.done.store(true, Ordering::SeqCst);
         if let Some(pb) = self.bar.lock().expect("progress lock").take() {
             pb.finish_and_clear();
         }
@@ -60,4 +62,40 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+async fn watch(bar: Arc<Mutex<Option<ProgressBar>>>, done: Arc<AtomicBool>, job: ClusterJob) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    if done.load(Ordering::SeqCst) {
+        return;
+    }
+    let pb = ProgressBar::new_spinner().with_elapsed(Duration::from_secs(1));
+    pb.set_style(ProgressStyle::with_template("{spinner} running for {elapsed} {msg}").expect("valid template"));
+    pb.enable_steady_tick(Duration::from_millis(120));
+    *bar.lock().expect("progress lock") = Some(pb.clone());
+    let Some((url, name)) = job else { return };
+    let mut shown = None;
+    while !done.load(Ordering::SeqCst) {
+        if let Ok(Some(progress)) = crate::cluster::job_progress(&url, &name).await
+            && Some(progress) != shown
+        {
+            show_job(&pb, progress, shown.is_none());
+            shown = Some(progress);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Turns the spinner into a bar of tasks, with the stages alongside.
+fn show_job(pb: &ProgressBar, p: JobProgress, first: bool) {
+    if first {
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} tasks, {prefix} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+    }
+    pb.set_length(p.tasks);
+    pb.set_position(p.completed_tasks);
+    pb.set_prefix(format!("stage {}/{}", p.completed_stages, p.stages));
 }

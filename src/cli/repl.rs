@@ -34,7 +34,7 @@ pub async fn run(session: &mut Session, header: bool) -> Result<()> {
                 let script = std::mem::take(&mut buffer);
                 for stmt in split_statements(&script) {
                     let started = std::time::Instant::now();
-                    let progress = Progress::start();
+                    let progress = Progress::for_session(session);
                     let result = match session.execute(&stmt).await {
                         Ok(output) => print_with_progress(output, header, &mut std::io::stdout(), &progress).await,
                         Err(e) => Err(e),

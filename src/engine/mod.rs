@@ -25,6 +25,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 pub use output::{QueryOutput, rows_output};
 pub use functions::FunctionKind;
 pub use session::Session;
+pub(crate) use session::{hive_state, register_hive_functions};
 pub(crate) use show::like_matches;
 
 use crate::error::{Error, Result};
@@ -47,6 +48,9 @@ pub struct EngineConfig {
     pub allowed_local_dirs: Vec<PathBuf>,
     /// Partitions of parallelism per query; default the number of cores.
     pub target_partitions: Option<usize>,
+    /// The Ballista scheduler (`df://host:port`) that runs queries; `None`
+    /// runs them in this process.
+    pub scheduler: Option<String>,
 }
 
 impl EngineConfig {
@@ -58,6 +62,7 @@ impl EngineConfig {
             s3: S3Config::default(),
             allowed_local_dirs: vec![],
             target_partitions: None,
+            scheduler: None,
         }
     }
 }

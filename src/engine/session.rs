@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::session_state::SessionState;
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::optimizer::Analyzer;
@@ -23,6 +26,41 @@ use crate::hive::lateral::{SchemaProbe, rewrite_generators};
 use crate::hive::rewrite::rewrite_statement;
 use crate::hive::statement::{HiveStatement, TableName};
 
+/// A DataFusion session state that speaks HiveQL: Hive's coercions and
+/// expression planning, and Hive's built-in and the user functions. The
+/// local engine, the cluster's scheduler and its executors all plan with it,
+/// so a statement means the same wherever it runs.
+pub(crate) fn hive_state(config: SessionConfig, runtime: Arc<RuntimeEnv>, functions: &enma_udfs::Functions) -> Result<SessionState> {
+    let mut rules = vec![Arc::new(HiveCoercion) as _];
+    rules.extend(Analyzer::new().rules);
+    let mut state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        // Hive's substr must also serve SQL's SUBSTRING(.. FROM .. FOR ..), which
+        // DataFusion's own planner would send to its substr.
+        .with_expr_planners({
+            let mut planners: Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> =
+                vec![Arc::new(enma_udfs::string::substr::SubstrPlanner)];
+            planners.extend(datafusion::execution::SessionStateDefaults::default_expr_planners());
+            planners
+        })
+        .with_analyzer_rules(rules)
+        .build();
+    state.register_expr_planner(Arc::new(HiveExprPlanner))?;
+    register_hive_functions(&mut state, functions)?;
+    Ok(state)
+}
+
+/// Registers the functions, and each table function's row-list form.
+pub(crate) fn register_hive_functions(state: &mut SessionState, functions: &enma_udfs::Functions) -> Result<()> {
+    functions.register_in(state)?;
+    for g in &functions.generators {
+        state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g.clone())))?;
+    }
+    Ok(())
+}
+
 /// One user's conversation with the engine.
 pub struct Session {
     pub(crate) shared: Arc<EngineShared>,
@@ -35,6 +73,8 @@ pub struct Session {
     pub(crate) temporary_functions: std::collections::HashMap<String, super::functions::Bound>,
     /// Table-generating functions bound in this session (by CREATE FUNCTION).
     pub(crate) generators: std::collections::HashMap<String, Arc<dyn enma_udfs::generator::Generator>>,
+    /// On a cluster, the name the scheduler knows this session's jobs by.
+    job_name: Option<String>,
 }
 
 impl Session {
@@ -50,31 +90,33 @@ impl Session {
         if let Some(n) = shared.config.target_partitions {
             config = config.with_target_partitions(n);
         }
-        let mut rules = vec![Arc::new(HiveCoercion) as _];
-        rules.extend(Analyzer::new().rules);
-        let mut state = SessionStateBuilder::new()
-            .with_config(config)
-            .with_runtime_env(shared.runtime.clone())
-            .with_default_features()
-            // Hive's substr must also serve SQL's SUBSTRING(.. FROM .. FOR ..), which
-            // DataFusion's own planner would send to its substr.
-            .with_expr_planners({
-                let mut planners: Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> =
-                    vec![Arc::new(enma_udfs::string::substr::SubstrPlanner)];
-                planners.extend(datafusion::execution::SessionStateDefaults::default_expr_planners());
-                planners
-            })
-            .with_analyzer_rules(rules)
-            .build();
-        state.register_expr_planner(Arc::new(HiveExprPlanner))?;
-        shared.functions.register_in(&mut state)?;
+        // On a cluster, the session's jobs carry its name, so its progress can be followed.
+        let job_name = shared.config.scheduler.as_ref().map(|_| format!("enma-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]));
+        if let Some(name) = &job_name {
+            // Ballista's restrictions (no physical scalar subqueries, no dynamic
+            // filters: neither crosses a stage boundary) apply only to a config
+            // upgraded before anything else marks it as Ballista's.
+            config = config
+                .upgrade_for_ballista()
+                .with_ballista_logical_extension_codec(Arc::new(crate::cluster::codec::EnmaLogicalCodec::default()))
+                .with_ballista_physical_extension_codec(Arc::new(crate::cluster::codec::EnmaPhysicalCodec::default()))
+                .with_ballista_job_name(name)
+                // Ballista's static stage planner re-runs the tasks of a lost
+                // executor; its adaptive planner (55.0) rolls the stage back but
+                // never launches them again, so the query hangs.
+                .with_ballista_adaptive_query_planner(false);
+        }
+        let mut state = hive_state(config, shared.runtime.clone(), &shared.functions)?;
+        if let Some(url) = &shared.config.scheduler {
+            // Queries run on the cluster; Ballista's upgrade resets the function
+            // lists to DataFusion's, so ours go in again after it.
+            state = state.upgrade_for_ballista(crate::cluster::scheduler_url(url)?)?;
+            register_hive_functions(&mut state, &shared.functions)?;
+        }
         if caller == Caller::Remote {
             // in_file reads the server's disk: remote callers only where the operator allows.
             let dirs = shared.config.allowed_local_dirs.clone();
             state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
-        }
-        for g in &shared.functions.generators {
-            state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g.clone())))?;
         }
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
@@ -86,9 +128,15 @@ impl Session {
             conf: BTreeMap::new(),
             temporary_functions: Default::default(),
             generators: Default::default(),
+            job_name,
         };
         session.bind_permanent_functions()?;
         Ok(session)
+    }
+
+    /// On a cluster: the scheduler's URL and the name of this session's jobs there.
+    pub fn cluster_job(&self) -> Option<(&str, &str)> {
+        Some((self.shared.config.scheduler.as_deref()?, self.job_name.as_deref()?))
     }
 
     /// The current database.

@@ -119,6 +119,11 @@ impl HiveTable {
         Ok(Self { table, schema })
     }
 
+    /// The metastore entry this scan reads.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
     /// Locations to read, each with its partition values.
     fn units(&self, state: &dyn Session, filters: &[Expr]) -> Result<Vec<(String, Vec<ScalarValue>)>> {
         if !self.table.is_partitioned() {

@@ -647,3 +647,27 @@ async fn user_functions_over_rest() {
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_status_is_local_without_a_scheduler_and_503_when_unreachable() {
+    let server = TestServer::start().await;
+    let (status, body) = TestServer::json(server.get("/v1/cluster")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({ "mode": "local" }));
+
+    // A scheduler that is not there: a clear 503, not a hang or a 500.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = enma::engine::EngineConfig::new(dir.path());
+    config.scheduler = Some(format!("df://127.0.0.1:{port}"));
+    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let server = bind(engine, ServeConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..Default::default() }).await.unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let task = tokio::spawn(server.run(std::future::pending()));
+    let response = reqwest::get(format!("{url}/v1/cluster")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("unreachable"), "{body}");
+    task.abort();
+}

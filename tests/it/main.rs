@@ -8,3 +8,5 @@ mod sql;
 mod cli;
 mod api;
 mod functions;
+mod tpch;
+mod cluster;

@@ -26,7 +26,7 @@ pub use encode::encode_batch;
 pub use source::{HiveTextSource, text_file_source};
 
 /// How a text table's files are laid out: Hive's SerDe and table properties.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextOptions {
     /// Between the fields of a row (`FIELDS TERMINATED BY`), default 0x01.
     pub field_delim: u8,

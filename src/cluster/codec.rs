@@ -1,0 +1,193 @@
+//! Plans to bytes and back for the cluster: what Ballista's codecs cannot
+//! encode on their own is ENMA's, so it is encoded here and everything else
+//! is left to them.
+//!
+//! Two things are ours. In a logical plan, a scan of a Hive table carries the
+//! table's metastore entry, so the scheduler plans the scan (partition
+//! pruning, file listing) exactly as the local engine does, without a
+//! metastore of its own. In a physical plan, a scan of Hive text files
+//! carries its text layout next to DataFusion's own `FileScanExecConf`.
+//!
+//! Our payloads start with a zero byte, which no protobuf message can start
+//! with (field number 0 does not exist), so they never collide with what the
+//! wrapped Ballista codecs write.
+
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
+use datafusion::catalog::TableProvider;
+use datafusion::common::{DataFusionError, Result, TableReference};
+use datafusion::datasource::file_format::FileFormatFactory;
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Extension, LogicalPlan};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion_proto::logical_plan::LogicalExtensionCodec;
+use datafusion_proto::physical_plan::from_proto::{parse_protobuf_file_scan_config, parse_table_schema_from_proto};
+use datafusion_proto::physical_plan::to_proto::serialize_file_scan_config;
+use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalPlanDecodeContext, PhysicalProtoConverterExtension};
+use datafusion_proto::protobuf::FileScanExecConf;
+use prost::Message;
+
+use crate::engine::table::HiveTable;
+use crate::metastore::Table;
+use crate::storage::text::{HiveTextSource, TextOptions};
+
+/// Marks a payload as ENMA's; the next byte says what follows.
+const MAGIC: &[u8] = b"\0ENMA";
+const HIVE_TABLE: u8 = 1;
+const TEXT_SCAN: u8 = 2;
+
+fn ours(buf: &[u8]) -> Option<(u8, &[u8])> {
+    let rest = buf.strip_prefix(MAGIC)?;
+    let (&kind, payload) = rest.split_first()?;
+    Some((kind, payload))
+}
+
+fn frame(kind: u8, payload: &[u8], buf: &mut Vec<u8>) {
+    buf.extend_from_slice(MAGIC);
+    buf.push(kind);
+    buf.extend_from_slice(payload);
+}
+
+fn codec_error(what: &str, e: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::Internal(format!("cannot {what}: {e}"))
+}
+
+/// Logical plans: Hive tables, then Ballista's own nodes and file formats.
+#[derive(Debug, Default)]
+pub struct EnmaLogicalCodec {
+    inner: BallistaLogicalExtensionCodec,
+}
+
+impl LogicalExtensionCodec for EnmaLogicalCodec {
+    fn try_decode(&self, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
+        self.inner.try_decode(buf, inputs, ctx)
+    }
+
+    fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
+        self.inner.try_encode(node, buf)
+    }
+
+    fn try_decode_table_provider(
+        &self,
+        buf: &[u8],
+        table_ref: &TableReference,
+        schema: SchemaRef,
+        ctx: &TaskContext,
+    ) -> Result<Arc<dyn TableProvider>> {
+        match ours(buf) {
+            Some((HIVE_TABLE, payload)) => {
+                let table: Table = serde_json::from_slice(payload).map_err(|e| codec_error("decode a Hive table", e))?;
+                Ok(Arc::new(HiveTable::new(table)?))
+            }
+            Some((kind, _)) => Err(codec_error("decode a table", format!("unknown kind {kind}"))),
+            None => self.inner.try_decode_table_provider(buf, table_ref, schema, ctx),
+        }
+    }
+
+    fn try_encode_table_provider(
+        &self,
+        table_ref: &TableReference,
+        node: Arc<dyn TableProvider>,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        match node.downcast_ref::<HiveTable>() {
+            Some(hive) => {
+                let payload = serde_json::to_vec(hive.table()).map_err(|e| codec_error("encode a Hive table", e))?;
+                frame(HIVE_TABLE, &payload, buf);
+                Ok(())
+            }
+            None => self.inner.try_encode_table_provider(table_ref, node, buf),
+        }
+    }
+
+    fn try_decode_file_format(&self, buf: &[u8], ctx: &TaskContext) -> Result<Arc<dyn FileFormatFactory>> {
+        self.inner.try_decode_file_format(buf, ctx)
+    }
+
+    fn try_encode_file_format(&self, buf: &mut Vec<u8>, node: Arc<dyn FileFormatFactory>) -> Result<()> {
+        self.inner.try_encode_file_format(buf, node)
+    }
+
+
+
+}
+
+/// A scan of Hive text files: DataFusion's scan configuration and the text layout.
+#[derive(Clone, PartialEq, Message)]
+struct TextScanNode {
+    /// [`TextOptions`] as JSON.
+    #[prost(bytes = "vec", tag = "1")]
+    options: Vec<u8>,
+    #[prost(message, optional, tag = "2")]
+    conf: Option<FileScanExecConf>,
+}
+
+/// Physical plans: Hive text scans, then Ballista's shuffle nodes and DataFusion's own.
+#[derive(Debug, Default)]
+pub struct EnmaPhysicalCodec {
+    inner: BallistaPhysicalExtensionCodec,
+}
+
+impl EnmaPhysicalCodec {
+    fn text_scan(node: &Arc<dyn ExecutionPlan>) -> Option<(&FileScanConfig, &HiveTextSource)> {
+        let exec = node.downcast_ref::<DataSourceExec>()?;
+        let config = exec.data_source().downcast_ref::<FileScanConfig>()?;
+        let source = config.file_source().downcast_ref::<HiveTextSource>()?;
+        Some((config, source))
+    }
+}
+
+impl PhysicalExtensionCodec for EnmaPhysicalCodec {
+    fn try_decode(
+        &self,
+        buf: &[u8],
+        inputs: &[Arc<dyn ExecutionPlan>],
+        ctx: &TaskContext,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        match ours(buf) {
+            Some((TEXT_SCAN, payload)) => {
+                let node = TextScanNode::decode(payload).map_err(|e| codec_error("decode a text scan", e))?;
+                let options: TextOptions =
+                    serde_json::from_slice(&node.options).map_err(|e| codec_error("decode text options", e))?;
+                let conf = node.conf.ok_or_else(|| codec_error("decode a text scan", "no scan configuration"))?;
+                let table_schema = parse_table_schema_from_proto(&conf)?;
+                let source = Arc::new(HiveTextSource::new(options, table_schema));
+                let decode_ctx = PhysicalPlanDecodeContext::new(ctx, self);
+                let config = parse_protobuf_file_scan_config(&conf, &decode_ctx, proto_converter, source)?;
+                Ok(DataSourceExec::from_data_source(config))
+            }
+            Some((kind, _)) => Err(codec_error("decode a plan", format!("unknown kind {kind}"))),
+            None => self.inner.try_decode(buf, inputs, ctx, proto_converter),
+        }
+    }
+
+    fn try_encode(
+        &self,
+        node: Arc<dyn ExecutionPlan>,
+        buf: &mut Vec<u8>,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> Result<()> {
+        match Self::text_scan(&node) {
+            Some((config, source)) => {
+                let message = TextScanNode {
+                    options: serde_json::to_vec(source.options()).map_err(|e| codec_error("encode text options", e))?,
+                    conf: Some(serialize_file_scan_config(config, self, proto_converter)?),
+                };
+                frame(TEXT_SCAN, &message.encode_to_vec(), buf);
+                Ok(())
+            }
+            None => self.inner.try_encode(node, buf, proto_converter),
+        }
+    }
+
+
+
+
+
+
+}
