@@ -193,10 +193,8 @@ const FUNCTION_QUERIES: &[&str] = &[
 async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let tpch_dir = tpch::generate(&dir.path().join("tpch"), 0.01, 2);
-    let local = Engine::open(EngineConfig::new(&data_dir)).await.unwrap();
-    let mut l = session(&local);
-    rows(&mut l, &tpch::ddl(&tpch_dir, "tpch")).await;
+    let mut l = tpch_locally(dir.path(), 0.01, 2).await;
+    rows(&mut l, "USE default").await;
     load_readings(&mut l, dir.path()).await;
 
     let cluster = LocalCluster::start(2).await;
@@ -271,6 +269,27 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     assert!(mismatches.is_empty(), "{} statements differ:\n{}\n{}", mismatches.len(), mismatches.join("\n"), cluster.logs());
 }
 
+/// TPC-H data at `scale` in `dir`, declared in database `tpch` of a local
+/// engine on `dir/data`; returns that engine's session, in `tpch`.
+async fn tpch_locally(dir: &Path, scale: f64, files: i32) -> Session {
+    let tpch_dir = tpch::generate(&dir.join("tpch"), scale, files);
+    let local = Engine::open(EngineConfig::new(dir.join("data"))).await.unwrap();
+    let mut l = session(&local);
+    rows(&mut l, &tpch::ddl(&tpch_dir, "tpch")).await;
+    rows(&mut l, "USE tpch").await;
+    l
+}
+
+/// Waits until executor `n` of `cluster` has finished a task (so output of
+/// the running job lives there), or a minute has passed.
+async fn until_executor_finished_a_task(cluster: &LocalCluster, n: usize) {
+    let log = cluster.logs.join(format!("executor-{n}.log"));
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("Finished task") && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A query with shuffles (a join and an aggregation) long enough to be
 /// caught in the middle on a debug build.
 const LONG_QUERY: &str = "SELECT l_suppkey, count(*), sum(l_extendedprice * (1 - l_discount)), max(o_orderdate), \
@@ -279,31 +298,26 @@ const LONG_QUERY: &str = "SELECT l_suppkey, count(*), sum(l_extendedprice * (1 -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_completes_when_an_executor_is_killed_mid_query() {
     let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("data");
-    let tpch_dir = tpch::generate(&dir.path().join("tpch"), 0.1, 8);
-    let local = Engine::open(EngineConfig::new(&data_dir)).await.unwrap();
-    let mut l = session(&local);
-    rows(&mut l, &tpch::ddl(&tpch_dir, "tpch")).await;
-    rows(&mut l, "USE tpch").await;
+    let mut l = tpch_locally(dir.path(), 0.1, 8).await;
     let want = rows(&mut l, LONG_QUERY).await;
 
     let mut cluster = LocalCluster::start(2).await;
-    let remote = cluster.engine(&data_dir).await;
+    let remote = cluster.engine(&dir.path().join("data")).await;
     let mut c = session(&remote);
     rows(&mut c, "USE tpch").await;
     let url = cluster.url.clone();
+    let job = c.cluster_job().expect("a cluster session").1.to_string();
     let started = Instant::now();
     let (result, killed_at) = tokio::join!(
         async { tokio::time::timeout(Duration::from_secs(240), try_rows(&mut c, LONG_QUERY)).await },
         async {
-            // Wait until the executor to be killed has finished a task of the
-            // job (so its shuffle output is lost with it), then kill it.
-            let log = cluster.logs.join("executor-1.log");
-            while !std::fs::read_to_string(&log).unwrap_or_default().contains("Finished task")
-                && started.elapsed() < Duration::from_secs(60)
-            {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            // Kill the executor once it has finished a task of the job, so
+            // shuffle output is lost with it and must be computed again.
+            until_executor_finished_a_task(&cluster, 1).await;
+            // What `enma sql` shows as its progress bar.
+            let progress = enma::cluster::job_progress(&url, &job).await.unwrap();
+            let progress = progress.expect("the session's job is running");
+            assert!(progress.stages >= 2 && progress.tasks >= 1 && progress.completed_tasks >= 1, "{progress:?}");
             let running = !enma::cluster::cluster_status(&url).await.unwrap().running_jobs.is_empty();
             cluster.kill_executor(1);
             (started.elapsed(), running)
@@ -320,6 +334,41 @@ async fn a_query_completes_when_an_executor_is_killed_mid_query() {
     eprintln!("executor killed after {at:?}; query completed after {:?}", started.elapsed());
     let status = enma::cluster::cluster_status(&url).await.unwrap();
     assert_eq!(status.executors.len(), 1, "the scheduler still lists the killed executor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insert_overwrite_that_loses_every_executor_fails_and_keeps_the_old_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = tpch_locally(dir.path(), 0.1, 8).await;
+    rows(&mut l, "CREATE TABLE summary (l_suppkey BIGINT, n BIGINT) STORED AS PARQUET").await;
+    rows(&mut l, "INSERT OVERWRITE TABLE summary VALUES (1, 1), (2, 2)").await;
+
+    let mut cluster = LocalCluster::start(1).await;
+    let remote = cluster.engine(&dir.path().join("data")).await;
+    let mut c = session(&remote);
+    rows(&mut c, "USE tpch").await;
+    let insert = "INSERT OVERWRITE TABLE summary SELECT l_suppkey, count(DISTINCT o_custkey) FROM lineitem \
+                  JOIN orders ON l_orderkey = o_orderkey GROUP BY l_suppkey";
+    let started = Instant::now();
+    let (result, ()) = tokio::join!(
+        async { tokio::time::timeout(Duration::from_secs(120), try_rows(&mut c, insert)).await },
+        async {
+            until_executor_finished_a_task(&cluster, 0).await;
+            cluster.kill_executor(0);
+        }
+    );
+    let err = match result {
+        Ok(Err(e)) => e,
+        Ok(Ok(_)) => panic!("the insert succeeded without executors\n{}", cluster.logs()),
+        Err(_) => panic!("the insert hung after losing every executor\n{}", cluster.logs()),
+    };
+    eprintln!("failed after {:?}: {err}", started.elapsed());
+    assert!(err.message().contains("executor"), "the error does not say what happened: {err}");
+    assert_eq!(
+        rows(&mut l, "SELECT * FROM summary ORDER BY l_suppkey").await,
+        vec![vec!["1".to_string(), "1".to_string()], vec!["2".to_string(), "2".to_string()]],
+        "a failed INSERT OVERWRITE changed the table"
+    );
 }
 
 /// TPC-H timing, locally and on a two-executor cluster: run by hand with
