@@ -219,6 +219,11 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     }
     rows(&mut l, "USE default").await;
     rows(&mut c, "USE default").await;
+    // A function bound by name in the session reaches the executors as the function it names.
+    for s in [&mut l, &mut c] {
+        rows(s, "CREATE TEMPORARY FUNCTION hdd AS 'enma.energy.HeatingDegreeDays'").await;
+    }
+    compare("temporary function", "SELECT meter, round(sum(hdd(kwh, kwh + 4, 12.5)), 4) FROM readings GROUP BY meter ORDER BY meter", &mut l, &mut c).await;
     for (i, sql) in FUNCTION_QUERIES.iter().enumerate() {
         compare(&format!("function query {i}"), sql, &mut l, &mut c).await;
     }
