@@ -25,10 +25,11 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn spawn(args: &[String], log: &Path) -> Child {
+fn spawn(args: &[String], env: &[(&str, String)], log: &Path) -> Child {
     let file = std::fs::File::create(log).unwrap();
     Command::new(env!("CARGO_BIN_EXE_enma"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("ENMA_LOG", "info")
         .env_remove("ENMA_SCHEDULER")
         .stdout(Stdio::null())
@@ -41,12 +42,18 @@ impl LocalCluster {
     /// Starts a scheduler and `executors` executors with two task slots each,
     /// and waits until every executor has registered.
     pub async fn start(executors: usize) -> LocalCluster {
+        Self::start_with(executors, &[]).await
+    }
+
+    /// As [`start`](Self::start), with environment variables for every process.
+    pub async fn start_with(executors: usize, env: &[(&str, String)]) -> LocalCluster {
         let dir = tempfile::tempdir().unwrap();
         let logs = dir.path().join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let port = free_port();
         let scheduler = spawn(
             &["scheduler".into(), "--port".into(), port.to_string(), "--executor-timeout".into(), "6".into()],
+            env,
             &logs.join("scheduler.log"),
         );
         let url = format!("df://127.0.0.1:{port}");
@@ -69,7 +76,7 @@ impl LocalCluster {
                 "--work-dir".into(),
                 work.display().to_string(),
             ];
-            let child = spawn(&args, &cluster.logs.join(format!("executor-{n}.log")));
+            let child = spawn(&args, env, &cluster.logs.join(format!("executor-{n}.log")));
             cluster.executors.push(Some(child));
         }
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -293,6 +300,59 @@ async fn until_executor_finished_a_task(cluster: &LocalCluster, n: usize) {
     while !std::fs::read_to_string(&log).unwrap_or_default().contains("Finished task") && started.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_on_s3_read_and_write_the_same_on_the_cluster() {
+    let moto = crate::s3::start_moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::new(dir.path().join("data"));
+    config.warehouse = Some("s3://warehouse/hive".into());
+    config.s3 = enma::storage::S3Config {
+        endpoint: Some(moto.endpoint.clone()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("test".into()),
+        secret_access_key: Some("test".into()),
+        allow_http: true,
+    };
+    let local = Engine::open(config.clone()).await.unwrap();
+    let mut l = session(&local);
+    rows(
+        &mut l,
+        "CREATE TABLE r (meter INT, kwh DOUBLE) PARTITIONED BY (day STRING) STORED AS PARQUET;
+         SET hive.exec.dynamic.partition.mode=nonstrict;
+         INSERT INTO r PARTITION (day) VALUES (1, 1.5, 'd1'), (2, 2.5, 'd1'), (1, 4.0, 'd2'), (3, 0.5, 'd3');
+         CREATE EXTERNAL TABLE e (a INT, b STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' LOCATION 's3://external/e';
+         INSERT INTO e VALUES (1, 'x'), (2, NULL), (3, 'z');
+         CREATE TABLE j (a INT, m MAP<STRING,INT>) STORED AS JSONFILE;
+         INSERT INTO j SELECT 1, map('k', 2) UNION ALL SELECT 3, map('k', 4)",
+    )
+    .await;
+    // The scheduler lists the files and the executors read them: both need the credentials.
+    let env = [
+        ("ENMA_S3_ENDPOINT", moto.endpoint.clone()),
+        ("ENMA_S3_REGION", "us-east-1".to_string()),
+        ("ENMA_S3_ACCESS_KEY_ID", "test".to_string()),
+        ("ENMA_S3_SECRET_ACCESS_KEY", "test".to_string()),
+        ("ENMA_S3_ALLOW_HTTP", "true".to_string()),
+    ];
+    let cluster = LocalCluster::start_with(2, &env).await;
+    config.scheduler = Some(cluster.url.clone());
+    let remote = Engine::open(config).await.unwrap();
+    let mut c = session(&remote);
+    let query = "SELECT r.day, r.meter, r.kwh, e.b, j.m['k'] FROM r LEFT JOIN e ON r.meter = e.a LEFT JOIN j ON r.meter = j.a \
+                 WHERE r.day <> 'd3' ORDER BY r.day, r.meter";
+    let want = rows(&mut l, query).await;
+    assert_eq!(want.len(), 3);
+    match try_rows(&mut c, query).await {
+        Ok(got) => assert_eq!(got, want),
+        Err(e) => panic!("{e}\n{}", cluster.logs()),
+    }
+    rows(&mut c, "INSERT OVERWRITE TABLE r PARTITION (day='d1') SELECT meter * 10, kwh FROM r WHERE day = 'd2'").await;
+    assert_eq!(
+        rows(&mut l, "SELECT day, meter, kwh FROM r ORDER BY day, meter").await,
+        [["d1", "10", "4.0"], ["d2", "1", "4.0"], ["d3", "3", "0.5"]].map(|r| r.map(String::from).to_vec()).to_vec()
+    );
 }
 
 /// A query with shuffles (a join and an aggregation) long enough to be

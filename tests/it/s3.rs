@@ -11,9 +11,9 @@ use enma::storage::S3Config;
 
 use crate::common::{lines, rows, session, try_rows};
 
-struct Moto {
+pub struct Moto {
     child: Child,
-    endpoint: String,
+    pub endpoint: String,
 }
 
 impl Drop for Moto {
@@ -23,7 +23,7 @@ impl Drop for Moto {
     }
 }
 
-async fn start_moto() -> Moto {
+pub async fn start_moto() -> Moto {
     let bin = std::env::var("ENMA_MOTO_SERVER").expect("ENMA_MOTO_SERVER must name moto_server: run the tests with tests/run.sh");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(bin)
