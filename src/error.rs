@@ -109,6 +109,10 @@ impl From<DataFusionError> for Error {
             DataFusionError::External(inner) => inner.to_string(),
             root => root.to_string(),
         };
+        // Ballista's client reports an unreachable scheduler as a transport error.
+        if message.contains("tonic::transport::Error") {
+            return Self::new(ErrorKind::Unavailable, format!("cannot reach the cluster's scheduler: {message}"));
+        }
         Self::new(kind, message)
     }
 }

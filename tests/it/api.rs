@@ -669,5 +669,16 @@ async fn cluster_status_is_local_without_a_scheduler_and_503_when_unreachable() 
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable", "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("unreachable"), "{body}");
+    // A query there: the same 503, naming the scheduler.
+    let response = reqwest::Client::new()
+        .post(format!("{url}/v1/sql"))
+        .json(&json!({ "sql": "SELECT count(*) FROM (SELECT 1 AS a UNION ALL SELECT 2) t" }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("cannot reach the cluster's scheduler"), "{body}");
     task.abort();
 }
