@@ -262,8 +262,8 @@ start() {
     done
     for ((n = 1; n <= executors; n++)); do
         flight=$((base + 2 * (n - 1)))
+        # Executors pull their tasks, so only the Flight port listens.
         wait_for_port "$flight" "${pids[$n]}" "executor-$n" "$log_dir/executor-$n.log"
-        wait_for_port $((flight + 1)) "${pids[$n]}" "executor-$n" "$log_dir/executor-$n.log"
     done
 
     echo "ENMA local cluster: 1 scheduler, $executors executor(s), binary $bin"

@@ -96,7 +96,7 @@ pub struct ExecutorArgs {
     /// Arrow Flight port (shuffle fetches and results).
     #[arg(long, env = "ENMA_EXECUTOR_PORT", default_value_t = 50051)]
     pub port: u16,
-    /// gRPC port (tasks from the scheduler).
+    /// gRPC port for tasks pushed by the scheduler; unused, as executors pull their tasks.
     #[arg(long, env = "ENMA_EXECUTOR_GRPC_PORT", default_value_t = 50052)]
     pub grpc_port: u16,
     /// Tasks run at once (default: the number of cores).

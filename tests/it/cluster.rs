@@ -475,3 +475,38 @@ async fn tpch_timing() {
     }
     eprintln!("total\t{total_local:.2}\t{total_cluster:.2}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_script_starts_checks_and_stops_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cluster/local.sh");
+    let port = free_port();
+    let base = free_port();
+    let run = |args: &[&str]| {
+        let mut all = vec![args[0], "--dir", dir.path().to_str().unwrap()];
+        all.extend_from_slice(&args[1..]);
+        Command::new("bash")
+            .arg(&script)
+            .args(&all)
+            .env("ENMA_SCHEDULER_PORT", port.to_string())
+            .env("ENMA_EXECUTOR_BASE_PORT", base.to_string())
+            .env_remove("ENMA_SCHEDULER")
+            .output()
+            .unwrap()
+    };
+    let started = run(&["start", "-n", "1", "--bin", env!("CARGO_BIN_EXE_enma")]);
+    let say = |o: &std::process::Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(started.status.success(), "{}", say(&started));
+    let url = format!("df://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while enma::cluster::cluster_status(&url).await.map(|s| s.executors.len()).unwrap_or(0) != 1 {
+        assert!(Instant::now() < deadline, "the executor did not register");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(run(&["status"]).status.success());
+    assert!(!run(&["start"]).status.success(), "a second start must refuse while the cluster runs");
+    let stopped = run(&["stop"]);
+    assert!(stopped.status.success(), "{}", say(&stopped));
+    assert!(!run(&["status"]).status.success(), "status after stop must say the roles are down");
+    assert!(enma::cluster::cluster_status(&url).await.is_err(), "the scheduler still answers after stop");
+}
