@@ -102,7 +102,7 @@ pub struct ExecutorArgs {
     /// Tasks run at once (default: the number of cores).
     #[arg(long, env = "ENMA_EXECUTOR_SLOTS")]
     pub slots: Option<usize>,
-    /// Directory for shuffle and spill files (default: a temporary directory).
+    /// Directory for shuffle and spill files (default: enma-executor-<port> in the system's temporary directory).
     #[arg(long, env = "ENMA_EXECUTOR_WORK_DIR")]
     pub work_dir: Option<PathBuf>,
     /// Seconds between heartbeats to the scheduler.

@@ -26,13 +26,12 @@ use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 
 pub use status::{ClusterStatus, JobProgress, cluster_status, job_progress};
 
-use crate::engine::{EngineConfig, hive_state, register_hive_functions};
+use crate::engine::{EngineConfig, all_functions, hive_state, register_hive_functions, register_restricted_in_file};
 use crate::error::{Error, Result};
 use crate::storage::StoreRegistry;
 
@@ -85,13 +84,6 @@ fn role_runtime(config: &EngineConfig, work_dir: Option<PathBuf>) -> datafusion:
     builder.build_arc()
 }
 
-/// Hive's built-in functions and the user functions, as every role registers them.
-fn all_functions() -> Arc<enma_udfs::Functions> {
-    let mut functions = enma_udfs::builtins();
-    functions.extend(enma_udfs::user_functions());
-    Arc::new(functions)
-}
-
 /// How a scheduler runs.
 #[derive(Debug, Clone)]
 pub struct SchedulerOptions {
@@ -111,7 +103,7 @@ pub async fn run_scheduler(config: EngineConfig, options: SchedulerOptions) -> R
         .map_err(|e| Error::plan(format!("cannot resolve {}:{}: {e}", options.bind, options.port)))?
         .next()
         .ok_or_else(|| Error::plan(format!("no address for {}", options.bind)))?;
-    let functions = all_functions();
+    let functions = Arc::new(all_functions());
     let runtime = role_runtime(&config, None)?;
     let session_builder = Arc::new(move |session_config: SessionConfig| {
         let state = hive_state(session_config, runtime.clone(), &functions).map_err(datafusion::error::DataFusionError::from)?;
@@ -185,20 +177,16 @@ pub async fn run_executor(config: EngineConfig, options: ExecutorOptions) -> Res
     let work_dir = options.work_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("enma-executor-{}", options.port)));
     std::fs::create_dir_all(&work_dir)
         .map_err(|e| Error::execution(format!("cannot create work directory {}: {e}", work_dir.display())))?;
-    let options = ExecutorOptions { work_dir: Some(work_dir), ..options };
-    let functions = all_functions();
     // The executors' registry: in_file reads the executor's own disk, so
     // only the directories this executor's operator allows.
-    let runtime = role_runtime(&config, options.work_dir.clone())?;
-    let mut state = hive_state(SessionConfig::new(), runtime, &functions)?;
-    state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(
-        config.allowed_local_dirs.clone(),
-    )))?;
+    let runtime = role_runtime(&config, Some(work_dir.clone()))?;
+    let mut state = hive_state(SessionConfig::new(), runtime, &all_functions())?;
+    register_restricted_in_file(&mut state, config.allowed_local_dirs.clone())?;
     let registry = BallistaFunctionRegistry::from(&state);
     let store_config = config.clone();
-    let work_dir = options.work_dir.clone();
+    let spill_dir = work_dir.clone();
     let runtime_producer: ballista_core::RuntimeProducer =
-        Arc::new(move |_: &SessionConfig| role_runtime(&store_config, work_dir.clone()));
+        Arc::new(move |_: &SessionConfig| role_runtime(&store_config, Some(spill_dir.clone())));
     let executor_config = ExecutorProcessConfig {
         bind_host: options.bind.clone(),
         external_host: Some(options.external_host.clone().unwrap_or_else(|| options.bind.clone())),
@@ -209,7 +197,7 @@ pub async fn run_executor(config: EngineConfig, options: ExecutorOptions) -> Res
         scheduler_connect_timeout_seconds: 30,
         vcores: options.slots.unwrap_or(0),
         task_scheduling_policy: TaskSchedulingPolicy::PullStaged,
-        work_dir: options.work_dir.as_ref().map(|d| d.to_string_lossy().into_owned()),
+        work_dir: Some(work_dir.to_string_lossy().into_owned()),
         executor_heartbeat_interval_seconds: options.heartbeat_secs.max(1),
         override_function_registry: Some(Arc::new(registry)),
         override_runtime_producer: Some(runtime_producer),

@@ -25,7 +25,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 pub use output::{QueryOutput, rows_output};
 pub use functions::FunctionKind;
 pub use session::Session;
-pub(crate) use session::{hive_state, register_hive_functions};
+pub(crate) use session::{hive_state, register_hive_functions, register_restricted_in_file};
 pub(crate) use show::like_matches;
 
 use crate::error::{Error, Result};
@@ -113,8 +113,7 @@ impl Engine {
         let runtime = rt.build_arc()?;
         let mut config = config;
         config.data_dir = data_dir;
-        let mut functions = enma_udfs::builtins();
-        functions.extend(enma_udfs::user_functions());
+        let functions = all_functions();
         Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions }) })
     }
 
@@ -131,6 +130,13 @@ impl Engine {
         self.shared.metastore.database(database)?;
         Session::new(self.shared.clone(), database, caller)
     }
+}
+
+/// Hive's built-in functions and the user functions: what every engine and cluster role registers.
+pub(crate) fn all_functions() -> enma_udfs::Functions {
+    let mut functions = enma_udfs::builtins();
+    functions.extend(enma_udfs::user_functions());
+    functions
 }
 
 /// Output with a schema but no rows, for statements that return nothing.

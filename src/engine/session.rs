@@ -61,6 +61,13 @@ pub(crate) fn register_hive_functions(state: &mut SessionState, functions: &enma
     Ok(())
 }
 
+/// Replaces `in_file` with one that reads only under `dirs`: for callers
+/// who may not read the whole of this machine's disk.
+pub(crate) fn register_restricted_in_file(state: &mut SessionState, dirs: Vec<std::path::PathBuf>) -> Result<()> {
+    state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
+    Ok(())
+}
+
 /// One user's conversation with the engine.
 pub struct Session {
     pub(crate) shared: Arc<EngineShared>,
@@ -115,8 +122,7 @@ impl Session {
         }
         if caller == Caller::Remote {
             // in_file reads the server's disk: remote callers only where the operator allows.
-            let dirs = shared.config.allowed_local_dirs.clone();
-            state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
+            register_restricted_in_file(&mut state, shared.config.allowed_local_dirs.clone())?;
         }
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
