@@ -18,7 +18,15 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, Session, TableProvider};
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::stats::Precision;
+use datafusion::common::Statistics;
 use datafusion::datasource::TableType;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::execution::cache::cache_manager::CachedFileMetadata;
+use datafusion::execution::cache::{SchemaFingerprint, TableScopedPath};
+use datafusion_datasource::compute_all_files_statistics;
+use object_store::{ObjectMeta, ObjectStore};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, JsonSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
@@ -159,6 +167,35 @@ impl HiveTable {
         Ok(units)
     }
 
+    /// What the optimizer knows of one file before reading it: for Parquet,
+    /// rows and column ranges from the footer (cached per file version, so a
+    /// query reads each footer once); for other formats only its size, enough
+    /// to put the smaller side of a join on the build side.
+    async fn file_statistics(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        file_schema: &SchemaRef,
+        meta: &ObjectMeta,
+    ) -> DfResult<Arc<Statistics>> {
+        if self.table.format != StorageFormat::Parquet {
+            let mut statistics = Statistics::new_unknown(file_schema);
+            statistics.total_byte_size = Precision::Inexact(meta.size as usize);
+            return Ok(Arc::new(statistics));
+        }
+        let cache = state.runtime_env().cache_manager.get_file_statistic_cache();
+        let key = TableScopedPath { table: None, path: meta.location.clone() };
+        let fingerprint = Arc::new(SchemaFingerprint::from_schema(file_schema));
+        if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)).filter(|c| c.is_valid_for(meta, &fingerprint)) {
+            return Ok(cached.statistics.clone());
+        }
+        let statistics = Arc::new(ParquetFormat::default().infer_stats(state, store, file_schema.clone(), meta).await?);
+        if let Some(cache) = cache {
+            cache.put(&key, CachedFileMetadata::new(meta.clone(), fingerprint, statistics.clone(), None));
+        }
+        Ok(statistics)
+    }
+
     fn file_source(&self, table_schema: TableSchema) -> Result<Arc<dyn FileSource>> {
         Ok(match self.table.format {
             StorageFormat::Parquet => Arc::new(ParquetSource::new(table_schema)),
@@ -231,6 +268,8 @@ impl TableProvider for HiveTable {
         let parts: Vec<String> = self.table.partition_columns.iter().map(|c| c.name.clone()).collect();
         let partition_filters: Vec<Expr> = filters.iter().filter(|f| only_partition_columns(f, &parts)).cloned().collect();
         let units = self.units(state, &partition_filters)?;
+        let collect_statistics = state.config().collect_statistics();
+        let file_schema = file_schema(&self.table)?;
         // Files grouped by object store, so each store gets one scan.
         let mut by_store: BTreeMap<String, (Location, Vec<PartitionedFile>)> = BTreeMap::new();
         for (loc, values) in units {
@@ -239,8 +278,16 @@ impl TableProvider for HiveTable {
             let listing = list_dir(store.as_ref(), &location.path()).await?;
             let entry = by_store.entry(location.store_url().to_string()).or_insert_with(|| (location.clone(), vec![]));
             for meta in listing.files {
+                let statistics = if collect_statistics {
+                    Some(self.file_statistics(state, &store, &file_schema, &meta).await?)
+                } else {
+                    None
+                };
                 let mut f = PartitionedFile::from(meta);
                 f.partition_values = values.clone();
+                if let Some(statistics) = statistics {
+                    f = f.with_statistics(statistics);
+                }
                 entry.1.push(f);
             }
         }
@@ -260,10 +307,17 @@ impl TableProvider for HiveTable {
                 groups[i % count].push(f);
             }
             let part_fields: Vec<Arc<Field>> = arrow_fields(&self.table.partition_columns)?.into_iter().map(Arc::new).collect();
-            let ts = TableSchema::builder(file_schema(&self.table)?).with_table_partition_cols(part_fields).build();
+            let ts = TableSchema::builder(file_schema.clone()).with_table_partition_cols(part_fields).build();
             let source = self.file_source(ts)?;
+            let (groups, statistics) = compute_all_files_statistics(
+                groups.into_iter().map(FileGroup::new).collect(),
+                self.schema.clone(),
+                collect_statistics,
+                false,
+            )?;
             let config = FileScanConfigBuilder::new(location.store_url(), source)
-                .with_file_groups(groups.into_iter().map(FileGroup::new).collect())
+                .with_file_groups(groups)
+                .with_statistics(statistics)
                 .with_projection_indices(projection.cloned())?
                 .with_limit(limit)
                 .build();

@@ -309,3 +309,33 @@ async fn remote_callers_may_not_touch_the_local_disk_unless_allowed() {
     rows(&mut local, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", dir.path().join("secret.txt").display())).await;
     assert_eq!(lines(&mut local, "SELECT count(*) FROM t").await, vec!["2"]);
 }
+
+/// Scans carry the Parquet footers' row counts, so joins put the smaller side
+/// on the build side; text files carry at least their size.
+#[tokio::test]
+async fn scans_know_row_counts_and_joins_build_on_the_smaller_side() {
+    let (engine, _dir) = temp_engine().await;
+    let mut s = session(&engine);
+    rows(
+        &mut s,
+        "CREATE TABLE big (k INT, v STRING) STORED AS PARQUET; \
+         CREATE TABLE small (k INT, name STRING) STORED AS PARQUET; \
+         CREATE TABLE notes (k INT, note STRING); \
+         INSERT INTO big SELECT pos % 10, cast(pos AS STRING) FROM (SELECT posexplode(split(space(499), ' ')) AS (pos, x)) g; \
+         INSERT INTO small VALUES (1, 'one'), (2, 'two'); \
+         INSERT INTO notes VALUES (1, 'n')",
+    )
+    .await;
+    let plan = lines(&mut s, "SET datafusion.explain.show_statistics=true; EXPLAIN SELECT * FROM big").await.join("\n");
+    assert!(plan.contains("Rows=Exact(500)"), "{plan}");
+    let plan = lines(&mut s, "SET datafusion.explain.show_statistics=true; EXPLAIN SELECT * FROM notes").await.join("\n");
+    assert!(plan.contains("Bytes=Inexact("), "{plan}");
+    // Written with the big table first, built from the small one.
+    let plan = lines(&mut s, "SET datafusion.explain.show_statistics=false; EXPLAIN SELECT b.v, s.name FROM big b JOIN small s ON b.k = s.k")
+        .await
+        .join("\n");
+    let join = plan.lines().position(|l| l.contains("HashJoinExec")).expect(&plan);
+    let first_scan = plan.lines().skip(join).find(|l| l.contains("DataSourceExec")).expect(&plan);
+    assert!(first_scan.contains("/small/"), "the build side (first input) should scan small:\n{plan}");
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM big b JOIN small s ON b.k = s.k").await, vec![vec!["100".to_string()]]);
+}
