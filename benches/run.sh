@@ -69,8 +69,7 @@ criterion_args=()
 if [[ $micro == 1 ]]; then
     step "micro-benchmarks (Criterion)"
     rm -rf "$CARGO_TARGET_DIR/criterion"
-    cargo bench --quiet -p enma --bench hot_paths -- --warm-up-time 1 --measurement-time 3 >&2
-    cargo bench --quiet -p enma-udfs --bench kernels -- --warm-up-time 1 --measurement-time 3 >&2
+    cargo bench --quiet -p enma-bench --bench hot_paths --bench kernels -- --warm-up-time 1 --measurement-time 3 >&2
     criterion_args=(--criterion "$CARGO_TARGET_DIR/criterion")
 fi
 

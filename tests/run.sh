@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (a Python venv with an
 # S3-compatible server), then runs every test of the workspace: unit tests,
-# the integration binary (tests/it) and the HiveQL conformance files
-# (sql/tests/*.slt).
+# the integration binary (tests/it), the HiveQL conformance files
+# (sql/tests/*.slt), and each Criterion micro-benchmark run once as a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ fi
 export ENMA_MOTO_SERVER="$venv/bin/moto_server"
 
 echo "== cargo test"
-cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"
+cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"
 status=${PIPESTATUS[0]}
 echo "== summary"
 grep -E "^test result:|^slt |^hive total" "${TMPDIR:-/tmp}/enma-test.log" || true

@@ -1,7 +1,7 @@
 //! Hive function kernels on a batch of 8192 rows: the per-row work behind
 //! the functions energy queries lean on (dates, strings, JSON, rounding).
 //!
-//! `cargo bench -p enma-udfs --bench kernels`
+//! `cargo bench -p enma-bench --bench kernels`
 
 use std::hint::black_box;
 use std::sync::Arc;

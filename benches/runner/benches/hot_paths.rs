@@ -2,7 +2,7 @@
 //! translation (parsing with Hive's rewrites, and planning to a physical
 //! plan) and result encoding for the REST API (JSON rows, CSV, Arrow IPC).
 //!
-//! `cargo bench -p enma --bench hot_paths`
+//! `cargo bench -p enma-bench --bench hot_paths`
 
 use std::hint::black_box;
 use std::path::Path;
@@ -20,7 +20,7 @@ use enma::hive::parser::parse_statement;
 use futures::StreamExt;
 
 fn tpch_queries() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/tpch/queries");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tpch/queries");
     (1..=22).map(|n| std::fs::read_to_string(dir.join(format!("q{n:02}.sql"))).expect("query file")).collect()
 }
 
