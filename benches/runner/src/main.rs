@@ -154,14 +154,14 @@ async fn serve(mut worker: impl Worker) -> Result<(), BoxError> {
             ["quit"] => break,
             ["run", database, file] => match timed(&mut worker, database, Path::new(file)).await {
                 Ok((ms, rows)) => format!("ok {ms:.3} {rows}"),
-                Err(e) => format!("err {}", e.to_string().replace(['\n', '\r'], " ")),
+                Err(e) => err_line(&e),
             },
             ["explain", database, file] => match explain(&mut worker, database, Path::new(file)).await {
                 Ok(plan) => {
                     eprintln!("{plan}");
                     "ok".to_string()
                 }
-                Err(e) => format!("err {}", e.to_string().replace(['\n', '\r'], " ")),
+                Err(e) => err_line(&e),
             },
             _ => format!("err cannot read the request '{line}'"),
         };
@@ -171,9 +171,18 @@ async fn serve(mut worker: impl Worker) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// A failure as one reply line.
+fn err_line(e: &BoxError) -> String {
+    format!("err {}", e.to_string().replace(['\n', '\r'], " "))
+}
+
+fn read_sql(file: &Path) -> Result<String, BoxError> {
+    Ok(std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?)
+}
+
 /// Plans, runs and drains one query: milliseconds taken and rows returned.
 async fn timed(worker: &mut impl Worker, database: &str, file: &Path) -> Result<(f64, usize), BoxError> {
-    let sql = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let sql = read_sql(file)?;
     let started = Instant::now();
     let mut stream = worker.query(database, &sql).await?;
     let mut rows = 0;
@@ -185,7 +194,7 @@ async fn timed(worker: &mut impl Worker, database: &str, file: &Path) -> Result<
 
 /// The query's plan with the metrics of one run (`EXPLAIN ANALYZE`), for profiling.
 async fn explain(worker: &mut impl Worker, database: &str, file: &Path) -> Result<String, BoxError> {
-    let sql = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let sql = read_sql(file)?;
     let mut stream = worker.query(database, &format!("EXPLAIN ANALYZE {sql}")).await?;
     let mut batches = vec![];
     while let Some(batch) = stream.next().await {
