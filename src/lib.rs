@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod hive;
+pub mod kv;
 pub mod metastore;
 pub mod storage;
 

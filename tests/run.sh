@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (a Python venv with an
-# S3-compatible server), then runs every test of the workspace: unit tests,
+# S3-compatible server and the HBase clients the compatibility tests drive),
+# then runs every test of the workspace: unit tests,
 # the integration binary (tests/it), the HiveQL conformance files
 # (sql/tests/*.slt), and each Criterion micro-benchmark run once as a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${ENMA_TEST_VENV:-$HOME/.cache/enma-test-venv}"
-if [ ! -x "$venv/bin/moto_server" ]; then
-    echo "== installing the test servers into $venv"
+packages=('moto[server]==5.*' 'happybase==1.2.*' 'hbase-rest-py==1.0.0' 'setuptools<81')
+if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client" 2>/dev/null; then
+    echo "== installing the test servers and clients into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.*'
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
 fi
 export ENMA_MOTO_SERVER="$venv/bin/moto_server"
+export ENMA_TEST_PYTHON="$venv/bin/python"
 
 echo "== cargo test"
 cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"

@@ -15,6 +15,10 @@
 //!
 //! Safe by default: [`serve`] listens on loopback unless told otherwise and
 //! refuses a non-loopback address when no access token is configured.
+//!
+//! With `hbase_rest` / `hbase_thrift` set, the same process also serves the
+//! key-value store with HBase's REST API and Thrift1 API (crate `enma-hbase`),
+//! each on its own address as HBase does (ports 8080 and 9090).
 
 pub mod catalog;
 pub mod cluster;
@@ -52,6 +56,12 @@ pub struct ServeConfig {
     pub query_timeout: Option<Duration>,
     /// Largest accepted request body in bytes; default 1 MiB.
     pub body_limit: usize,
+    /// Where to serve HBase's REST API over the key-value store; `None`: not served.
+    /// Off loopback it requires the access token, like the main API.
+    pub hbase_rest: Option<SocketAddr>,
+    /// Where to serve HBase's Thrift1 API (happybase); `None`: not served.
+    /// Loopback only: the protocol carries no credentials.
+    pub hbase_thrift: Option<SocketAddr>,
 }
 
 impl Default for ServeConfig {
@@ -61,6 +71,8 @@ impl Default for ServeConfig {
             token: None,
             query_timeout: None,
             body_limit: 1024 * 1024,
+            hbase_rest: None,
+            hbase_thrift: None,
         }
     }
 }
@@ -76,6 +88,18 @@ impl ServeConfig {
                 "refusing to listen on {} without an access token: configure an access token (`enma serve --token`, \
                  ENMA_TOKEN; clients send it as `Authorization: Bearer <token>`) or listen on a loopback address such as 127.0.0.1",
                 self.listen
+            )));
+        }
+        if let Some(rest) = self.hbase_rest.filter(|a| !a.ip().is_loopback()) {
+            if self.token.is_none() {
+                return Err(Error::forbidden(format!(
+                    "refusing to serve the HBase REST API on {rest} without an access token: configure one                      (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
+                )));
+            }
+        }
+        if let Some(thrift) = self.hbase_thrift.filter(|a| !a.ip().is_loopback()) {
+            return Err(Error::forbidden(format!(
+                "refusing to serve HBase's Thrift API on {thrift}: the protocol carries no credentials, so ENMA serves it                  on loopback only (reach it through an SSH tunnel or a TLS proxy)"
             )));
         }
         Ok(())
@@ -126,6 +150,15 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    hbase: HBaseServers,
+}
+
+/// HBase's REST and Thrift servers, bound, with the store they serve.
+#[derive(Default)]
+struct HBaseServers {
+    rest: Option<(tokio::net::TcpListener, enma_hbase::rest::RestConfig)>,
+    thrift: Option<std::net::TcpListener>,
+    store: Option<enma_kv::Store>,
 }
 
 impl Server {
@@ -134,10 +167,33 @@ impl Server {
         self.local_addr
     }
 
+    /// The address of HBase's REST API, when served.
+    pub fn hbase_rest_addr(&self) -> Option<SocketAddr> {
+        self.hbase.rest.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The address of HBase's Thrift API, when served.
+    pub fn hbase_thrift_addr(&self) -> Option<SocketAddr> {
+        self.hbase.thrift.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then stops accepting connections and
     /// lets in-flight requests finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         tracing::info!(address = %self.local_addr, "ENMA REST API listening");
+        let HBaseServers { rest, thrift, store } = self.hbase;
+        if let (Some((listener, config)), Some(store)) = (rest, store.clone()) {
+            tracing::info!(address = ?listener.local_addr().ok(), "HBase REST API listening");
+            tokio::spawn(async move {
+                if let Err(e) = enma_hbase::rest::serve(listener, store, config).await {
+                    tracing::error!("HBase REST API stopped: {e}");
+                }
+            });
+        }
+        if let (Some(listener), Some(store)) = (thrift, store) {
+            // Thrift connections are served by threads; they end with the process.
+            enma_hbase::thrift::spawn(listener, store, enma_hbase::thrift::ThriftConfig::default());
+        }
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
@@ -154,7 +210,23 @@ pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
         .await
         .map_err(|e| Error::execution(format!("cannot listen on {}: {e}", config.listen)))?;
     let local_addr = listener.local_addr()?;
-    Ok(Server { listener, local_addr, router: router(AppState::new(engine, config)) })
+    let mut hbase = HBaseServers::default();
+    if config.hbase_rest.is_some() || config.hbase_thrift.is_some() {
+        hbase.store = Some(engine.kv_store()?);
+    }
+    if let Some(addr) = config.hbase_rest {
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase REST API: {e}")))?;
+        let rest = enma_hbase::rest::RestConfig { token: config.token.clone(), body_limit: config.body_limit.max(64 << 20), ..Default::default() };
+        hbase.rest = Some((l, rest));
+    }
+    if let Some(addr) = config.hbase_thrift {
+        let l = std::net::TcpListener::bind(addr)
+            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase Thrift API: {e}")))?;
+        hbase.thrift = Some(l);
+    }
+    Ok(Server { listener, local_addr, router: router(AppState::new(engine, config)), hbase })
 }
 
 /// Binds and serves until `shutdown` completes.

@@ -143,6 +143,15 @@ pub struct ServeArgs {
     /// Largest request body, e.g. 1M.
     #[arg(long, env = "ENMA_BODY_LIMIT", default_value = "1M", value_parser = parse_size)]
     pub body_limit: usize,
+    /// Also serve the key-value store with HBase's REST API and Thrift1 API (happybase).
+    #[arg(long, env = "ENMA_HBASE")]
+    pub hbase: bool,
+    /// Address of HBase's REST API, with --hbase.
+    #[arg(long, env = "ENMA_HBASE_REST_LISTEN", default_value = "127.0.0.1:8080")]
+    pub hbase_rest_listen: std::net::SocketAddr,
+    /// Address of HBase's Thrift1 API, with --hbase (loopback only).
+    #[arg(long, env = "ENMA_HBASE_THRIFT_LISTEN", default_value = "127.0.0.1:9090")]
+    pub hbase_thrift_listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +250,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 token: args.token,
                 query_timeout: args.query_timeout.map(Duration::from_secs_f64),
                 body_limit: args.body_limit,
+                hbase_rest: args.hbase.then_some(args.hbase_rest_listen),
+                hbase_thrift: args.hbase.then_some(args.hbase_thrift_listen),
             };
             crate::api::serve(engine, serve, shutdown_signal()).await
         }

@@ -105,6 +105,7 @@ impl Session {
             location,
             data_dir: None,
             format: ct.format.unwrap_or(StorageFormat::TextFile),
+            storage_handler: ct.storage_handler.clone(),
             serde_properties: ct.serde_properties.clone(),
             properties: ct.properties.clone(),
             comment: ct.comment.clone(),
@@ -122,6 +123,16 @@ impl Session {
             if table.columns.iter().any(|c| c.name == p.name) {
                 return Err(Error::plan(format!("Column repeated in partitioning columns: {}", p.name)));
             }
+        }
+        if table.storage_handler.is_some() {
+            if ct.query.is_some() || ct.like.is_some() || !table.partition_columns.is_empty() {
+                return Err(Error::plan(
+                    "a table STORED BY a storage handler cannot be partitioned, nor made with AS SELECT or LIKE",
+                ));
+            }
+            crate::kv::table::bind_table(&self.shared.kv()?, &table)?;
+            self.register_table(table)?;
+            return Ok(empty_output());
         }
         if let Some(query) = ct.query {
             if ct.external || !ct.partition_columns.is_empty() || !ct.columns.is_empty() {
@@ -170,6 +181,9 @@ impl Session {
         if table.kind != TableKind::Managed {
             return Ok(());
         }
+        if table.storage_handler.is_some() {
+            return crate::kv::table::drop_bound_table(&self.shared.kv()?, table);
+        }
         let mut dirs = vec![table.location.clone()];
         dirs.extend(table.partitions.iter().map(|p| p.location.clone()));
         for dir in dirs {
@@ -202,6 +216,9 @@ impl Session {
         let table = self.shared.metastore.table(self.db_of(&name), &name.name)?;
         if table.kind != TableKind::Managed {
             return Err(Error::plan(format!("Cannot truncate non-managed table {}.", table.qualified_name())));
+        }
+        if table.storage_handler.is_some() {
+            return Err(Error::plan(format!("Cannot truncate non-native table {}.", table.qualified_name())));
         }
         let units: Vec<Option<Vec<String>>> = if table.is_partitioned() {
             let matching = matching_partitions(&table, spec.as_ref())?;

@@ -190,6 +190,12 @@ impl Session {
     /// Runs an insert plan and commits its files.
     async fn write(&mut self, insert: InsertPlan, overwrite: bool) -> Result<()> {
         let InsertPlan { plan, table, static_values } = insert;
+        if table.storage_handler.is_some() {
+            // As in Hive, INSERT OVERWRITE into an HBase table adds and replaces cells; it deletes no rows.
+            let output = self.execute_plan(plan).await?;
+            crate::kv::table::write_batches(&self.shared.kv()?, &table, output.stream).await?;
+            return Ok(());
+        }
         if table.kind == TableKind::External && self.caller == Caller::Remote {
             let loc = Location::parse(&table.location)?;
             if loc.is_local() {
@@ -361,6 +367,9 @@ impl Session {
         partition: Option<PartitionSpec>,
     ) -> Result<QueryOutput> {
         let table = self.shared.metastore.table(self.db_of(&name), &name.name)?;
+        if table.storage_handler.is_some() {
+            return Err(Error::plan(format!("A non-native table cannot be used as target for LOAD: {}", table.qualified_name())));
+        }
         let values = match (&partition, table.is_partitioned()) {
             (Some(spec), true) => full_partition_values(&table, spec)?,
             (None, false) => vec![],

@@ -84,6 +84,15 @@ pub(crate) struct EngineShared {
     pub warehouse: Location,
     /// Hive's built-in functions and the user functions, built once.
     pub functions: enma_udfs::Functions,
+    /// The key-value store under `<data_dir>/kv`, opened on first use.
+    pub kv: crate::kv::LazyStore,
+}
+
+impl EngineShared {
+    /// The key-value store (HBase tables, and the HBase REST and Thrift servers).
+    pub(crate) fn kv(&self) -> Result<enma_kv::Store> {
+        self.kv.get(&self.config.data_dir)
+    }
 }
 
 /// The process-wide engine. Cheap to clone.
@@ -114,7 +123,8 @@ impl Engine {
         let mut config = config;
         config.data_dir = data_dir;
         let functions = all_functions();
-        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions }) })
+        let kv = crate::kv::LazyStore::default();
+        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions, kv }) })
     }
 
     pub fn metastore(&self) -> &Metastore {
@@ -123,6 +133,12 @@ impl Engine {
 
     pub fn config(&self) -> &EngineConfig {
         &self.shared.config
+    }
+
+    /// The key-value store in the data directory, opened on first use; the
+    /// same handle serves SQL over HBase tables and HBase's protocols.
+    pub fn kv_store(&self) -> Result<enma_kv::Store> {
+        self.shared.kv()
     }
 
     /// A new session whose current database is `database` (NotFound if it does not exist).

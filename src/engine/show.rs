@@ -215,8 +215,13 @@ impl Session {
             }
         }
         let (serde, input, output) = t.format.hive_classes();
+        let serde = if t.storage_handler.is_some() { crate::kv::mapping::HBASE_SERDE } else { serde };
         lines.push("ROW FORMAT SERDE ".into());
         lines.push(format!("  '{serde}' "));
+        if let Some(handler) = &t.storage_handler {
+            lines.push("STORED BY ".into());
+            lines.push(format!("  '{handler}' "));
+        }
         if !t.serde_properties.is_empty() {
             lines.push("WITH SERDEPROPERTIES ( ".into());
             let props: Vec<String> = t.serde_properties.iter().map(|(k, v)| format!("  '{k}'='{}'", printable(v))).collect();
@@ -225,12 +230,14 @@ impl Session {
                 lines.push(if i + 1 < n { format!("{p}, ") } else { format!("{p}) ") });
             }
         }
-        lines.push("STORED AS INPUTFORMAT ".into());
-        lines.push(format!("  '{input}' "));
-        lines.push("OUTPUTFORMAT ".into());
-        lines.push(format!("  '{output}'"));
-        lines.push("LOCATION".into());
-        lines.push(format!("  '{}'", t.location));
+        if t.storage_handler.is_none() {
+            lines.push("STORED AS INPUTFORMAT ".into());
+            lines.push(format!("  '{input}' "));
+            lines.push("OUTPUTFORMAT ".into());
+            lines.push(format!("  '{output}'"));
+            lines.push("LOCATION".into());
+            lines.push(format!("  '{}'", t.location));
+        }
         if !t.properties.is_empty() {
             lines.push("TBLPROPERTIES (".into());
             let props: Vec<String> = t.properties.iter().map(|(k, v)| format!("  '{k}'='{v}'")).collect();

@@ -17,7 +17,7 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, Session, TableProvider};
 use datafusion::common::tree_node::TreeNode;
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::{DFSchema, ScalarValue, TableReference};
 use datafusion::common::stats::Precision;
 use datafusion::common::Statistics;
 use datafusion::datasource::TableType;
@@ -103,6 +103,9 @@ impl SchemaProvider for HiveSchema {
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         match self.shared.metastore.table(&self.database, name) {
+            Ok(table) if table.storage_handler.is_some() => {
+                Ok(Some(Arc::new(crate::kv::table::HBaseTable::new(&table, self.shared.kv()?)?)))
+            }
             Ok(table) => Ok(Some(Arc::new(HiveTable::new(table)?))),
             Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -176,6 +179,7 @@ impl HiveTable {
         state: &dyn Session,
         store: &Arc<dyn ObjectStore>,
         file_schema: &SchemaRef,
+        fingerprint: &Arc<SchemaFingerprint>,
         meta: &ObjectMeta,
     ) -> DfResult<Arc<Statistics>> {
         if self.table.format != StorageFormat::Parquet {
@@ -184,14 +188,16 @@ impl HiveTable {
             return Ok(Arc::new(statistics));
         }
         let cache = state.runtime_env().cache_manager.get_file_statistic_cache();
-        let key = TableScopedPath { table: None, path: meta.location.clone() };
-        let fingerprint = Arc::new(SchemaFingerprint::from_schema(file_schema));
-        if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)).filter(|c| c.is_valid_for(meta, &fingerprint)) {
+        // Keyed by table too: two tables over the same files with different
+        // column types would otherwise evict each other's entries.
+        let table = TableReference::full(CATALOG, self.table.database.as_str(), self.table.name.as_str());
+        let key = TableScopedPath { table: Some(table), path: meta.location.clone() };
+        if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)).filter(|c| c.is_valid_for(meta, fingerprint)) {
             return Ok(cached.statistics.clone());
         }
         let statistics = Arc::new(ParquetFormat::default().infer_stats(state, store, file_schema.clone(), meta).await?);
         if let Some(cache) = cache {
-            cache.put(&key, CachedFileMetadata::new(meta.clone(), fingerprint, statistics.clone(), None));
+            cache.put(&key, CachedFileMetadata::new(meta.clone(), fingerprint.clone(), statistics.clone(), None));
         }
         Ok(statistics)
     }
@@ -270,6 +276,7 @@ impl TableProvider for HiveTable {
         let units = self.units(state, &partition_filters)?;
         let collect_statistics = state.config().collect_statistics();
         let file_schema = file_schema(&self.table)?;
+        let fingerprint = Arc::new(SchemaFingerprint::from_schema(&file_schema));
         // Files grouped by object store, so each store gets one scan.
         let mut by_store: BTreeMap<String, (Location, Vec<PartitionedFile>)> = BTreeMap::new();
         for (loc, values) in units {
@@ -279,7 +286,7 @@ impl TableProvider for HiveTable {
             let entry = by_store.entry(location.store_url().to_string()).or_insert_with(|| (location.clone(), vec![]));
             for meta in listing.files {
                 let statistics = if collect_statistics {
-                    Some(self.file_statistics(state, &store, &file_schema, &meta).await?)
+                    Some(self.file_statistics(state, &store, &file_schema, &fingerprint, &meta).await?)
                 } else {
                     None
                 };

@@ -634,6 +634,7 @@ impl P {
             comment: None,
             partition_columns: vec![],
             format: None,
+            storage_handler: None,
             serde_properties: BTreeMap::new(),
             location: None,
             properties: BTreeMap::new(),
@@ -684,7 +685,10 @@ impl P {
                     })?);
                 }
             } else if self.eat_kws(&["STORED", "BY"]) {
-                return Err(Error::plan("STORED BY storage handlers are not supported yet"));
+                ct.storage_handler = Some(self.string()?);
+                if self.eat_kws(&["WITH", "SERDEPROPERTIES"]) {
+                    ct.serde_properties.extend(self.properties()?);
+                }
             } else if self.eat_kw("LOCATION") {
                 ct.location = Some(self.string()?);
             } else if self.eat_kw("TBLPROPERTIES") {

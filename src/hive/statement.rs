@@ -45,6 +45,8 @@ pub struct CreateTable {
     pub comment: Option<String>,
     pub partition_columns: Vec<Column>,
     pub format: Option<StorageFormat>,
+    /// `STORED BY 'class'`.
+    pub storage_handler: Option<String>,
     /// From ROW FORMAT DELIMITED / SERDE ... WITH SERDEPROPERTIES, with Hive's keys.
     pub serde_properties: BTreeMap<String, String>,
     pub location: Option<String>,

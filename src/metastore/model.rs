@@ -123,6 +123,10 @@ pub struct Table {
     #[serde(default)]
     pub data_dir: Option<String>,
     pub format: StorageFormat,
+    /// `STORED BY 'class'`: a table whose rows live outside files (the HBase
+    /// storage handler, bound to the key-value store); `format` is unused then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_handler: Option<String>,
     /// SerDe properties with Hive's keys (`field.delim`, `colelction.delim`,
     /// `mapkey.delim`, `line.delim`, `serialization.null.format`, `escape.delim`, ...).
     #[serde(default)]

@@ -10,3 +10,4 @@ mod api;
 mod functions;
 mod tpch;
 mod cluster;
+mod hbase;

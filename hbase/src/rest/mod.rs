@@ -1,0 +1,267 @@
+//! HBase's REST API ("Stargate") over ENMA's key-value store, so scripts and
+//! libraries written for `hbase rest start` work unchanged.
+//!
+//! Paths, status codes and the CellSet / TableSchema / Scanner models follow
+//! HBase's REST server; errors carry the same status with a JSON body
+//! `{"error": {"code", "message"}}` instead of HBase's bare text line.
+//!
+//! | route | module |
+//! |---|---|
+//! | `GET /`, `/version[/cluster]`, `/status/cluster`, `/namespaces[/{ns}[/tables]]` | `admin` |
+//! | `/{table}/schema`, `/{table}/regions`, `/{table}/exists` | `admin` |
+//! | `/{table}/{row}[/{columns}][/{timestamps}]`, `/{table}/multiget` | `rows` |
+//! | `/{table}/*`, `/{table}/{prefix}*`, `/{table}/scanner[/{id}]` | `scan` |
+//!
+//! Row keys and columns are bytes, so handlers read the raw request path
+//! ([`spec`]) rather than axum's UTF-8 `Path`. Store calls block (fjall), so
+//! each runs on tokio's blocking pool. Representations: JSON, XML and, where
+//! HBase has them, plain text, raw bytes and protobuf ([`format`], [`model`],
+//! [`xml`], [`protobuf`]).
+
+mod admin;
+pub mod error;
+pub mod format;
+pub mod model;
+pub mod protobuf;
+mod rows;
+mod scan;
+pub mod spec;
+pub mod xml;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use enma_kv::{Store, TableName};
+
+pub use error::ApiError;
+
+/// How the REST server is set up.
+#[derive(Debug, Clone)]
+pub struct RestConfig {
+    /// When set, every request needs `Authorization: Bearer <token>` (401 otherwise).
+    pub token: Option<String>,
+    /// A stateful scanner not read for this long is closed.
+    pub scanner_timeout: Duration,
+    /// Most stateful scanners open at once; creating another answers 503.
+    pub max_scanners: usize,
+    /// Largest accepted request body in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for RestConfig {
+    fn default() -> Self {
+        RestConfig {
+            token: None,
+            scanner_timeout: Duration::from_secs(300),
+            max_scanners: 1024,
+            body_limit: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    store: Store,
+    config: Arc<RestConfig>,
+    scanners: Arc<scan::Scanners>,
+    /// When this router was built, in milliseconds: the "start code" of our one region server.
+    started: i64,
+}
+
+/// The REST API as an axum router over `store`.
+pub fn router(store: Store, config: RestConfig) -> Router {
+    let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let body_limit = config.body_limit;
+    let state = AppState { store, config: Arc::new(config), scanners: Arc::new(scan::Scanners::default()), started };
+    Router::new()
+        .merge(admin::router())
+        .merge(scan::router())
+        .merge(rows::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .with_state(state)
+}
+
+/// Serves the REST API on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: RestConfig) -> std::io::Result<()> {
+    axum::serve(listener, router(store, config)).await
+}
+
+/// Lets the request through when no token is configured or when it carries
+/// `Authorization: Bearer <token>`; 401 otherwise.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+    if let Some(expected) = state.config.token.as_deref() {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        match given {
+            None => {
+                return Err(ApiError::unauthorized(
+                    "this server requires an access token: send `Authorization: Bearer <token>`",
+                ));
+            }
+            Some(given) if !constant_time_eq(given.as_bytes(), expected.as_bytes()) => {
+                return Err(ApiError::unauthorized("the access token is not valid"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// Compares without returning early, so timing does not reveal how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, &x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+/// Runs a blocking store call on tokio's blocking pool. A panic in it becomes a 500.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(format!("store call failed: {e}")))?
+}
+
+/// The table named by the first segment of a raw path, and the raw rest after its `/`.
+fn table_and_rest(path: &str) -> Result<(TableName, &str), ApiError> {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let (raw, rest) = path.split_once('/').unwrap_or((path, ""));
+    let name = String::from_utf8(spec::percent_decode(raw))
+        .map_err(|_| ApiError::bad_request("the table name in the path is not UTF-8"))?;
+    Ok((TableName::parse(&name)?, rest))
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A real server on a loopback port and a minimal HTTP/1.1 client, so
+    //! handler tests go through routing, extractors and middleware as clients do.
+
+    use std::net::SocketAddr;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A response as the tests look at it.
+    #[derive(Debug)]
+    pub struct Reply {
+        pub status: u16,
+        pub headers: Vec<(String, String)>,
+        pub body: Vec<u8>,
+    }
+
+    impl Reply {
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        }
+
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.body).into_owned()
+        }
+    }
+
+    /// A server over a fresh store in a temporary directory.
+    pub struct Server {
+        pub addr: SocketAddr,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Server {
+        pub async fn start(config: RestConfig) -> Server {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path(), Default::default()).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(serve(listener, store, config));
+            Server { addr, _dir: dir }
+        }
+
+        pub async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+            let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+            let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stream.write_all(body).await.unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).await.unwrap();
+            let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+            let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+            let mut lines = head.split("\r\n");
+            let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+            let headers: Vec<(String, String)> = lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            let body = raw[split + 4..].to_vec();
+            Reply { status, headers, body }
+        }
+
+        pub async fn get(&self, path: &str, accept: &str) -> Reply {
+            self.call("GET", path, &[("Accept", accept)], b"").await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Server;
+    use super::*;
+
+    #[tokio::test]
+    async fn token_is_required_when_configured() {
+        let server = Server::start(RestConfig { token: Some("s3cret".into()), ..RestConfig::default() }).await;
+        let bare = server.get("/version", "application/json").await;
+        assert_eq!(bare.status, 401);
+        assert_eq!(bare.json()["error"]["code"], "unauthorized");
+        let wrong = server.call("GET", "/version", &[("Authorization", "Bearer nope")], b"").await;
+        assert_eq!(wrong.status, 401);
+        let right = server.call("GET", "/version", &[("Authorization", "Bearer s3cret")], b"").await;
+        assert_eq!(right.status, 200);
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_methods_answer_json() {
+        let server = Server::start(RestConfig::default()).await;
+        let missing = server.get("/version/nothing/here", "application/json").await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.json()["error"]["code"], "not_found");
+        let wrong_method = server.call("DELETE", "/version", &[], b"").await;
+        assert_eq!(wrong_method.status, 405);
+    }
+
+    #[test]
+    fn table_names_come_from_the_raw_path() {
+        let (t, rest) = table_and_rest("/ns%3At/row/cf").unwrap();
+        assert_eq!(t.to_string(), "ns:t");
+        assert_eq!(rest, "row/cf");
+        assert!(table_and_rest("/%FF/x").is_err());
+        assert!(table_and_rest("/bad name/x").is_err());
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+}

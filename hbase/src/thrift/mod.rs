@@ -1,0 +1,465 @@
+//! HBase's Thrift1 API (the `Hbase` service of HBase's `Hbase.thrift`), the
+//! protocol happybase and most non-Java HBase clients speak.
+//!
+//! One port serves every client configuration. HBase's server must be told
+//! whether to expect the framed or buffered transport and the binary or
+//! compact protocol, and a client configured differently just hangs; here
+//! the first bytes of each connection decide: a strict binary message starts
+//! `80 01`, a compact one `82`, and a framed transport puts a four-byte
+//! length before either. Each connection gets its own thread (up to
+//! `ThriftConfig::max_connections`; more wait in the listen backlog).
+//!
+//! No Thrift code generator is involved: `value` reads any request into a
+//! tree of field ids and values through the `thrift` crate's protocols,
+//! `service` maps each method's fields onto the store, `structs` holds the
+//! IDL's structs, and `scanners` the scanners kept open between calls.
+//! A request the service cannot use gets the IDL's exception (or a
+//! `TApplicationException` for an unknown method) and the connection stays
+//! open; only bytes that are not Thrift at all close it.
+
+mod scanners;
+mod service;
+mod structs;
+mod value;
+
+use std::io::{self, Cursor, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use enma_kv::Store;
+use thrift::protocol::{
+    TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol, TCompactOutputProtocol, TInputProtocol,
+    TMessageIdentifier, TMessageType, TOutputProtocol,
+};
+use thrift::transport::{TBufferedReadTransport, TBufferedWriteTransport, TFramedReadTransport, TFramedWriteTransport};
+use thrift::{ApplicationErrorKind, TConfiguration};
+
+use scanners::Scanners;
+use service::{Caller, Service};
+use value::{Struct, Value};
+
+/// How the Thrift server runs.
+#[derive(Debug, Clone)]
+pub struct ThriftConfig {
+    /// Connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// Scanners nobody has read for this long are closed.
+    pub scanner_idle_timeout: Duration,
+    /// Most scanners open at once, over all connections.
+    pub max_scanners: usize,
+    /// Largest string or binary value a request may carry.
+    pub max_value_bytes: usize,
+    /// Most elements in one list, set or map of a request.
+    pub max_container_len: usize,
+    /// Close a connection that sends nothing for this long; `None` (HBase's
+    /// behaviour) keeps idle connections, as client pools expect.
+    pub idle_timeout: Option<Duration>,
+    /// What `getClusterId` answers.
+    pub cluster_id: String,
+}
+
+impl Default for ThriftConfig {
+    fn default() -> Self {
+        ThriftConfig {
+            max_connections: 256,
+            scanner_idle_timeout: Duration::from_secs(600),
+            max_scanners: 10_000,
+            max_value_bytes: 64 << 20,
+            max_container_len: 4 << 20,
+            idle_timeout: None,
+            cluster_id: "enma".into(),
+        }
+    }
+}
+
+/// Serves HBase's Thrift1 API on `listener` until the process ends, one
+/// thread per connection. Errors accepting a connection are logged and
+/// retried; the result is an error only if the listener cannot be used at all.
+pub fn serve(listener: TcpListener, store: Store, config: ThriftConfig) -> io::Result<()> {
+    listener.set_nonblocking(false)?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "HBase Thrift1 server listening");
+    let scanners = Scanners::new(config.scanner_idle_timeout, config.max_scanners);
+    let server = Arc::new(Server {
+        service: Service::new(store, scanners, config.cluster_id.clone()),
+        slots: Arc::new(Slots::new(config.max_connections.max(1))),
+        config,
+    });
+    let mut next_connection = 0u64;
+    loop {
+        let permit = Slots::acquire(&server.slots);
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                next_connection += 1;
+                let id = next_connection;
+                let server = Arc::clone(&server);
+                let spawned = thread::Builder::new()
+                    .name(format!("thrift-{id}"))
+                    .spawn(move || server.connection(stream, peer, id, permit));
+                if let Err(e) = spawned {
+                    tracing::warn!(%peer, error = %e, "cannot start a thread for a Thrift connection");
+                }
+            }
+            Err(e) => {
+                drop(permit);
+                tracing::warn!(error = %e, "accepting a Thrift connection failed");
+                // Out of file descriptors, say: give connections time to close.
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Runs [`serve`] on a thread of its own.
+pub fn spawn(listener: TcpListener, store: Store, config: ThriftConfig) -> JoinHandle<io::Result<()>> {
+    thread::spawn(move || serve(listener, store, config))
+}
+
+struct Server {
+    service: Service,
+    slots: Arc<Slots>,
+    config: ThriftConfig,
+}
+
+impl Server {
+    fn connection(&self, stream: TcpStream, peer: SocketAddr, id: u64, permit: Permit) {
+        let _permit = permit;
+        // Scanners the client left open go with the connection, even if a call panicked.
+        let _cleanup = OnDrop(|| self.service.scanners.remove_owned_by(id));
+        match self.converse(stream, id) {
+            Ok(()) => tracing::debug!(%peer, "Thrift connection closed"),
+            Err(e) => tracing::debug!(%peer, error = %e, "Thrift connection ended"),
+        }
+    }
+
+    /// Answers calls until the client hangs up or sends something unreadable.
+    fn converse(&self, stream: TcpStream, id: u64) -> io::Result<()> {
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(self.config.idle_timeout)?;
+        let caller = Caller { connection: id, local: stream.local_addr()? };
+        let mut head = [0u8; 5];
+        match (&stream).read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let wire = Wire::sniff(&head).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("not a Thrift message: starts with {head:02x?}"))
+        })?;
+        let reader = Cursor::new(head.to_vec()).chain(stream.try_clone()?);
+        let mut input = wire.input(reader, &self.config);
+        let mut output = wire.output(stream);
+        loop {
+            let message = match input.read_message_begin() {
+                Ok(m) => m,
+                Err(e) if is_eof(&e) => return Ok(()),
+                Err(e) => return Err(protocol_error(e)),
+            };
+            let args = value::read_struct(&mut *input).map_err(protocol_error)?;
+            input.read_message_end().map_err(protocol_error)?;
+            let reply = self.answer(caller, &message, &args);
+            if message.message_type == TMessageType::OneWay {
+                continue;
+            }
+            let bytes = match wire.encode(&reply) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let failure = Outgoing::failure(&message, ApplicationErrorKind::InternalError, e.to_string());
+                    wire.encode(&failure).map_err(protocol_error)?
+                }
+            };
+            output.write_all(&bytes)?;
+            output.flush()?;
+        }
+    }
+
+    /// Runs one call and builds its reply message.
+    fn answer(&self, caller: Caller, message: &TMessageIdentifier, args: &Struct) -> Outgoing {
+        if !matches!(message.message_type, TMessageType::Call | TMessageType::OneWay) {
+            let text = format!("expected a call, got a {:?} message", message.message_type);
+            return Outgoing::failure(message, ApplicationErrorKind::InvalidMessageType, text);
+        }
+        let name = message.name.as_str();
+        // A bug below must cost one call, not the connection.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| self.service.call(caller, name, args)));
+        let body = match result {
+            Ok(Some(Ok(value))) => Struct::new().with_opt(0, value),
+            Ok(Some(Err(fault))) => {
+                tracing::debug!(method = name, ?fault, "Thrift call failed");
+                let (id, exception) = fault.encode(name);
+                Struct::new().with(id, Value::Struct(exception))
+            }
+            Ok(None) => {
+                let text = format!("Invalid method name: '{name}'");
+                return Outgoing::failure(message, ApplicationErrorKind::UnknownMethod, text);
+            }
+            Err(panic) => {
+                let text = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(method = name, panic = %text, "Thrift call panicked");
+                let text = format!("internal error in {name}: {text}");
+                return Outgoing::failure(message, ApplicationErrorKind::InternalError, text);
+            }
+        };
+        Outgoing { id: TMessageIdentifier::new(name, TMessageType::Reply, message.sequence_number), body }
+    }
+}
+
+/// A reply message: its header and its result (or exception) struct.
+struct Outgoing {
+    id: TMessageIdentifier,
+    body: Struct,
+}
+
+impl Outgoing {
+    /// A `TApplicationException`: the call could not be run at all.
+    fn failure(to: &TMessageIdentifier, kind: ApplicationErrorKind, message: String) -> Outgoing {
+        Outgoing {
+            id: TMessageIdentifier::new(to.name.clone(), TMessageType::Exception, to.sequence_number),
+            body: Struct::new().with(1, Value::binary(message)).with(2, Value::I32(kind as i32)),
+        }
+    }
+}
+
+/// How a connection's messages are carried, as sniffed from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Wire {
+    framed: bool,
+    encoding: Encoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// `strict`: messages carry the version header (all current clients).
+    Binary {
+        strict: bool,
+    },
+    Compact,
+}
+
+/// Longest method name we accept from a binary client without a version header.
+const MAX_UNVERSIONED_NAME: i32 = 256;
+
+impl Wire {
+    /// Reads the transport and protocol off a connection's first five bytes
+    /// (every Thrift call is longer); `None` for anything else.
+    fn sniff(head: &[u8; 5]) -> Option<Wire> {
+        let length = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let (framed, encoding) = match (head[0], head[1], head[4]) {
+            (0x80, 0x01, _) => (false, Encoding::Binary { strict: true }),
+            (0x82, _, _) => (false, Encoding::Compact),
+            (_, _, 0x80) if length > 0 => (true, Encoding::Binary { strict: true }),
+            (_, _, 0x82) if length > 0 => (true, Encoding::Compact),
+            // Old binary clients start with the method name's length, then the name.
+            (_, _, first) if (1..=MAX_UNVERSIONED_NAME).contains(&length) && first.is_ascii_alphabetic() => {
+                (false, Encoding::Binary { strict: false })
+            }
+            _ => return None,
+        };
+        Some(Wire { framed, encoding })
+    }
+
+    fn input<R: Read + Send + 'static>(&self, reader: R, config: &ThriftConfig) -> Box<dyn TInputProtocol + Send> {
+        let limits = TConfiguration::builder()
+            .max_string_size(Some(config.max_value_bytes))
+            .max_container_size(Some(config.max_container_len))
+            .build()
+            .unwrap_or_default();
+        let transport: Box<dyn Read + Send> = if self.framed {
+            Box::new(TFramedReadTransport::new(reader))
+        } else {
+            Box::new(TBufferedReadTransport::new(reader))
+        };
+        match self.encoding {
+            // Accept both kinds of binary header whatever the first message had.
+            Encoding::Binary { .. } => Box::new(TBinaryInputProtocol::with_config(transport, false, limits)),
+            Encoding::Compact => Box::new(TCompactInputProtocol::with_config(transport, limits)),
+        }
+    }
+
+    fn output<W: Write + Send + 'static>(&self, writer: W) -> Box<dyn Write + Send> {
+        if self.framed {
+            Box::new(TFramedWriteTransport::new(writer))
+        } else {
+            Box::new(TBufferedWriteTransport::new(writer))
+        }
+    }
+
+    /// Serializes a whole message first, so a failure half-way never leaves
+    /// half a reply on the wire.
+    fn encode(&self, message: &Outgoing) -> thrift::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        match self.encoding {
+            Encoding::Binary { strict } => write_message(&mut TBinaryOutputProtocol::new(&mut buf, strict), message)?,
+            Encoding::Compact => write_message(&mut TCompactOutputProtocol::new(&mut buf), message)?,
+        }
+        Ok(buf)
+    }
+}
+
+fn write_message(o: &mut dyn TOutputProtocol, message: &Outgoing) -> thrift::Result<()> {
+    o.write_message_begin(&message.id)?;
+    value::write_struct(o, "result", &message.body)?;
+    o.write_message_end()?;
+    o.flush()
+}
+
+fn is_eof(e: &thrift::Error) -> bool {
+    matches!(e, thrift::Error::Transport(t) if t.kind == thrift::TransportErrorKind::EndOfFile)
+}
+
+fn protocol_error(e: thrift::Error) -> io::Error {
+    match e {
+        thrift::Error::Transport(t) => io::Error::other(t.message),
+        other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
+    }
+}
+
+/// Counts connections against the cap; `acquire` waits for a free slot.
+struct Slots {
+    used: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One connection's slot, given back when dropped.
+struct Permit(Arc<Slots>);
+
+impl Slots {
+    fn new(max: usize) -> Self {
+        Slots { used: Mutex::new(0), freed: Condvar::new(), max }
+    }
+
+    fn acquire(slots: &Arc<Slots>) -> Permit {
+        let mut used = slots.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used >= slots.max {
+            used = slots.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += 1;
+        Permit(Arc::clone(slots))
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        *self.0.used.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+/// Runs its closure when dropped, on the way out of a scope however it is left.
+struct OnDrop<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use enma_kv::StoreOptions;
+    use thrift::protocol::TType;
+
+    #[test]
+    fn sniffs_every_transport_and_protocol() {
+        let wire = |framed, encoding| Some(Wire { framed, encoding });
+        let strict = Encoding::Binary { strict: true };
+        assert_eq!(Wire::sniff(&[0x80, 0x01, 0x00, 0x01, 0x00]), wire(false, strict));
+        assert_eq!(Wire::sniff(&[0x82, 0x21, 0x01, 0x0d, b'g']), wire(false, Encoding::Compact));
+        assert_eq!(Wire::sniff(&[0x00, 0x00, 0x00, 0x30, 0x80]), wire(true, strict));
+        assert_eq!(Wire::sniff(&[0x00, 0x00, 0x01, 0x30, 0x82]), wire(true, Encoding::Compact));
+        assert_eq!(Wire::sniff(&[0x00, 0x00, 0x00, 0x0d, b'g']), wire(false, Encoding::Binary { strict: false }));
+        assert_eq!(Wire::sniff(b"GET /"), None);
+        assert_eq!(Wire::sniff(&[0xff, 0xff, 0xff, 0xff, 0x80]), None);
+        assert_eq!(Wire::sniff(&[0, 0, 0, 0, 0]), None);
+    }
+
+    /// A minimal client: one call, one reply, over any wire.
+    fn call(stream: &TcpStream, wire: Wire, name: &str, args: Struct) -> (TMessageType, Struct) {
+        let request = Outgoing { id: TMessageIdentifier::new(name, TMessageType::Call, 7), body: args };
+        let mut out = wire.output(stream.try_clone().unwrap());
+        out.write_all(&wire.encode(&request).unwrap()).unwrap();
+        out.flush().unwrap();
+        let mut input = wire.input(stream.try_clone().unwrap(), &ThriftConfig::default());
+        let header = input.read_message_begin().unwrap();
+        assert_eq!((header.name.as_str(), header.sequence_number), (name, 7));
+        (header.message_type, value::read_struct(&mut *input).unwrap())
+    }
+
+    fn start() -> (tempfile::TempDir, SocketAddr) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let config = ThriftConfig { max_connections: 2, ..ThriftConfig::default() };
+        spawn(listener, store, config);
+        (dir, address)
+    }
+
+    #[test]
+    fn serves_all_four_wires_and_survives_bad_requests() {
+        let (_dir, address) = start();
+
+        // Garbage closes that connection (a reset, as it leaves bytes unread), and only that one.
+        let mut junk = TcpStream::connect(address).unwrap();
+        junk.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let mut rest = Vec::new();
+        match junk.read_to_end(&mut rest) {
+            Ok(n) => assert_eq!(n, 0),
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset),
+        }
+
+        for framed in [false, true] {
+            for encoding in [Encoding::Binary { strict: true }, Encoding::Compact, Encoding::Binary { strict: false }] {
+                if framed && encoding == (Encoding::Binary { strict: false }) {
+                    continue;
+                }
+                let wire = Wire { framed, encoding };
+                let stream = TcpStream::connect(address).unwrap();
+                let (kind, reply) = call(&stream, wire, "getTableNames", Struct::new());
+                assert_eq!(kind, TMessageType::Reply, "{wire:?}");
+                assert_eq!(reply.get(0), Some(&Value::list(TType::String, vec![])), "{wire:?}");
+
+                // An unknown method, then a call with a missing argument, then a good call:
+                // the same connection answers all three.
+                let (kind, reply) = call(&stream, wire, "frobnicate", Struct::new());
+                assert_eq!(kind, TMessageType::Exception);
+                assert_eq!(reply.get(2), Some(&Value::I32(ApplicationErrorKind::UnknownMethod as i32)));
+                let (kind, reply) = call(&stream, wire, "isTableEnabled", Struct::new());
+                assert_eq!(kind, TMessageType::Reply);
+                let io_error = reply.structure(1, "io").unwrap();
+                assert_eq!(io_error.opt_text(1, "message").unwrap(), Some("tableName is missing"));
+                let (_, reply) = call(&stream, wire, "getClusterId", Struct::new());
+                assert_eq!(reply.get(0), Some(&Value::binary(&b"enma"[..])));
+            }
+        }
+    }
+
+    #[test]
+    fn connections_beyond_the_cap_wait_for_a_free_slot() {
+        let (_dir, address) = start();
+        let wire = Wire { framed: false, encoding: Encoding::Compact };
+        let first = TcpStream::connect(address).unwrap();
+        let second = TcpStream::connect(address).unwrap();
+        call(&first, wire, "getTableNames", Struct::new());
+        call(&second, wire, "getTableNames", Struct::new());
+        let third = TcpStream::connect(address).unwrap();
+        third.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        let request =
+            Outgoing { id: TMessageIdentifier::new("getTableNames", TMessageType::Call, 7), body: Struct::new() };
+        (&third).write_all(&wire.encode(&request).unwrap()).unwrap();
+        let mut byte = [0u8; 1];
+        assert!((&third).read(&mut byte).is_err(), "the third connection waits");
+        drop(first);
+        third.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!((&third).read(&mut byte).unwrap(), 1, "and is served once one closes");
+    }
+}
