@@ -11,6 +11,10 @@ timed runs; the report shows medians.
 
 Writes the report (default benches/report.md), next to it a plot of the
 per-query ratios (report-ratios.png) and the raw results (report.json).
+With --kv-json, the report also gets the key-value store's figures from
+benches/kv.sh (puts, gets and scans: embedded, over HBase REST and Thrift).
+With --from-json, nothing runs: the report, its JSON and the plot are written
+again from an earlier report.json (say, after a change to the report's layout).
 
     benches/run.py --tpch DATA/tpch --tpch-ddl tpch.hql --sf 1 \\
         --energy DATA/energy --energy-ddl energy.hql --meters 1000 \\
@@ -1008,6 +1012,81 @@ def fmt_ns(ns: float | None) -> str:
     return f"{ns:.3g} ns"
 
 
+# --- The key-value store (benches/kv.sh) -------------------------------------------
+
+KV_HEADING = "## Key-value store (HBase API)"
+KV_MODES = {"embedded": "Embedded", "rest": "REST", "thrift": "Thrift"}
+KV_PHASES = ("put", "get", "scan")
+KV_SIZES = ("rows", "value_bytes", "clients", "gets", "scans", "scan_rows")
+KV_NOT_RUN = KV_HEADING.removeprefix("## ")  # its entry under "Not run" when there are no results
+
+
+def kv_results(path: Path) -> dict:
+    """What benches/kv.sh writes: {date, machine, command, runs: [{mode,
+    phases: {put|get|scan: {ops, seconds, ops_per_sec, p50_us, p99_us, max_us}},
+    params}]}; ValueError when the file is something else."""
+    data = json.loads(path.read_text())
+    runs = data.get("runs") if isinstance(data, dict) else None
+    ok = isinstance(runs, list) and runs and all(
+        isinstance(run, dict) and isinstance(run.get("phases"), dict) and isinstance(run.get("params"), dict) and "mode" in run
+        for run in runs
+    )
+    if not ok:
+        raise ValueError(f"{path} is not benches/kv.sh's output (a list of runs with mode, phases and params)")
+    return data
+
+
+def fmt_us(us: float | None) -> str:
+    return fmt_ns(None if us is None else us * 1000)
+
+
+def kv_section(data: dict) -> list[str]:
+    """The report's key-value store section: how the load ran, then a mode × phase table."""
+    runs = data["runs"]
+    p = runs[0]["params"]
+    cores = (data.get("machine") or {}).get("cores")
+    lines = [
+        KV_HEADING,
+        "",
+        f"`benches/kv.sh`, {data.get('date') or 'date unknown'}: {p['rows']:,} rows of one {p['value_bytes']}-byte cell "
+        f"(`d:v`, random bytes), written in a shuffled order by {p['clients']} concurrent clients, one put per call; then "
+        f"{p['gets']:,} point gets of random rows and {p['scans']:,} scans of {p['scan_rows']} rows from random start rows "
+        "by the same clients. Each client is one thread (over REST and Thrift with a connection of its own) making "
+        "one call at a time: latency is "
+        "timed in the client around each call, ops/s is all clients' calls over the phase's wall-clock time, and every "
+        "answer is checked (a get's value length, a scan's rows). **Embedded** is the store's own API in the load "
+        "process, no server. For **REST** and **Thrift** the store runs behind HBase's REST and Thrift1 servers in a "
+        "`kv-bench serve` process (the servers `enma serve --hbase` runs, default settings) and the load comes from a "
+        "separate `kv-bench load` process over loopback; server and load share the machine's "
+        f"{cores if cores else 'same'} cores.",
+        "",
+    ]
+    rows = []
+    for run in runs:
+        for phase in KV_PHASES:
+            s = run["phases"].get(phase)
+            if s:
+                rows.append([
+                    KV_MODES.get(run["mode"], run["mode"]), phase, f"{s['ops']:,}", f"{s['ops_per_sec']:,.0f}",
+                    fmt_us(s.get("p50_us")), fmt_us(s.get("p99_us")), fmt_us(s.get("max_us")),
+                ])
+    lines += markdown_table(["mode", "phase", "calls", "ops/s", "p50", "p99", "max"], rows, text_columns=2)
+    lines += ["", "What one call is:", ""]
+    for run in runs:
+        params, calls = run["params"], run["params"].get("calls") or {}
+        wire = ""
+        if run["mode"] == "rest":
+            wire = " (HTTP/1.1 keep-alive, JSON)"
+        elif params.get("protocol"):
+            wire = f" ({params['protocol']} protocol, {params.get('transport', '?')} transport, as happybase by default)"
+        described = "; ".join(f"{phase}: {calls[phase]}" for phase in KV_PHASES if calls.get(phase))
+        lines.append(f"- {KV_MODES.get(run['mode'], run['mode'])}{wire}: {described}".replace("*", "\\*"))
+    differ = [run["mode"] for run in runs if any(run["params"].get(k) != p.get(k) for k in KV_SIZES)]
+    if differ:
+        lines += ["", f"Sizes differ from {runs[0]['mode']}'s for: {', '.join(differ)}; see the JSON for each run's."]
+    return lines
+
+
 # --- The report ---------------------------------------------------------------------
 
 FINDINGS_HEADING = "## Findings"
@@ -1177,7 +1256,7 @@ def metadata_section(meta: dict) -> list[str]:
         f"energy meters: {unknown if meta['meters'] is None else meta['meters']}",
         f"- Runs: {meta['warmup']} warm-up + {meta['reps']} timed per query and system, interleaved; query timeout {meta['query_timeout']:g} s",
         f"- Command: `{meta['command']}`",
-    ]
+    ] + ([f"- Re-rendered: {meta['rerendered']['date']} with `{meta['rerendered']['command']}`"] if meta.get("rerendered") else [])
 
 
 def how_to_read(meta: dict) -> list[str]:
@@ -1207,7 +1286,7 @@ def how_to_read(meta: dict) -> list[str]:
     ]
 
 
-def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings) -> str:
+def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings, kv=None) -> str:
     lines = ["# ENMA performance report", ""] + metadata_section(meta) + [""] + how_to_read(meta)
     for workload, results in runs:
         heading = f"## {workload.title} workload"
@@ -1226,6 +1305,8 @@ def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings)
             [[m["name"], fmt_ns(m["median_ns"]), f"{fmt_ns(m['lower_ns'])} – {fmt_ns(m['upper_ns'])}"] for m in micro],
             text_columns=1,
         )
+    if kv:
+        lines += [""] + kv_section(kv)
     errors = [
         f"- {workload.title} {result.query.id} on {LABELS[name]}: {cell.failure.error}"
         for workload, results in runs for result in results for name, cell in result.cells.items() if cell.failure
@@ -1236,7 +1317,7 @@ def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings)
     return "\n".join(lines) + "\n"
 
 
-def report_json(meta, runs, not_run, micro) -> dict:
+def report_json(meta, runs, not_run, micro, kv=None) -> dict:
     return {
         "metadata": meta,
         "not_run": not_run,
@@ -1256,6 +1337,7 @@ def report_json(meta, runs, not_run, micro) -> dict:
             for workload, results in runs
         },
         "micro_benchmarks": micro,
+        "kv_store": kv,
     }
 
 
@@ -1279,6 +1361,13 @@ def summary(runs: list[tuple[Workload, list[QueryResult]]]) -> list[str]:
 # --- Command line -------------------------------------------------------------------
 
 
+# the options that only matter when the benchmarks run (not with --from-json)
+RUN_OPTIONS = (
+    "tpch", "tpch_ddl", "energy", "energy_ddl", "sf", "meters", "reps", "warmup",
+    "enma", "bench_bin", "systems", "work", "query_timeout",
+)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tpch", type=Path, help="TPC-H Parquet data: DIR/<table>/*.parquet")
@@ -1294,9 +1383,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS), help=f"comma list (default: {','.join(ALL_SYSTEMS)})")
     parser.add_argument("--work", type=Path, help="scratch directory: data dirs, logs, cluster (default: a new temporary one)")
     parser.add_argument("--criterion", type=Path, help="criterion output (target/criterion) to summarise")
+    parser.add_argument("--kv-json", type=Path, help="benches/kv.sh's results, for the key-value store section")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "report.md", help="the report (default benches/report.md)")
     parser.add_argument("--query-timeout", type=float, default=600, help="seconds before a run counts as failed (default 600)")
+    parser.add_argument(
+        "--from-json", type=Path, metavar="REPORT_JSON",
+        help="run nothing: write the report, its JSON and plot again from an earlier report.json, keeping its "
+        "date, commit and command (with --kv-json or --criterion, their results replace the stored ones)",
+    )
     args = parser.parse_args(argv)
+
+    if args.from_json is not None:
+        running = [name for name in RUN_OPTIONS if getattr(args, name) != parser.get_default(name)]
+        if running:
+            parser.error(f"--from-json runs nothing; drop {', '.join('--' + name.replace('_', '-') for name in running)}")
+        if not args.from_json.is_file():
+            parser.error(f"--from-json {args.from_json} is not a file")
+        return args
 
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = [s for s in args.systems if s not in LABELS]
@@ -1318,13 +1421,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+# name, title, tables, the systems that can run it (in table order), ENMA's peers, query files
+WORKLOAD_SPECS = (
+    ("tpch", "TPC-H", TPCH_TABLES, ("enma", "enma-rest", "enma-cluster", "datafusion", "duckdb", "spark"), ("datafusion", "duckdb", "spark"), "q*.sql"),
+    ("energy", "Energy", ENERGY_TABLES, ("enma", "enma-rest", "enma-cluster", "spark"), ("spark",), "e*.sql"),
+)
+
+
 def load_workloads(args: argparse.Namespace, not_run: dict[str, str]) -> dict[str, Workload]:
-    specs = [
-        ("tpch", "TPC-H", TPCH_TABLES, ("enma", "enma-rest", "enma-cluster", "datafusion", "duckdb", "spark"), ("datafusion", "duckdb", "spark"), "q*.sql"),
-        ("energy", "Energy", ENERGY_TABLES, ("enma", "enma-rest", "enma-cluster", "spark"), ("spark",), "e*.sql"),
-    ]
     workloads = {}
-    for name, title, tables, systems, peers, pattern in specs:
+    for name, title, tables, systems, peers, pattern in WORKLOAD_SPECS:
         data = getattr(args, name)
         if data is None:
             not_run[f"{title} workload"] = f"no --{name} given"
@@ -1347,6 +1453,8 @@ def interrupt_on_sigterm() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_json is not None:
+        return rerender(args)
     interrupt_on_sigterm()
     work = (args.work or Path(tempfile.mkdtemp(prefix="enma-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -1383,20 +1491,116 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_systems(started)
 
-    out = args.out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plot = out.with_name(f"{out.stem}-ratios.png")
-    plot_missing = plot_ratios(plot, runs)
     micro = criterion_results(args.criterion) if args.criterion else []
     if args.criterion and not micro:
         log(f"no criterion results under {args.criterion}")
+    kv = None
+    if args.kv_json:
+        try:
+            kv = kv_results(args.kv_json)
+        except (OSError, ValueError) as e:
+            not_run[KV_NOT_RUN] = f"no results from benches/kv.sh: {e}"
+    write_report(args.out, meta, runs, not_run, micro, kv)
+    return 0
+
+
+def write_report(out: Path, meta: dict, runs, not_run: dict[str, str], micro: list[dict], kv: dict | None) -> None:
+    """The report at out, with report-ratios.png and report.json next to it; the
+    Findings section of the report already at out is kept."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plot = out.with_name(f"{out.stem}-ratios.png")
+    plot_missing = plot_ratios(plot, runs)
     findings = previous_findings(out)
-    out.write_text(render_report(meta, runs, not_run, plot.name, plot_missing, micro, findings))
-    out.with_suffix(".json").write_text(json.dumps(report_json(meta, runs, not_run, micro), indent=1) + "\n")
+    out.write_text(render_report(meta, runs, not_run, plot.name, plot_missing, micro, findings, kv))
+    out.with_suffix(".json").write_text(json.dumps(report_json(meta, runs, not_run, micro, kv), indent=1) + "\n")
 
     for line in summary(runs):
         log(line)
     log(f"report: {out}" + (f"; plot: {plot}" if plot_missing is None else f"; no plot ({plot_missing})"))
+
+
+# --- Re-rendering an earlier report.json (--from-json) ------------------------------
+
+
+def option_value(command: str, flag: str) -> str | None:
+    """The value of `flag` in a recorded command line, if it is there."""
+    with contextlib.suppress(ValueError):
+        words = shlex.split(command)
+        for i, word in enumerate(words):
+            if word == flag and i + 1 < len(words):
+                return words[i + 1]
+            if word.startswith(flag + "="):
+                return word.split("=", 1)[1]
+    return None
+
+
+def runs_from_json(data: dict) -> list[tuple[Workload, list[QueryResult]]]:
+    """The workloads and their results back from what report_json wrote: each
+    system's runs as recorded, from which medians, ratios and row counts follow."""
+    specs = {spec[0]: spec for spec in WORKLOAD_SPECS}
+    command = data["metadata"].get("command") or ""
+    runs = []
+    for name, stored in data["workloads"].items():
+        if name not in specs:
+            raise ValueError(f"unknown workload {name!r} (known: {', '.join(specs)})")
+        _, _, tables, systems, peers, _ = specs[name]
+        queries_dir = BENCH_DIR / name / "queries"
+        data_dir, ddl = option_value(command, f"--{name}"), option_value(command, f"--{name}-ddl")
+        workload = Workload(
+            name, stored["title"], Path(data_dir or "."), Path(ddl) if ddl else None, tables, systems, peers, []
+        )
+        results = []
+        for query_id, q in stored["queries"].items():
+            path = (queries_dir / f"{query_id}.sql").resolve()
+            query = Query(query_id, q["title"], path, path.read_text() if path.is_file() else "")
+            workload.queries.append(query)
+            cells = {}
+            for system, c in q["systems"].items():
+                if system not in systems:
+                    raise ValueError(f"{name} {query_id}: system {system!r} does not run this workload")
+                cells[system] = Cell([
+                    Run(r["status"], r["ms"], r["wall_ms"], r.get("rows"), r.get("error"), r.get("warmup", False))
+                    for r in c["runs"]
+                ])
+                again = cells[system].to_json()
+                if any(again[key] != c.get(key) for key in ("status", "median_ms", "median_wall_ms", "rows", "error")):
+                    log(f"warning: {name} {query_id} on {system}: the stored summary differs from its runs; the report follows the runs")
+            results.append(QueryResult(query, cells))
+        runs.append((workload, results))
+    return runs
+
+
+def rerender(args: argparse.Namespace) -> int:
+    """--from-json: the report written again from an earlier report.json, with
+    that run's metadata and a line saying when and how it was re-rendered."""
+    try:
+        data = json.loads(args.from_json.read_text())
+        meta = data["metadata"]
+        runs = runs_from_json(data)
+        not_run = dict(data.get("not_run") or {})
+        micro = list(data.get("micro_benchmarks") or [])
+        kv = data.get("kv_store")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        log(f"--from-json {args.from_json}: not a report.json written by run.py ({type(e).__name__}: {e})")
+        return 1
+    if args.criterion:
+        micro = criterion_results(args.criterion)
+        if not micro:
+            log(f"no criterion results under {args.criterion}")
+            return 1
+    if args.kv_json:
+        try:
+            kv = kv_results(args.kv_json)
+        except (OSError, ValueError) as e:
+            log(f"--kv-json {args.kv_json}: {e}")
+            return 1
+        not_run.pop(KV_NOT_RUN, None)
+    meta["rerendered"] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+    }
+    write_report(args.out, meta, runs, not_run, micro, kv)
     return 0
 
 

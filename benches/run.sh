@@ -2,9 +2,10 @@
 # Runs ENMA's benchmarks and writes benches/report.md (+ report-ratios.png,
 # report.json): TPC-H and the energy workload on ENMA (embedded, over REST,
 # on a loopback cluster), raw DataFusion, DuckDB and Spark, interleaved;
-# then the Criterion micro-benchmarks.
+# the Criterion micro-benchmarks; the key-value store's puts, gets and scans
+# (benches/kv.sh: embedded, over HBase REST and Thrift).
 #
-#   benches/run.sh [--sf N] [--meters M] [--reps R] [--systems LIST] [--no-micro]
+#   benches/run.sh [--sf N] [--meters M] [--reps R] [--systems LIST] [--no-micro] [--no-kv]
 #
 # Installs what it needs: DuckDB, PySpark and matplotlib into a venv
 # ($ENMA_BENCH_VENV, default ~/.cache/enma-bench-venv), Java 17 from Debian
@@ -20,7 +21,8 @@ meters=
 reps=3
 systems=
 micro=1
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+kv=1
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
         --reps) [[ $# -ge 2 ]] || die "--reps needs a value"; reps=$2; shift 2 ;;
         --systems) [[ $# -ge 2 ]] || die "--systems needs a value"; systems=$2; shift 2 ;;
         --no-micro) micro=0; shift ;;
+        --no-kv) kv=0; shift ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
@@ -73,9 +76,20 @@ if [[ $micro == 1 ]]; then
     criterion_args=(--criterion "$CARGO_TARGET_DIR/criterion")
 fi
 
+kv_args=()
+if [[ $kv == 1 ]]; then
+    step "key-value store: puts, gets and scans, embedded and over HBase REST and Thrift (benches/kv.sh)"
+    # A failure costs this section only; the report lists it under "Not run".
+    if ! bash benches/kv.sh --out benches/kv-results.json >&2; then
+        echo "run.sh: benches/kv.sh failed (see above)" >&2
+        rm -f benches/kv-results.json
+    fi
+    kv_args=(--kv-json benches/kv-results.json)
+fi
+
 step "queries"
 args=(--tpch "$tpch" --tpch-ddl "$tpch/ddl.hql" --energy "$energy" --energy-ddl "$energy/ddl.hql"
     --sf "$sf" --meters "$meters" --reps "$reps" --enma "$bin/enma" --bench-bin "$bin/enma-bench"
-    --out benches/report.md "${criterion_args[@]}")
+    --out benches/report.md "${criterion_args[@]}" "${kv_args[@]}")
 [[ -n $systems ]] && args+=(--systems "$systems")
 "$venv/bin/python" benches/run.py "${args[@]}"

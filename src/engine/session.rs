@@ -256,6 +256,9 @@ impl Session {
     }
 
     pub(crate) async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryOutput> {
+        if self.shared.config.scheduler.is_some() {
+            refuse_hbase_tables_on_cluster(&plan)?;
+        }
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(df.schema().as_arrow().clone());
         let stream = df.execute_stream().await?;
@@ -366,4 +369,28 @@ pub(crate) async fn drain(output: QueryOutput) -> Result<()> {
         batch?;
     }
     Ok(())
+}
+
+/// HBase tables live in the key-value store of the process that opened it;
+/// a cluster's executors cannot read them, so such a query is refused before
+/// it is sent.
+fn refuse_hbase_tables_on_cluster(plan: &LogicalPlan) -> Result<()> {
+    let mut found = None;
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let provider = datafusion::datasource::source_as_provider(&scan.source)?;
+            if provider.downcast_ref::<crate::kv::table::HBaseTable>().is_some() {
+                found = Some(scan.table_name.to_string());
+                return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    })?;
+    match found {
+        Some(table) => Err(Error::plan(format!(
+            "{table} is an HBase table: its cells live in the key-value store of the process that serves it, \
+             which the cluster's executors cannot read; query it from an engine without --scheduler"
+        ))),
+        None => Ok(()),
+    }
 }

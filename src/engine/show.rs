@@ -130,7 +130,11 @@ impl Session {
             rows.push(blank());
             rows.extend(column_rows(&table.partition_columns));
         }
-        let (serde, input, output) = table.format.hive_classes();
+        let (mut serde, mut input, mut output) = table.format.hive_classes();
+        if table.storage_handler.is_some() {
+            // As Hive shows a non-native table: the handler's SerDe, no file formats.
+            (serde, input, output) = (crate::kv::mapping::HBASE_SERDE, "null", "null");
+        }
         match mode {
             DescribeMode::Plain => {}
             DescribeMode::Extended => {
@@ -168,6 +172,9 @@ impl Session {
                 }
                 for (k, v) in &table.properties {
                     rows.push(vec![s(""), s(k), s(v)]);
+                }
+                if let Some(handler) = &table.storage_handler {
+                    rows.push(vec![s(""), s("storage_handler"), s(handler)]);
                 }
                 rows.push(blank());
                 rows.push(vec![s("# Storage Information"), s(""), s("")]);

@@ -254,6 +254,14 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     );
     rows(&mut c, "CREATE TABLE top_meters STORED AS PARQUET AS SELECT meter, sum(kwh) AS total FROM readings GROUP BY meter ORDER BY total DESC LIMIT 3").await;
     assert_eq!(rows(&mut l, "SELECT count(*) FROM top_meters").await, vec![vec!["3".to_string()]]);
+    // HBase tables live in this process's key-value store, which executors cannot read: a clear error.
+    // (Boxed: this test's future is already large, and a debug build's stack is not.)
+    Box::pin(async {
+        rows(&mut c, "CREATE TABLE kv_meters (id STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,f:v')").await;
+        let err = try_rows(&mut c, "SELECT * FROM kv_meters").await.unwrap_err().to_string();
+        assert!(err.contains("HBase table") && err.contains("--scheduler"), "{err}");
+    })
+    .await;
 
     // The REST API on the cluster: its status, and a query.
     let server = enma::api::bind(remote.clone(), enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })

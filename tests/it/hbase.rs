@@ -188,3 +188,14 @@ while True:
         assert_eq!(*k, format!("row{i:08}"));
     }
 }
+
+#[tokio::test]
+async fn describe_formatted_names_the_storage_handler() {
+    let (engine, _dir) = temp_engine().await;
+    let mut s = session(&engine);
+    rows(&mut s, METERS).await;
+    let text = lines(&mut s, "DESCRIBE FORMATTED meters").await.join("\n");
+    assert!(text.contains("storage_handler\torg.apache.hadoop.hive.hbase.HBaseStorageHandler"), "{text}");
+    assert!(text.contains("SerDe Library:\torg.apache.hadoop.hive.hbase.HBaseSerDe"), "{text}");
+    assert!(text.contains("hbase.columns.mapping\t:key,info:kind,m:kwh,m:n#b,attrs:"), "{text}");
+}

@@ -20,7 +20,7 @@
 mod scanners;
 mod service;
 mod structs;
-mod value;
+pub mod value;
 
 use std::io::{self, Cursor, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
