@@ -194,7 +194,12 @@ impl Server {
             // Thrift connections are served by threads; they end with the process.
             enma_hbase::thrift::spawn(listener, store, enma_hbase::thrift::ThriftConfig::default());
         }
-        axum::serve(self.listener, self.router)
+        use axum::serve::ListenerExt;
+        // Small request/response exchanges: do not let Nagle's algorithm hold back a reply.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(|e| Error::internal(format!("server on {} failed: {e}", self.local_addr)))?;

@@ -92,6 +92,11 @@ pub fn router(store: Store, config: RestConfig) -> Router {
 
 /// Serves the REST API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: RestConfig) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Small request/response exchanges: do not let Nagle's algorithm hold back a reply.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(store, config)).await
 }
 
