@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod hive;
 pub mod kv;
+pub mod mapreduce;
 pub mod metastore;
 pub mod storage;
 

@@ -67,6 +67,34 @@ pub enum Command {
     Scheduler(SchedulerArgs),
     /// Run one of the cluster's executors (Ballista), registering with --scheduler.
     Executor(ExecutorArgs),
+    /// Run a MapReduce job: Hadoop-streaming commands (--mapper, --reducer) or a registered Rust job (--job).
+    Mapreduce(MapReduceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MapReduceArgs {
+    /// Input file or directory of text (repeatable).
+    #[arg(long = "input", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory; must not exist.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Streaming mapper command, run with `sh -c`: lines on stdin, `key<TAB>value` lines on stdout.
+    #[arg(long, conflicts_with = "job")]
+    pub mapper: Option<String>,
+    /// Streaming combiner command (input sorted by key, per map task).
+    #[arg(long, conflicts_with = "job")]
+    pub combiner: Option<String>,
+    /// Streaming reducer command (input sorted by key); `NONE` for a map-only job.
+    /// Without it, the identity reducer sorts the map output.
+    #[arg(long, conflicts_with = "job")]
+    pub reducer: Option<String>,
+    /// Number of reduce tasks (output files); 0 for a map-only job.
+    #[arg(long, default_value_t = 1)]
+    pub num_reducers: usize,
+    /// A registered Rust job instead of commands (see --list-jobs).
+    #[arg(long)]
+    pub job: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +284,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::api::serve(engine, serve, shutdown_signal()).await
         }
         Command::Demo(args) => demo::run(config, args).await,
+        Command::Mapreduce(args) => mapreduce(config, args).await,
         Command::Scheduler(args) => {
             let options = crate::cluster::SchedulerOptions {
                 bind: args.bind,
@@ -301,4 +330,61 @@ mod tests {
         assert_eq!(parse_size("100").unwrap(), 100);
         assert!(parse_size("x").is_err());
     }
+}
+
+/// `enma mapreduce`: builds the job from the flags, runs it with a bar of
+/// finished output files, and prints the counters as Hadoop does.
+async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
+    use crate::mapreduce::{JobSpec, Task, api::identity_reducer, rust_job, rust_jobs, run_job};
+    let (mapper, combiner, reducer) = match (&args.job, &args.mapper) {
+        (Some(name), _) => {
+            let (m, c, r) = rust_job(name).ok_or_else(|| {
+                Error::not_found(format!("no Rust job named '{name}'; registered: {}", rust_jobs().join(", ")))
+            })?;
+            (Task::RustMap(m), c.map(Task::RustReduce), Some(Task::RustReduce(r)))
+        }
+        (None, Some(m)) => {
+            let reducer = match args.reducer.as_deref() {
+                Some("NONE") => None,
+                Some(cmd) => Some(Task::Command(cmd.to_string())),
+                None => Some(Task::RustReduce(identity_reducer())),
+            };
+            (Task::Command(m.clone()), args.combiner.clone().map(Task::Command), reducer)
+        }
+        (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
+    };
+    let job = JobSpec { inputs: args.inputs, output: args.output, mapper, combiner, reducer, reducers: args.num_reducers, split_bytes: None };
+    let engine = Engine::open(config).await?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files").expect("template"),
+    );
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let report = run_job(&engine, &job, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = report?;
+    let secs = report.elapsed.as_secs_f64();
+    eprintln!(
+        "job done in {secs:.2} s: {} MB of input ({:.1} MB/s), {} output files in {}",
+        report.input_bytes / 1_000_000,
+        report.input_bytes as f64 / 1e6 / secs.max(1e-9),
+        report.parts,
+        report.output.display()
+    );
+    eprintln!("Counters: {}", report.counters.len());
+    let mut group = "";
+    for (g, name, value) in &report.counters {
+        if g != group {
+            eprintln!("\t{g}");
+            group = g;
+        }
+        eprintln!("\t\t{name}={value}");
+    }
+    Ok(())
 }

@@ -135,6 +135,16 @@ impl Engine {
         &self.shared.config
     }
 
+    /// A task context on the engine's runtime (memory limit, spill files,
+    /// object stores) for plans built outside SQL, such as MapReduce jobs.
+    pub fn task_context(&self) -> Arc<datafusion::execution::TaskContext> {
+        let mut config = datafusion::prelude::SessionConfig::new();
+        if let Some(n) = self.shared.config.target_partitions {
+            config = config.with_target_partitions(n);
+        }
+        datafusion::prelude::SessionContext::new_with_config_rt(config, self.shared.runtime.clone()).task_ctx()
+    }
+
     /// The key-value store in the data directory, opened on first use; the
     /// same handle serves SQL over HBase tables and HBase's protocols.
     pub fn kv_store(&self) -> Result<enma_kv::Store> {

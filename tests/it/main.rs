@@ -11,3 +11,4 @@ mod functions;
 mod tpch;
 mod cluster;
 mod hbase;
+mod mapreduce;

@@ -1,0 +1,377 @@
+//! Map, combine and reduce tasks as one DataFusion operator, `TaskExec`:
+//! each output partition runs one task over the same partition of its input.
+//! A task is Rust code (a [`Mapper`] or [`Reducer`] from the job's factory)
+//! or a command run as Hadoop streaming runs it: records go to its stdin as
+//! tab-separated lines, its stdout lines come back split at the first tab,
+//! and `reporter:counter:group,name,amount` lines on its stderr add to the
+//! job's counters.
+
+use std::fmt;
+use std::process::Stdio;
+use std::sync::Arc;
+
+use arrow::array::{ArrayBuilder, AsArray, BinaryArray, BinaryBuilder, RecordBatch};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchReceiverStream;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use futures::StreamExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc::Sender;
+
+use super::api::{MapperFactory, Output, ReducerFactory};
+use super::{BATCH_ROWS, Counters, TASK_COUNTERS, pair_schema};
+use crate::error::Error;
+
+/// What a task runs.
+#[derive(Clone)]
+pub enum Task {
+    RustMap(MapperFactory),
+    RustReduce(ReducerFactory),
+    /// A shell command (`sh -c`), Hadoop-streaming style.
+    Command(String),
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Task::RustMap(_) => f.write_str("rust mapper"),
+            Task::RustReduce(_) => f.write_str("rust reducer"),
+            Task::Command(c) => write!(f, "'{c}'"),
+        }
+    }
+}
+
+/// Which phase a task is, for counters, messages and streaming input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Map,
+    Combine,
+    Reduce,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Map => "mapper",
+            Phase::Combine => "combiner",
+            Phase::Reduce => "reducer",
+        }
+    }
+}
+
+/// Runs one task per partition of its input.
+#[derive(Debug)]
+pub struct TaskExec {
+    input: Arc<dyn ExecutionPlan>,
+    task: Task,
+    phase: Phase,
+    counters: Counters,
+    properties: Arc<PlanProperties>,
+}
+
+impl TaskExec {
+    pub fn new(input: Arc<dyn ExecutionPlan>, task: Task, phase: Phase, counters: Counters) -> Self {
+        let partitioning = input.properties().output_partitioning().clone();
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(pair_schema()),
+            partitioning,
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        TaskExec { input, task, phase, counters, properties }
+    }
+}
+
+impl DisplayAs for TaskExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskExec: {} {:?}", self.phase.name(), self.task)
+    }
+}
+
+impl ExecutionPlan for TaskExec {
+    fn name(&self) -> &str {
+        "TaskExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
+        Ok(Arc::new(TaskExec::new(input, self.task.clone(), self.phase, self.counters.clone())))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
+        let tx = builder.tx();
+        let (task, phase, counters) = (self.task.clone(), self.phase, self.counters.clone());
+        builder.spawn(async move {
+            match task {
+                Task::RustMap(factory) => run_map(factory, input, tx, counters).await,
+                Task::RustReduce(factory) => run_reduce(factory, phase, input, tx, counters).await,
+                Task::Command(command) => run_command(&command, phase, input, tx, counters).await,
+            }
+        });
+        Ok(builder.build())
+    }
+}
+
+/// Output builders that send a batch whenever they fill up.
+struct Batcher {
+    keys: BinaryBuilder,
+    values: BinaryBuilder,
+    tx: Sender<DfResult<RecordBatch>>,
+    records: i64,
+}
+
+impl Batcher {
+    fn new(tx: Sender<DfResult<RecordBatch>>) -> Self {
+        Batcher { keys: BinaryBuilder::new(), values: BinaryBuilder::new(), tx, records: 0 }
+    }
+
+    /// Sends what is built; `false` when the consumer is gone (the job was cancelled).
+    async fn flush(&mut self) -> DfResult<bool> {
+        if self.keys.is_empty() {
+            return Ok(true);
+        }
+        self.records += self.keys.len() as i64;
+        let batch = RecordBatch::try_new(pair_schema(), vec![Arc::new(self.keys.finish()), Arc::new(self.values.finish())])?;
+        Ok(self.tx.send(Ok(batch)).await.is_ok())
+    }
+
+    async fn flush_if_full(&mut self) -> DfResult<bool> {
+        if self.keys.len() >= BATCH_ROWS { self.flush().await } else { Ok(true) }
+    }
+}
+
+fn pairs(batch: &RecordBatch) -> (&BinaryArray, &BinaryArray) {
+    (batch.column(0).as_binary::<i32>(), batch.column(1).as_binary::<i32>())
+}
+
+fn task_error(e: Error) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+async fn run_map(factory: MapperFactory, mut input: SendableRecordBatchStream, tx: Sender<DfResult<RecordBatch>>, counters: Counters) -> DfResult<()> {
+    let mut mapper = factory();
+    let mut out = Batcher::new(tx);
+    while let Some(batch) = input.next().await {
+        let batch = batch?;
+        let (keys, values) = pairs(&batch);
+        for i in 0..batch.num_rows() {
+            let mut o = Output { keys: &mut out.keys, values: &mut out.values, counters: &counters };
+            mapper.map(keys.value(i), values.value(i), &mut o).map_err(task_error)?;
+        }
+        if !out.flush_if_full().await? {
+            return Ok(());
+        }
+    }
+    let mut o = Output { keys: &mut out.keys, values: &mut out.values, counters: &counters };
+    mapper.finish(&mut o).map_err(task_error)?;
+    out.flush().await?;
+    counters.add(TASK_COUNTERS, "Map output records", out.records);
+    Ok(())
+}
+
+/// Groups sorted pairs by key (a group may span batches) and reduces each group.
+async fn run_reduce(
+    factory: ReducerFactory,
+    phase: Phase,
+    mut input: SendableRecordBatchStream,
+    tx: Sender<DfResult<RecordBatch>>,
+    counters: Counters,
+) -> DfResult<()> {
+    let mut reducer = factory();
+    let mut out = Batcher::new(tx);
+    let mut key: Option<Vec<u8>> = None;
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    let (mut groups, mut records) = (0i64, 0i64);
+    let mut reduce_group = |key: &[u8], values: &mut Vec<Vec<u8>>, out: &mut Batcher| -> DfResult<()> {
+        let mut o = Output { keys: &mut out.keys, values: &mut out.values, counters: &counters };
+        let mut it = values.iter().map(|v| v.as_slice());
+        reducer.reduce(key, &mut it, &mut o).map_err(task_error)?;
+        values.clear();
+        Ok(())
+    };
+    while let Some(batch) = input.next().await {
+        let batch = batch?;
+        let (keys, vals) = pairs(&batch);
+        records += batch.num_rows() as i64;
+        for i in 0..batch.num_rows() {
+            let k = keys.value(i);
+            if key.as_deref() != Some(k) {
+                if let Some(prev) = key.take() {
+                    reduce_group(&prev, &mut values, &mut out)?;
+                }
+                groups += 1;
+                key = Some(k.to_vec());
+            }
+            values.push(vals.value(i).to_vec());
+        }
+        if !out.flush_if_full().await? {
+            return Ok(());
+        }
+    }
+    if let Some(prev) = key.take() {
+        reduce_group(&prev, &mut values, &mut out)?;
+    }
+    out.flush().await?;
+    let (input_name, groups_name, output_name) = match phase {
+        Phase::Combine => ("Combine input records", None, "Combine output records"),
+        _ => ("Reduce input records", Some("Reduce input groups"), "Reduce output records"),
+    };
+    counters.add(TASK_COUNTERS, input_name, records);
+    if let Some(g) = groups_name {
+        counters.add(TASK_COUNTERS, g, groups);
+    }
+    counters.add(TASK_COUNTERS, output_name, out.records);
+    Ok(())
+}
+
+/// Runs a streaming command over the partition: writes its input lines,
+/// reads its output lines, and fails the task if it exits non-zero.
+async fn run_command(
+    command: &str,
+    phase: Phase,
+    mut input: SendableRecordBatchStream,
+    tx: Sender<DfResult<RecordBatch>>,
+    counters: Counters,
+) -> DfResult<()> {
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| task_error(Error::execution(format!("cannot start {} '{command}': {e}", phase.name()))))?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let writer_counters = counters.clone();
+    // Map tasks hand the command only the line, as streaming does with text input; later phases `key\tvalue`.
+    let lines_only = phase == Phase::Map;
+    let writer = tokio::spawn(async move {
+        let mut records = 0i64;
+        let mut buf = Vec::with_capacity(1 << 16);
+        while let Some(batch) = input.next().await {
+            let batch = batch?;
+            let (keys, values) = pairs(&batch);
+            buf.clear();
+            for i in 0..batch.num_rows() {
+                if !lines_only {
+                    buf.extend_from_slice(keys.value(i));
+                    buf.push(b'\t');
+                }
+                buf.extend_from_slice(values.value(i));
+                buf.push(b'\n');
+            }
+            records += batch.num_rows() as i64;
+            if stdin.write_all(&buf).await.is_err() {
+                // The command stopped reading; its exit status decides.
+                break;
+            }
+        }
+        let _ = stdin.shutdown().await;
+        if phase == Phase::Reduce {
+            writer_counters.add(TASK_COUNTERS, "Reduce input records", records);
+        }
+        Ok::<(), DataFusionError>(())
+    });
+    let stderr_counters = counters.clone();
+    let errors = tokio::spawn(async move {
+        let mut lines = BufReader::new(stderr).lines();
+        let mut tail: std::collections::VecDeque<String> = Default::default();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(spec) = line.strip_prefix("reporter:counter:") {
+                let parts: Vec<&str> = spec.splitn(3, ',').collect();
+                if let [group, name, amount] = parts[..] {
+                    if let Ok(n) = amount.trim().parse::<i64>() {
+                        stderr_counters.add(group, name, n);
+                        continue;
+                    }
+                }
+            }
+            if line.starts_with("reporter:status:") {
+                continue;
+            }
+            if tail.len() == 20 {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+        tail.into_iter().collect::<Vec<_>>().join("\n")
+    });
+    let mut out = Batcher::new(tx);
+    let mut reader = BufReader::with_capacity(1 << 16, stdout);
+    let mut line = Vec::with_capacity(256);
+    let mut open = true;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).await.map_err(|e| task_error(Error::from(e)))?;
+        if n == 0 {
+            break;
+        }
+        let mut text = &line[..];
+        if text.ends_with(b"\n") {
+            text = &text[..text.len() - 1];
+        }
+        // Streaming's rule: the key is up to the first tab; no tab, the whole line is the key.
+        match text.iter().position(|&b| b == b'\t') {
+            Some(t) => {
+                out.keys.append_value(&text[..t]);
+                out.values.append_value(&text[t + 1..]);
+            }
+            None => {
+                out.keys.append_value(text);
+                out.values.append_value(b"");
+            }
+        }
+        if open && !out.flush_if_full().await? {
+            open = false;
+        }
+    }
+    if open {
+        out.flush().await?;
+    }
+    let status = child.wait().await.map_err(|e| task_error(Error::from(e)))?;
+    writer.await.map_err(|e| DataFusionError::Internal(format!("input writer failed: {e}")))??;
+    let stderr_tail = errors.await.unwrap_or_default();
+    if !status.success() {
+        let code = status.code().map_or_else(|| "a signal".to_string(), |c| c.to_string());
+        return Err(task_error(Error::execution(format!(
+            "{} '{command}' failed with exit status {code}{}",
+            phase.name(),
+            if stderr_tail.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr_tail}") }
+        ))));
+    }
+    let name = match phase {
+        Phase::Map => "Map output records",
+        Phase::Combine => "Combine output records",
+        Phase::Reduce => "Reduce output records",
+    };
+    counters.add(TASK_COUNTERS, name, out.records);
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! `enma mapreduce` end to end: word count as a Hadoop-streaming job with
+//! Python scripts (whose reducer relies on sorted input, as streaming
+//! reducers do) and as the registered Rust job, both checked against a count
+//! made here.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const MAPPER: &str = r#"
+import sys
+for line in sys.stdin:
+    for word in line.split():
+        print(f"{word}\t1")
+"#;
+
+/// The classic streaming reducer: it sums runs of equal keys, so unsorted input gives wrong counts.
+const REDUCER: &str = r#"
+import sys
+current, total = None, 0
+for line in sys.stdin:
+    word, n = line.rstrip("\n").split("\t", 1)
+    if word != current:
+        if current is not None:
+            print(f"{current}\t{total}")
+        current, total = word, 0
+    total += int(n)
+if current is not None:
+    print(f"{current}\t{total}")
+print("reporter:counter:WordCount,reduce_calls,1", file=sys.stderr)
+"#;
+
+/// Deterministic text: words from a small vocabulary with a skewed distribution.
+fn write_text(path: &Path, bytes: usize) -> BTreeMap<String, u64> {
+    let vocabulary: Vec<String> = (0..500).map(|i| format!("w{}{}", i % 37, "x".repeat(i % 5))).collect();
+    let mut counts = BTreeMap::new();
+    let mut text = String::with_capacity(bytes + 100);
+    let mut state = 0x2545F4914F6CDD1Du64;
+    while text.len() < bytes {
+        for i in 0..12 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let r = (state % 1000) as usize;
+            let word = &vocabulary[(r * r / 1000) % vocabulary.len()];
+            *counts.entry(word.clone()).or_insert(0) += 1;
+            text.push_str(word);
+            text.push(if i == 11 { '\n' } else { ' ' });
+        }
+    }
+    std::fs::write(path, text).unwrap();
+    counts
+}
+
+fn read_counts(dir: &Path) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("part-") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let (w, n) = line.split_once('\t').unwrap_or_else(|| panic!("bad line {line:?}"));
+                assert!(counts.insert(w.to_string(), n.parse().unwrap()).is_none(), "{w} in two reducers' output");
+            }
+        }
+    }
+    counts
+}
+
+#[test]
+fn word_count_as_streaming_python_and_as_rust_job_matches_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("text");
+    std::fs::create_dir(&input).unwrap();
+    let mut expected = write_text(&input.join("a.txt"), 3 << 20);
+    for (w, n) in write_text(&input.join("b.txt"), 1 << 20) {
+        *expected.entry(w).or_insert(0) += n;
+    }
+    std::fs::write(dir.path().join("map.py"), MAPPER).unwrap();
+    std::fs::write(dir.path().join("reduce.py"), REDUCER).unwrap();
+    let enma = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg(dir.path().join("data")).args(args).output().unwrap()
+    };
+    let streaming = enma(&[
+        "mapreduce", "--input", "text", "--output", "out-streaming", "--mapper", "python3 map.py", "--reducer", "python3 reduce.py",
+        "--num-reducers", "3",
+    ]);
+    let stderr = String::from_utf8_lossy(&streaming.stderr);
+    assert!(streaming.status.success(), "{stderr}");
+    assert_eq!(read_counts(&dir.path().join("out-streaming")), expected);
+    assert!(stderr.contains("reduce_calls=3"), "the reducers' counters: {stderr}");
+    assert!(stderr.contains(&format!("Map output records={}", expected.values().sum::<u64>())), "{stderr}");
+    let rust = enma(&["mapreduce", "--input", "text", "--output", "out-rust", "--job", "wordcount", "--num-reducers", "2"]);
+    assert!(rust.status.success(), "{}", String::from_utf8_lossy(&rust.stderr));
+    assert_eq!(read_counts(&dir.path().join("out-rust")), expected);
+    // Bad input: a clear message and a non-zero exit, no output directory.
+    let bad = enma(&["mapreduce", "--input", "text", "--output", "out-bad", "--mapper", "python3 -c 'import sys; sys.exit(4)'"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("exit status 4"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(!dir.path().join("out-bad").exists());
+    let missing = enma(&["mapreduce", "--input", "nope", "--output", "o", "--job", "wordcount"]);
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("nope"));
+}
