@@ -12,6 +12,7 @@
 //! | `POST /v1/sql` | [`sql`], results encoded by [`encode`] |
 //! | `GET /v1/databases[/{db}/tables[/{table}]]` | [`catalog`] |
 //! | `GET /v1/functions[/{name}]` | [`functions`] |
+//! | `POST /v1/mapreduce`, `GET /v1/mapreduce/{id}`, `GET /v1/mapreduce/jobs` | [`mapreduce`] |
 //!
 //! Safe by default: [`serve`] listens on loopback unless told otherwise and
 //! refuses a non-loopback address when no access token is configured.
@@ -26,6 +27,7 @@ pub mod encode;
 pub mod error;
 pub mod functions;
 pub mod health;
+pub mod mapreduce;
 pub mod middleware;
 pub mod sql;
 
@@ -111,17 +113,21 @@ impl ServeConfig {
 pub struct AppState {
     engine: Engine,
     config: Arc<ServeConfig>,
+    mapreduce: mapreduce::Jobs,
 }
 
 impl AppState {
     pub fn new(engine: Engine, config: ServeConfig) -> Self {
-        Self { engine, config: Arc::new(config) }
+        Self { engine, config: Arc::new(config), mapreduce: mapreduce::Jobs::default() }
     }
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
     pub fn config(&self) -> &ServeConfig {
         &self.config
+    }
+    pub fn mapreduce_jobs(&self) -> &mapreduce::Jobs {
+        &self.mapreduce
     }
 }
 
@@ -132,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(functions::router())
         .merge(cluster::router())
+        .merge(mapreduce::router())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
     Router::new()
         .merge(protected)

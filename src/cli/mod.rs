@@ -52,6 +52,9 @@ pub struct EngineArgs {
     /// Local directories that remote (REST) callers may load from or use as table locations.
     #[arg(long = "allow-local-dir", global = true, env = "ENMA_ALLOW_LOCAL_DIRS", value_delimiter = ',')]
     pub allow_local_dirs: Vec<PathBuf>,
+    /// Commands remote (REST) callers may run as MapReduce streaming tasks: an exact command, or a prefix ending in `*`.
+    #[arg(long = "allow-command", global = true, env = "ENMA_ALLOW_COMMANDS", value_delimiter = ';')]
+    pub allow_commands: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +228,7 @@ impl EngineArgs {
         c.s3 = s3;
         c.scheduler = self.scheduler.clone().filter(|s| !s.is_empty());
         c.allowed_local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
+        c.allowed_commands = self.allow_commands.clone();
         c
     }
 }

@@ -46,6 +46,9 @@ pub struct EngineConfig {
     /// Local directories remote callers may read from or point tables at
     /// (LOAD DATA LOCAL, `file://` locations). Empty: none.
     pub allowed_local_dirs: Vec<PathBuf>,
+    /// Commands remote callers may run (MapReduce streaming, TRANSFORM): an
+    /// exact command, or a prefix ending in `*`. Empty: none.
+    pub allowed_commands: Vec<String>,
     /// Partitions of parallelism per query; default the number of cores.
     pub target_partitions: Option<usize>,
     /// The Ballista scheduler (`df://host:port`) that runs queries; `None`
@@ -61,6 +64,7 @@ impl EngineConfig {
             memory_limit: None,
             s3: S3Config::default(),
             allowed_local_dirs: vec![],
+            allowed_commands: vec![],
             target_partitions: None,
             scheduler: None,
         }

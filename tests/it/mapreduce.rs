@@ -100,3 +100,59 @@ fn word_count_as_streaming_python_and_as_rust_job_matches_the_reference() {
     let missing = enma(&["mapreduce", "--input", "nope", "--output", "o", "--job", "wordcount"]);
     assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("nope"));
 }
+
+/// `POST /v1/mapreduce`: a remote caller runs a job only on allowed
+/// directories and allowed commands; status, counters and output by id.
+#[tokio::test]
+async fn mapreduce_over_rest_with_the_operators_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().canonicalize().unwrap().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let expected = write_text(&work.join("in.txt"), 200_000);
+    let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
+    config.allowed_local_dirs = vec![work.clone()];
+    config.allowed_commands = vec!["awk *".into()];
+    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run(std::future::pending()));
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
+    let jobs: serde_json::Value = client.get(format!("{url}/v1/mapreduce/jobs")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(jobs["jobs"], serde_json::json!(["wordcount"]));
+    // Not allowed: a directory outside the allowed ones, a command not on the list.
+    let outside = dir.path().canonicalize().unwrap().join("elsewhere");
+    let r = post(serde_json::json!({"input": [work.join("in.txt")], "output": outside, "job": "wordcount"})).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("--allow-local-dir"));
+    let r = post(serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o1"), "mapper": "python3 -c 'import os'"})).await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("--allow-command"));
+    // Allowed: a Rust job and a streaming job whose commands match `awk *`.
+    let mapper = r#"awk '{for (i = 1; i <= NF; i++) print $i "\t1"}'"#;
+    let reducer = r#"awk -F '\t' '{n[$1] += $2} END {for (w in n) print w "\t" n[w]}'"#;
+    for (output, body) in [
+        ("rust", serde_json::json!({"input": [work.join("in.txt")], "output": work.join("rust"), "job": "wordcount", "num_reducers": 2})),
+        ("streaming", serde_json::json!({"input": [work.clone()], "output": work.join("streaming"), "mapper": mapper, "reducer": reducer})),
+    ] {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), 202, "{output}");
+        let started: serde_json::Value = r.json().await.unwrap();
+        let id = started["id"].as_str().unwrap().to_string();
+        let mut status = serde_json::Value::Null;
+        for _ in 0..300 {
+            status = client.get(format!("{url}/v1/mapreduce/{id}")).send().await.unwrap().json().await.unwrap();
+            if status["status"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(status["status"], "succeeded", "{output}: {status}");
+        assert_eq!(status["counters"]["Map-Reduce Framework"]["Map output records"], expected.values().sum::<u64>(), "{status}");
+        assert_eq!(read_counts(&work.join(output)), expected, "{output}");
+    }
+    let r = client.get(format!("{url}/v1/mapreduce/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -1,0 +1,213 @@
+//! MapReduce over REST. `POST /v1/mapreduce` starts a job (a streaming job's
+//! commands, or a registered Rust job) and answers 202 with its id;
+//! `GET /v1/mapreduce/{id}` tells its status, progress, counters and output;
+//! `GET /v1/mapreduce/jobs` lists the registered Rust jobs.
+//!
+//! Remote callers touch the server's disk and run commands only where the
+//! operator allowed it: inputs and outputs under `--allow-local-dir`,
+//! commands listed in `--allow-command` (403 otherwise, naming the setting).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::error::Error;
+use crate::mapreduce::{JobSpec, Task, api::identity_reducer, run_job, rust_job, rust_jobs};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/mapreduce", post(start_job))
+        .route("/v1/mapreduce/jobs", get(list_rust_jobs))
+        .route("/v1/mapreduce/{id}", get(job_status))
+}
+
+/// The server's MapReduce jobs, by id.
+#[derive(Debug, Default, Clone)]
+pub struct Jobs {
+    inner: Arc<Mutex<HashMap<String, JobStatus>>>,
+}
+
+impl Jobs {
+    fn update(&self, id: &str, f: impl FnOnce(&mut JobStatus)) {
+        if let Some(job) = self.inner.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
+            f(job);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct JobStatus {
+    id: String,
+    /// `running`, `succeeded` or `failed`.
+    status: &'static str,
+    output: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Output files written so far, of `parts_total`.
+    parts_done: usize,
+    parts_total: usize,
+    input_bytes: u64,
+    elapsed_ms: u64,
+    /// `group → name → value`.
+    counters: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobRequest {
+    /// Files or directories of text on the server.
+    input: Vec<PathBuf>,
+    /// A directory on the server that must not exist yet.
+    output: PathBuf,
+    mapper: Option<String>,
+    combiner: Option<String>,
+    /// A command, `NONE` for map-only; absent: the identity reducer.
+    reducer: Option<String>,
+    #[serde(default = "one")]
+    num_reducers: usize,
+    /// A registered Rust job instead of commands.
+    job: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Serialize)]
+struct RustJobs {
+    jobs: Vec<&'static str>,
+}
+
+async fn list_rust_jobs() -> Json<RustJobs> {
+    Json(RustJobs { jobs: rust_jobs() })
+}
+
+async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, ApiError> {
+    let jobs = state.mapreduce_jobs().inner.lock().unwrap_or_else(|e| e.into_inner());
+    jobs.get(&id).cloned().map(Json).ok_or_else(|| Error::not_found(format!("no MapReduce job '{id}'")).into())
+}
+
+/// A path a remote caller names must lie under a directory the operator allowed.
+fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, Error> {
+    let absolute = if path.is_absolute() { path.to_path_buf() } else {
+        return Err(Error::plan(format!("{what} must be an absolute path on the server, not '{}'", path.display())));
+    };
+    // Resolve what exists, so `..` and links cannot leave an allowed directory.
+    let (existing, rest) = match absolute.canonicalize() {
+        Ok(p) => (p, None),
+        Err(_) => {
+            let parent = absolute.parent().ok_or_else(|| Error::plan(format!("{what} has no parent directory")))?;
+            let parent = parent.canonicalize().map_err(|e| Error::not_found(format!("{what} {}: {e}", parent.display())))?;
+            (parent, absolute.file_name().map(|n| n.to_owned()))
+        }
+    };
+    let allowed = &state.engine().config().allowed_local_dirs;
+    if !allowed.iter().any(|dir| dir.canonicalize().is_ok_and(|d| existing.starts_with(d))) {
+        return Err(Error::forbidden(format!(
+            "{what} on the server's local disk ({}) is not allowed for remote callers; \
+             the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
+            absolute.display()
+        )));
+    }
+    Ok(match rest {
+        Some(name) => existing.join(name),
+        None => existing,
+    })
+}
+
+/// A command a remote caller asks to run must be on the operator's list
+/// (an exact command, or a prefix ending in `*`).
+fn allowed_command(state: &AppState, command: &str) -> Result<Task, Error> {
+    let allowed = &state.engine().config().allowed_commands;
+    let ok = allowed.iter().any(|a| match a.strip_suffix('*') {
+        Some(prefix) => command.starts_with(prefix),
+        None => command == a,
+    });
+    if !ok {
+        return Err(Error::forbidden(format!(
+            "running the command '{command}' is not allowed for remote callers; \
+             the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)"
+        )));
+    }
+    Ok(Task::Command(command.to_string()))
+}
+
+async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+    let (mapper, combiner, reducer) = match (&req.job, &req.mapper) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
+        (Some(name), None) => {
+            let (m, c, r) = rust_job(name)
+                .ok_or_else(|| Error::not_found(format!("no Rust job named '{name}'; registered: {}", rust_jobs().join(", "))))?;
+            (Task::RustMap(m), c.map(Task::RustReduce), Some(Task::RustReduce(r)))
+        }
+        (None, Some(m)) => {
+            let reducer = match req.reducer.as_deref() {
+                Some("NONE") => None,
+                Some(cmd) => Some(allowed_command(&state, cmd)?),
+                None => Some(Task::RustReduce(identity_reducer())),
+            };
+            let combiner = req.combiner.as_deref().map(|c| allowed_command(&state, c)).transpose()?;
+            (allowed_command(&state, m)?, combiner, reducer)
+        }
+        (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
+    };
+    if req.input.is_empty() {
+        return Err(ApiError::bad_request("\"input\" names no files"));
+    }
+    let inputs = req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?;
+    let output = allowed_path(&state, &req.output, "output")?;
+    if output.exists() {
+        return Err(Error::exists(format!("output directory {} already exists", output.display())).into());
+    }
+    let job = JobSpec { inputs, output: output.clone(), mapper, combiner, reducer, reducers: req.num_reducers, split_bytes: None };
+    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let status = JobStatus {
+        id: id.clone(),
+        status: "running",
+        output: output.display().to_string(),
+        error: None,
+        parts_done: 0,
+        parts_total: 0,
+        input_bytes: 0,
+        elapsed_ms: 0,
+        counters: BTreeMap::new(),
+    };
+    let jobs = state.mapreduce_jobs().clone();
+    jobs.inner.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), status.clone());
+    let engine = state.engine().clone();
+    tokio::spawn(async move {
+        let progress = jobs.clone();
+        let progress_id = id.clone();
+        let result = run_job(&engine, &job, move |done, total| {
+            progress.update(&progress_id, |s| {
+                s.parts_done = done;
+                s.parts_total = total;
+            })
+        })
+        .await;
+        jobs.update(&id, |s| match result {
+            Ok(report) => {
+                s.status = "succeeded";
+                s.parts_done = report.parts;
+                s.parts_total = report.parts;
+                s.input_bytes = report.input_bytes;
+                s.elapsed_ms = report.elapsed.as_millis() as u64;
+                for (group, name, value) in report.counters {
+                    s.counters.entry(group).or_default().insert(name, value);
+                }
+            }
+            Err(e) => {
+                s.status = "failed";
+                s.error = Some(e.to_string());
+            }
+        });
+    });
+    Ok((StatusCode::ACCEPTED, Json(status)))
+}
