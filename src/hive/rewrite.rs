@@ -63,6 +63,9 @@ impl VisitorMut for HiveRewriter {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Err(e) = rewrite_distribution(query) {
+            return self.fail(e);
+        }
         rewrite_group_by(&mut query.body);
         name_unaliased_columns(&mut query.body);
         ControlFlow::Continue(())
@@ -490,4 +493,43 @@ fn rewrite_group_by(body: &mut SetExpr) {
         }
         _ => {}
     }
+}
+
+/// Hive's `SORT BY`, `CLUSTER BY` and `DISTRIBUTE BY`. They describe how rows
+/// reach Hive's reducers: DISTRIBUTE BY sends equal keys to one reducer, SORT
+/// BY sorts each reducer's rows, CLUSTER BY does both on the same keys. A
+/// query here returns one stream, which is one reducer's output, so SORT BY and
+/// CLUSTER BY become an ORDER BY (the order Hive gives with one reducer) and
+/// DISTRIBUTE BY alone changes nothing. The combinations Hive refuses are refused
+/// with its messages.
+fn rewrite_distribution(query: &mut Query) -> Result<()> {
+    let ast::SetExpr::Select(select) = query.body.as_mut() else { return Ok(()) };
+    if select.sort_by.is_empty() && select.cluster_by.is_empty() && select.distribute_by.is_empty() {
+        return Ok(());
+    }
+    let cluster = !select.cluster_by.is_empty();
+    if cluster && !select.sort_by.is_empty() {
+        return Err(Error::plan("Cannot have both CLUSTER BY and SORT BY clauses"));
+    }
+    if cluster && !select.distribute_by.is_empty() {
+        return Err(Error::plan("Cannot have both CLUSTER BY and DISTRIBUTE BY clauses"));
+    }
+    if query.order_by.is_some() && (cluster || !select.sort_by.is_empty()) {
+        let other = if cluster { "CLUSTER BY" } else { "SORT BY" };
+        return Err(Error::plan(format!("Cannot have both ORDER BY and {other} clauses")));
+    }
+    let keys: Vec<ast::OrderByExpr> = if cluster {
+        select
+            .cluster_by
+            .drain(..)
+            .map(|expr| ast::OrderByExpr { expr, options: ast::OrderByOptions { asc: None, nulls_first: None }, with_fill: None })
+            .collect()
+    } else {
+        select.sort_by.drain(..).collect()
+    };
+    select.distribute_by.clear();
+    if !keys.is_empty() {
+        query.order_by = Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(keys), interpolate: None });
+    }
+    Ok(())
 }
