@@ -108,7 +108,12 @@ pub fn plan(job: &JobSpec, target_partitions: usize, counters: &Counters) -> Res
         return Ok((plan, total));
     };
     if let Some(combiner) = &job.combiner {
-        plan = Arc::new(task::TaskExec::new(sorted_by_key(plan)?, combiner.clone(), Phase::Combine, counters.clone()));
+        // Rust combiners fold values in a hash table; commands read sorted input, as in Hadoop.
+        let input = match combiner {
+            Task::Command(_) => sorted_by_key(plan)?,
+            _ => plan,
+        };
+        plan = Arc::new(task::TaskExec::new(input, combiner.clone(), Phase::Combine, counters.clone()));
     }
     let key = col("key", &pair_schema())?;
     plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![key], job.reducers))?);

@@ -10,7 +10,7 @@ use std::fmt;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use arrow::array::{ArrayBuilder, AsArray, BinaryArray, BinaryBuilder, RecordBatch};
+use arrow::array::{Array, ArrayBuilder, AsArray, BinaryArray, BinaryBuilder, RecordBatch};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
@@ -129,6 +129,7 @@ impl ExecutionPlan for TaskExec {
         builder.spawn(async move {
             match task {
                 Task::RustMap(factory) => run_map(factory, input, tx, counters).await,
+                Task::RustReduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters).await,
                 Task::RustReduce(factory) => run_reduce(factory, phase, input, tx, counters).await,
                 Task::Command(command) => run_command(&command, phase, input, tx, counters).await,
             }
@@ -246,6 +247,83 @@ async fn run_reduce(
         counters.add(TASK_COUNTERS, g, groups);
     }
     counters.add(TASK_COUNTERS, output_name, out.records);
+    Ok(())
+}
+
+/// Values buffered for one key before the combiner folds them into its output.
+const COMBINE_FOLD_AT: usize = 64;
+/// Keys buffered before a combine task flushes them all.
+const COMBINE_MAX_KEYS: usize = 1 << 17;
+
+/// A Rust combiner over unsorted map output: values gather per key in a hash
+/// table and the combiner folds them whenever a key has many (its output is
+/// map output again, as Hadoop requires of combiners), so no sort is needed
+/// before the shuffle. The table is flushed when it holds too many keys.
+async fn run_hash_combine(
+    factory: ReducerFactory,
+    mut input: SendableRecordBatchStream,
+    tx: Sender<DfResult<RecordBatch>>,
+    counters: Counters,
+) -> DfResult<()> {
+    let mut combiner = factory();
+    let mut out = Batcher::new(tx);
+    let mut table: std::collections::HashMap<Vec<u8>, Vec<Vec<u8>>> = std::collections::HashMap::new();
+    let mut records = 0i64;
+    let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
+    // Folds one key's values into the combiner's output values for that key.
+    let mut fold = |key: &[u8], vals: &mut Vec<Vec<u8>>, counters: &Counters| -> DfResult<()> {
+        let mut o = Output { keys: &mut keys, values: &mut values, counters };
+        combiner.reduce(key, &mut vals.iter().map(|v| v.as_slice()), &mut o).map_err(task_error)?;
+        let (k, v) = (keys.finish(), values.finish());
+        vals.clear();
+        for i in 0..k.len() {
+            if k.value(i) != key {
+                return Err(task_error(Error::execution("a combiner must emit the key it was given")));
+            }
+            vals.push(v.value(i).to_vec());
+        }
+        Ok(())
+    };
+    while let Some(batch) = input.next().await {
+        let batch = batch?;
+        let (ks, vs) = pairs(&batch);
+        records += batch.num_rows() as i64;
+        for i in 0..batch.num_rows() {
+            let list = match table.get_mut(ks.value(i)) {
+                Some(list) => list,
+                None => table.entry(ks.value(i).to_vec()).or_default(),
+            };
+            list.push(vs.value(i).to_vec());
+            if list.len() >= COMBINE_FOLD_AT {
+                fold(ks.value(i), list, &counters)?;
+            }
+        }
+        if table.len() >= COMBINE_MAX_KEYS {
+            for (k, mut list) in table.drain() {
+                fold(&k, &mut list, &counters)?;
+                for v in list {
+                    out.keys.append_value(&k);
+                    out.values.append_value(&v);
+                }
+                if !out.flush_if_full().await? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    for (k, mut list) in table.drain() {
+        fold(&k, &mut list, &counters)?;
+        for v in list {
+            out.keys.append_value(&k);
+            out.values.append_value(&v);
+        }
+        if !out.flush_if_full().await? {
+            return Ok(());
+        }
+    }
+    out.flush().await?;
+    counters.add(TASK_COUNTERS, "Combine input records", records);
+    counters.add(TASK_COUNTERS, "Combine output records", out.records);
     Ok(())
 }
 
