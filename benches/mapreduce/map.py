@@ -1,0 +1,6 @@
+"""Word count mapper for Hadoop streaming: one `word<TAB>1` line per word."""
+import sys
+
+for line in sys.stdin:
+    for word in line.split():
+        print(f"{word}\t1")

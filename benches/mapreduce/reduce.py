@@ -1,0 +1,13 @@
+"""Word count reducer for Hadoop streaming: sums runs of equal keys (input sorted by key)."""
+import sys
+
+current, total = None, 0
+for line in sys.stdin:
+    word, n = line.rstrip("\n").split("\t", 1)
+    if word != current:
+        if current is not None:
+            print(f"{current}\t{total}")
+        current, total = word, 0
+    total += int(n)
+if current is not None:
+    print(f"{current}\t{total}")
