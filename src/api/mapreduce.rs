@@ -125,12 +125,7 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
 /// A command a remote caller asks to run must be on the operator's list
 /// (an exact command, or a prefix ending in `*`).
 fn allowed_command(state: &AppState, command: &str) -> Result<Task, Error> {
-    let allowed = &state.engine().config().allowed_commands;
-    let ok = allowed.iter().any(|a| match a.strip_suffix('*') {
-        Some(prefix) => command.starts_with(prefix),
-        None => command == a,
-    });
-    if !ok {
+    if !crate::mapreduce::command_allowed(&state.engine().config().allowed_commands, command) {
         return Err(Error::forbidden(format!(
             "running the command '{command}' is not allowed for remote callers; \
              the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)"

@@ -244,6 +244,7 @@ impl Session {
             .map(|g| g.name().to_ascii_lowercase())
             .chain(self.generators.keys().cloned())
             .collect();
+        super::transform::expand_transforms(self, &mut stmt).await?;
         rewrite_generators(&mut stmt, &generators, self).await?;
         rewrite_statement(&mut stmt)?;
         let state = self.ctx.state();

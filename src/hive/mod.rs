@@ -7,4 +7,5 @@ pub mod lateral;
 pub mod parser;
 pub mod rewrite;
 pub mod statement;
+pub mod transform;
 pub mod types;

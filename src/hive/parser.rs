@@ -87,6 +87,7 @@ pub fn parse_statement(sql: &str) -> Result<HiveStatement> {
     if matches!(tokens.first().map(|t| &t.token), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("FROM")) {
         return parse_from_first(trimmed, &tokens);
     }
+    let tokens = super::transform::mark_transforms(tokens)?;
     let mut p = P { tokens, pos: 0 };
     let stmt = p.statement()?;
     if !p.at_end() {

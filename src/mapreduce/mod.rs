@@ -34,6 +34,15 @@ pub use task::{Phase, Task};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
+/// Whether the operator's list allows a remote caller to run `command`: an
+/// exact entry, or an entry ending in `*` that prefixes it.
+pub fn command_allowed(allowed: &[String], command: &str) -> bool {
+    allowed.iter().any(|a| match a.strip_suffix('*') {
+        Some(prefix) => command.starts_with(prefix),
+        None => command == a,
+    })
+}
+
 /// Rows per batch between tasks.
 pub(crate) const BATCH_ROWS: usize = 8192;
 

@@ -51,6 +51,8 @@ pub enum Phase {
     Map,
     Combine,
     Reduce,
+    /// Hive's TRANSFORM: lines in, each output line kept whole (in the key).
+    Transform,
 }
 
 impl Phase {
@@ -59,6 +61,7 @@ impl Phase {
             Phase::Map => "mapper",
             Phase::Combine => "combiner",
             Phase::Reduce => "reducer",
+            Phase::Transform => "TRANSFORM command",
         }
     }
 }
@@ -329,7 +332,7 @@ async fn run_hash_combine(
 
 /// Runs a streaming command over the partition: writes its input lines,
 /// reads its output lines, and fails the task if it exits non-zero.
-async fn run_command(
+pub(crate) async fn run_command(
     command: &str,
     phase: Phase,
     mut input: SendableRecordBatchStream,
@@ -350,7 +353,7 @@ async fn run_command(
     let stderr = child.stderr.take().expect("piped stderr");
     let writer_counters = counters.clone();
     // Map tasks hand the command only the line, as streaming does with text input; later phases `key\tvalue`.
-    let lines_only = phase == Phase::Map;
+    let lines_only = matches!(phase, Phase::Map | Phase::Transform);
     let writer = tokio::spawn(async move {
         let mut records = 0i64;
         let mut buf = Vec::with_capacity(1 << 16);
@@ -417,7 +420,7 @@ async fn run_command(
             text = &text[..text.len() - 1];
         }
         // Streaming's rule: the key is up to the first tab; no tab, the whole line is the key.
-        match text.iter().position(|&b| b == b'\t') {
+        match text.iter().position(|&b| b == b'\t').filter(|_| phase != Phase::Transform) {
             Some(t) => {
                 out.keys.append_value(&text[..t]);
                 out.values.append_value(&text[t + 1..]);
@@ -448,7 +451,7 @@ async fn run_command(
     let name = match phase {
         Phase::Map => "Map output records",
         Phase::Combine => "Combine output records",
-        Phase::Reduce => "Reduce output records",
+        Phase::Reduce | Phase::Transform => "Reduce output records",
     };
     counters.add(TASK_COUNTERS, name, out.records);
     Ok(())

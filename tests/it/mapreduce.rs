@@ -156,3 +156,40 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     let r = client.get(format!("{url}/v1/mapreduce/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// Hive's TRANSFORM (and MAP ... USING): rows to a command as tab-separated
+/// text with NULL as `\N`, its lines back as typed columns; a subquery's
+/// CLUSTER BY hands a reduce script its input sorted, as Hive's reducer gets it.
+#[tokio::test]
+async fn transform_runs_commands_over_rows() {
+    use crate::common::{lines, rows, session, temp_engine, try_rows};
+    let (engine, _dir) = temp_engine().await;
+    let mut s = session(&engine);
+    rows(&mut s, "CREATE TABLE t (a INT, b STRING); INSERT INTO t VALUES (2, 'x'), (1, 'y'), (3, NULL)").await;
+    assert_eq!(
+        lines(&mut s, "SELECT TRANSFORM (a, b) USING 'cat' AS (n INT, s STRING) FROM t WHERE a > 1 ORDER BY n").await,
+        ["2\tx", "3\tNULL"]
+    );
+    // Without AS: Hive's `key` and `value` strings, the value being the rest of the line.
+    assert_eq!(
+        lines(&mut s, "SELECT key, value FROM (SELECT TRANSFORM (a, b, a) USING 'cat' FROM t) o ORDER BY key").await,
+        ["1\ty\t1", "2\tx\t2", "3\t\\N\t3"]
+    );
+    // Untyped AS columns are strings; string + int is a double, as in Hive.
+    assert_eq!(lines(&mut s, "SELECT n + 1 FROM (SELECT MAP a USING 'cat' AS n FROM t) m ORDER BY 1").await, ["2.0", "3.0", "4.0"]);
+    // The reduce pattern: the reducer script fails (exit 9) if its input is not sorted by key.
+    rows(&mut s, "CREATE TABLE w AS SELECT CAST(id % 7 AS STRING) AS k, 1 AS v FROM range(1000) r(id)").await;
+    let reducer = r#"awk -F '\t' 'prev > $1 {exit 9} {prev = $1; n[$1] += $2} END {for (w in n) print w "\t" n[w]}'"#;
+    let sql = format!(
+        "SELECT TRANSFORM (k, v) USING '{}' AS (k, total INT) FROM (SELECT k, v FROM w CLUSTER BY k) m CLUSTER BY k",
+        reducer.replace('\'', "\\'")
+    );
+    assert_eq!(lines(&mut s, &sql).await, ["0\t143", "1\t143", "2\t143", "3\t143", "4\t143", "5\t143", "6\t142"]);
+    let err = try_rows(&mut s, "SELECT TRANSFORM (a) USING 'exit 3' FROM t").await.unwrap_err().to_string();
+    assert!(err.contains("exit status 3"), "{err}");
+    // A remote caller runs only the operator's allowed commands.
+    let mut remote = engine.session("default", enma::engine::Caller::Remote).unwrap();
+    let err = try_rows(&mut remote, "SELECT TRANSFORM (a) USING 'cat' FROM t").await.unwrap_err();
+    assert_eq!(err.kind(), enma::ErrorKind::Forbidden, "{err}");
+    assert!(err.to_string().contains("--allow-command"), "{err}");
+}

@@ -1,0 +1,417 @@
+//! Planning Hive's TRANSFORM: each `SELECT enma_transform('cmd', 'columns',
+//! args...) FROM ...` left by the HiveQL parser (see `hive::transform`) is cut
+//! out of the query; its input (`SELECT args FROM ...`) is planned on its own,
+//! and a table that runs the command over that input takes its place, so the
+//! rest of the query sees the transform's columns like any table's.
+//!
+//! Each input partition runs one command process, as each Hive mapper runs the
+//! script: rows go to its stdin as tab-separated text (NULL as `\N`), and each
+//! line it prints is split at tabs into the declared columns (`key` and `value`,
+//! strings, when none are declared), cast to their types.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringBuilder};
+use arrow::compute::{CastOptions, cast_with_options};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::{MemoryCatalogProvider, MemorySchemaProvider, Session as DfSession, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::TableType;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::{RecordBatchReceiverStream, RecordBatchStreamAdapter};
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use datafusion::sql::sqlparser::ast::{self, VisitMut, VisitorMut};
+use futures::StreamExt;
+
+use super::Caller;
+use super::session::Session;
+use crate::error::{Error, Result};
+use crate::hive::transform::TRANSFORM_FN;
+use crate::hive::types::parse_hive_type;
+use crate::mapreduce::{Counters, Phase, pair_schema};
+
+const TMP_CATALOG: &str = "enma_tmp";
+const TMP_SCHEMA: &str = "transform";
+
+/// One TRANSFORM cut out of a query.
+struct Cut {
+    table: String,
+    command: String,
+    columns: String,
+    input: ast::Query,
+}
+
+struct Cutter {
+    cuts: Vec<Cut>,
+    error: Option<Error>,
+}
+
+fn string_arg(arg: &ast::FunctionArg) -> Option<String> {
+    match arg {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v))) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl VisitorMut for Cutter {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut ast::Query) -> ControlFlow<()> {
+        let ast::SetExpr::Select(select) = query.body.as_mut() else { return ControlFlow::Continue(()) };
+        let call = select.projection.iter().find_map(|item| match item {
+            ast::SelectItem::UnnamedExpr(ast::Expr::Function(f)) | ast::SelectItem::ExprWithAlias { expr: ast::Expr::Function(f), .. }
+                if f.name.to_string().eq_ignore_ascii_case(TRANSFORM_FN) =>
+            {
+                Some(f.clone())
+            }
+            _ => None,
+        });
+        let Some(call) = call else { return ControlFlow::Continue(()) };
+        if select.projection.len() != 1 {
+            self.error = Some(Error::plan("TRANSFORM must be the only expression of its SELECT"));
+            return ControlFlow::Break(());
+        }
+        let ast::FunctionArguments::List(list) = &call.args else { return ControlFlow::Continue(()) };
+        let (Some(command), Some(columns)) = (list.args.first().and_then(string_arg), list.args.get(1).and_then(string_arg)) else {
+            return ControlFlow::Continue(());
+        };
+        // The input: the same SELECT with the transform's arguments as its columns.
+        let mut input_select = select.clone();
+        input_select.projection = list.args[2..]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    Some(ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) })
+                }
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => Some(ast::SelectItem::Wildcard(Default::default())),
+                _ => None,
+            })
+            .collect();
+        // SORT BY / CLUSTER BY / DISTRIBUTE BY of the TRANSFORM's own SELECT name its
+        // output columns: they go to the query that reads the output.
+        let cluster_by = std::mem::take(&mut input_select.cluster_by);
+        let sort_by = std::mem::take(&mut input_select.sort_by);
+        let distribute_by = std::mem::take(&mut input_select.distribute_by);
+        // A subquery's SORT BY / CLUSTER BY / ORDER BY is how Hive hands a reduce
+        // script its input grouped and sorted: keep that order on the input.
+        let order_by = input_order(&input_select);
+        let input = ast::Query {
+            with: query.with.clone(),
+            body: Box::new(ast::SetExpr::Select(input_select)),
+            order_by,
+            limit_clause: None,
+            fetch: None,
+            locks: vec![],
+            for_clause: None,
+            settings: None,
+            format_clause: None,
+            pipe_operators: vec![],
+        };
+        let table = format!("t{}", uuid::Uuid::new_v4().simple());
+        // The transform's output in its place: every column of the stand-in table.
+        let replacement = format!("SELECT * FROM {TMP_CATALOG}.{TMP_SCHEMA}.{table}");
+        let parsed = datafusion::sql::sqlparser::parser::Parser::new(&crate::hive::dialect::HiveQl::default())
+            .try_with_sql(&replacement)
+            .and_then(|mut p| p.parse_query());
+        match parsed {
+            Ok(mut q) => {
+                if let ast::SetExpr::Select(outer) = q.body.as_mut() {
+                    outer.cluster_by = cluster_by;
+                    outer.sort_by = sort_by;
+                    outer.distribute_by = distribute_by;
+                }
+                query.body = q.body
+            }
+            Err(e) => {
+                self.error = Some(Error::internal(format!("TRANSFORM stand-in: {e}")));
+                return ControlFlow::Break(());
+            }
+        }
+        self.cuts.push(Cut { table, command, columns, input });
+        ControlFlow::Continue(())
+    }
+}
+
+/// The order a single subquery in FROM gives its rows (its ORDER BY, SORT BY or
+/// CLUSTER BY on plain columns), as an ORDER BY of the query reading it.
+fn input_order(select: &ast::Select) -> Option<ast::OrderBy> {
+    let [from] = &select.from[..] else { return None };
+    let ast::TableFactor::Derived { subquery, .. } = &from.relation else { return None };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let column = |e: &ast::Expr| match e {
+        ast::Expr::Identifier(id) => Some(ast::Expr::Identifier(id.clone())),
+        ast::Expr::CompoundIdentifier(ids) => ids.last().map(|id| ast::Expr::Identifier(id.clone())),
+        _ => None,
+    };
+    let plain = |expr: ast::Expr| ast::OrderByExpr { expr, options: ast::OrderByOptions { asc: None, nulls_first: None }, with_fill: None };
+    let keys: Vec<ast::OrderByExpr> = match (subquery.body.as_ref(), &subquery.order_by) {
+        (_, Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(exprs), .. })) => {
+            exprs.iter().map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() })).collect::<Option<_>>()?
+        }
+        (ast::SetExpr::Select(inner), None) if !inner.cluster_by.is_empty() => inner.cluster_by.iter().map(|e| column(e).map(plain)).collect::<Option<_>>()?,
+        (ast::SetExpr::Select(inner), None) if !inner.sort_by.is_empty() => {
+            inner.sort_by.iter().map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() })).collect::<Option<_>>()?
+        }
+        _ => return None,
+    };
+    (!keys.is_empty()).then(|| ast::OrderBy { kind: ast::OrderByKind::Expressions(keys), interpolate: None })
+}
+
+/// The declared output columns: `name [type], ...`, or Hive's default `key, value` strings.
+fn output_schema(columns: &str) -> Result<(SchemaRef, bool)> {
+    if columns.trim().is_empty() {
+        let fields = vec![Field::new("key", DataType::Utf8, true), Field::new("value", DataType::Utf8, true)];
+        return Ok((Arc::new(Schema::new(fields)), true));
+    }
+    let mut fields = Vec::new();
+    let (mut depth, mut current) = (0, String::new());
+    let mut parts = Vec::new();
+    for c in columns.chars() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current);
+    for part in parts {
+        let part = part.trim();
+        let (name, ty) = match part.split_once(char::is_whitespace) {
+            Some((n, t)) => (n, parse_hive_type(t.trim())?),
+            None => (part, DataType::Utf8),
+        };
+        if name.is_empty() {
+            return Err(Error::parse(format!("TRANSFORM ... AS: a column has no name in '{columns}'")));
+        }
+        fields.push(Field::new(name.trim_matches('`').to_ascii_lowercase(), ty, true));
+    }
+    Ok((Arc::new(Schema::new(fields)), false))
+}
+
+/// Replaces each TRANSFORM in `stmt` by a table running it, registered for this session.
+pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Statement) -> Result<()> {
+    let mut cutter = Cutter { cuts: vec![], error: None };
+    let _ = stmt.visit(&mut cutter);
+    if let Some(e) = cutter.error {
+        return Err(e);
+    }
+    if cutter.cuts.is_empty() {
+        return Ok(());
+    }
+    let ctx = &session.ctx;
+    if ctx.catalog(TMP_CATALOG).is_none() {
+        let catalog = Arc::new(MemoryCatalogProvider::new());
+        datafusion::catalog::CatalogProvider::register_schema(catalog.as_ref(), TMP_SCHEMA, Arc::new(MemorySchemaProvider::new()))?;
+        ctx.register_catalog(TMP_CATALOG, catalog);
+    }
+    for cut in cutter.cuts {
+        if session.caller == Caller::Remote && !crate::mapreduce::command_allowed(&session.shared.config.allowed_commands, &cut.command) {
+            return Err(Error::forbidden(format!(
+                "running the command '{}' is not allowed for remote callers; the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)",
+                cut.command
+            )));
+        }
+        let input = Box::pin(session.plan_query(ast::Statement::Query(Box::new(cut.input)))).await?;
+        let (schema, default_columns) = output_schema(&cut.columns)?;
+        let table = TransformTable { input, command: cut.command, schema, default_columns };
+        ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, cut.table), Arc::new(table))?;
+    }
+    Ok(())
+}
+
+/// A command's output over a planned input, as a table.
+#[derive(Debug)]
+struct TransformTable {
+    input: LogicalPlan,
+    command: String,
+    schema: SchemaRef,
+    default_columns: bool,
+}
+
+#[async_trait]
+impl TableProvider for TransformTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn DfSession,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input = state.create_physical_plan(&self.input).await?;
+        let projection = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
+        Ok(Arc::new(TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, projection)?))
+    }
+}
+
+/// Runs the command once per input partition.
+#[derive(Debug)]
+struct TransformExec {
+    input: Arc<dyn ExecutionPlan>,
+    /// The order the input was planned with (a subquery's CLUSTER BY or SORT
+    /// BY): kept, and then the command runs once over the whole input, as
+    /// Hive's single reducer would.
+    ordering: Option<datafusion::physical_expr::LexOrdering>,
+    command: String,
+    schema: SchemaRef,
+    default_columns: bool,
+    projection: Vec<usize>,
+    properties: Arc<PlanProperties>,
+}
+
+impl TransformExec {
+    fn new(input: Arc<dyn ExecutionPlan>, command: String, schema: SchemaRef, default_columns: bool, projection: Vec<usize>) -> DfResult<Self> {
+        let projected = Arc::new(schema.project(&projection)?);
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(projected),
+            input.properties().output_partitioning().clone(),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        let ordering = input.properties().output_ordering().cloned();
+        Ok(TransformExec { input, ordering, command, schema, default_columns, projection, properties })
+    }
+}
+
+impl DisplayAs for TransformExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TransformExec: using='{}'", self.command)
+    }
+}
+
+impl ExecutionPlan for TransformExec {
+    fn name(&self) -> &str {
+        "TransformExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
+        let mut exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?;
+        exec.ordering = self.ordering.clone();
+        Ok(Arc::new(exec))
+    }
+
+    fn required_input_ordering(&self) -> Vec<Option<datafusion::physical_expr::OrderingRequirements>> {
+        vec![self.ordering.clone().map(Into::into)]
+    }
+
+    fn input_distribution_requirements(&self) -> datafusion::physical_plan::InputDistributionRequirements {
+        let distribution = match self.ordering {
+            Some(_) => datafusion::physical_plan::Distribution::SinglePartition,
+            None => datafusion::physical_plan::Distribution::UnspecifiedDistribution,
+        };
+        datafusion::physical_plan::InputDistributionRequirements::new(vec![distribution])
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let lines = RecordBatchStreamAdapter::new(pair_schema(), input.map(|b| b.and_then(|b| to_lines(&b))));
+        let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
+        let tx = builder.tx();
+        let command = self.command.clone();
+        builder.spawn(async move { crate::mapreduce::task::run_command(&command, Phase::Transform, Box::pin(lines), tx, Counters::default()).await });
+        let output = builder.build();
+        let (schema, default_columns, projection) = (self.schema.clone(), self.default_columns, self.projection.clone());
+        let projected = self.properties.eq_properties.schema().clone();
+        let typed = output.map(move |b| b.and_then(|b| from_lines(&b, &schema, default_columns, &projection)));
+        Ok(Box::pin(RecordBatchStreamAdapter::new(projected, typed)))
+    }
+}
+
+const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
+
+/// Rows as Hive's text: columns joined by tabs, NULL as `\N`.
+fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
+    let texts: Vec<ArrayRef> = batch.columns().iter().map(|c| cast_with_options(c, &DataType::Utf8, &TEXT)).collect::<Result<_, _>>()?;
+    let mut keys = BinaryBuilder::new();
+    let mut values = BinaryBuilder::new();
+    let mut line = Vec::new();
+    for row in 0..batch.num_rows() {
+        line.clear();
+        for (i, t) in texts.iter().enumerate() {
+            if i > 0 {
+                line.push(b'\t');
+            }
+            let t = t.as_string::<i32>();
+            if t.is_null(row) {
+                line.extend_from_slice(b"\\N");
+            } else {
+                line.extend_from_slice(t.value(row).as_bytes());
+            }
+        }
+        keys.append_value(b"");
+        values.append_value(&line);
+    }
+    Ok(RecordBatch::try_new(pair_schema(), vec![Arc::new(keys.finish()), Arc::new(values.finish())])?)
+}
+
+/// Output lines (in the key column) split into the declared columns and cast.
+fn from_lines(batch: &RecordBatch, schema: &SchemaRef, default_columns: bool, projection: &[usize]) -> DfResult<RecordBatch> {
+    let lines = batch.column(0).as_binary::<i32>();
+    let n = schema.fields().len();
+    let mut builders: Vec<StringBuilder> = (0..n).map(|_| StringBuilder::new()).collect();
+    for row in 0..lines.len() {
+        let text = String::from_utf8_lossy(lines.value(row));
+        let fields: Vec<&str> = if default_columns {
+            let mut it = text.splitn(2, '\t');
+            vec![it.next().unwrap_or(""), it.next().unwrap_or("")]
+        } else {
+            text.split('\t').collect()
+        };
+        for (i, b) in builders.iter_mut().enumerate() {
+            match fields.get(i) {
+                Some(&"\\N") | None => b.append_null(),
+                Some(v) => b.append_value(v),
+            }
+        }
+    }
+    let mut columns = Vec::with_capacity(projection.len());
+    let mut built: Vec<Option<ArrayRef>> = builders.into_iter().map(|mut b| Some(Arc::new(b.finish()) as ArrayRef)).collect();
+    for &p in projection {
+        let text = built[p].take().unwrap_or_else(|| Arc::new(arrow::array::new_null_array(&DataType::Utf8, lines.len())));
+        columns.push(cast_with_options(&text, schema.field(p).data_type(), &TEXT)?);
+    }
+    let projected = Arc::new(schema.project(projection)?);
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(lines.len()));
+    Ok(RecordBatch::try_new_with_options(projected, columns, &options)?)
+}
