@@ -363,6 +363,8 @@ const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arr
 /// Rows as Hive's text: columns joined by tabs, NULL as `\N`.
 fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
     let texts: Vec<ArrayRef> = batch.columns().iter().map(|c| cast_with_options(c, &DataType::Utf8, &TEXT)).collect::<Result<_, _>>()?;
+    // Hive writes timestamps as `yyyy-MM-dd HH:mm:ss[.f]`, with a space where Arrow puts `T`.
+    let is_timestamp: Vec<bool> = batch.columns().iter().map(|c| matches!(c.data_type(), DataType::Timestamp(..))).collect();
     let mut keys = BinaryBuilder::new();
     let mut values = BinaryBuilder::new();
     let mut line = Vec::new();
@@ -375,6 +377,8 @@ fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
             let t = t.as_string::<i32>();
             if t.is_null(row) {
                 line.extend_from_slice(b"\\N");
+            } else if is_timestamp[i] {
+                line.extend_from_slice(t.value(row).replacen('T', " ", 1).as_bytes());
             } else {
                 line.extend_from_slice(t.value(row).as_bytes());
             }

@@ -185,6 +185,15 @@ async fn transform_runs_commands_over_rows() {
         reducer.replace('\'', "\\'")
     );
     assert_eq!(lines(&mut s, &sql).await, ["0\t143", "1\t143", "2\t143", "3\t143", "4\t143", "5\t143", "6\t142"]);
+    // Values reach the command in Hive's text forms.
+    assert_eq!(
+        lines(&mut s, "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' AS (line STRING) FROM t WHERE a = 1").await,
+        ["2024-03-01 10:30:00"]
+    );
+    assert_eq!(
+        lines(&mut s, "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' FROM t WHERE a = 1").await,
+        ["2024-03-01 10:30:00\ttrue\t1.5"]
+    );
     let err = try_rows(&mut s, "SELECT TRANSFORM (a) USING 'exit 3' FROM t").await.unwrap_err().to_string();
     assert!(err.contains("exit status 3"), "{err}");
     // A remote caller runs only the operator's allowed commands.
