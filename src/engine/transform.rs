@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::hive::transform::TRANSFORM_FN;
 use crate::hive::types::parse_hive_type;
 use crate::mapreduce::{Counters, Phase, pair_schema};
+use crate::storage::text::{TextOptions, encode::encode_batch};
 
 const TMP_CATALOG: &str = "enma_tmp";
 const TMP_SCHEMA: &str = "transform";
@@ -360,31 +361,18 @@ impl ExecutionPlan for TransformExec {
 
 const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
 
-/// Rows as Hive's text: columns joined by tabs, NULL as `\N`.
+/// Rows as Hive hands them to a script: its text serialisation (the table
+/// text writer's) with tabs between fields and `\N` for NULL. The whole batch
+/// is one value without its last newline: the streaming writer adds it back.
 fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
-    let texts: Vec<ArrayRef> = batch.columns().iter().map(|c| cast_with_options(c, &DataType::Utf8, &TEXT)).collect::<Result<_, _>>()?;
-    // Hive writes timestamps as `yyyy-MM-dd HH:mm:ss[.f]`, with a space where Arrow puts `T`.
-    let is_timestamp: Vec<bool> = batch.columns().iter().map(|c| matches!(c.data_type(), DataType::Timestamp(..))).collect();
-    let mut keys = BinaryBuilder::new();
-    let mut values = BinaryBuilder::new();
-    let mut line = Vec::new();
-    for row in 0..batch.num_rows() {
-        line.clear();
-        for (i, t) in texts.iter().enumerate() {
-            if i > 0 {
-                line.push(b'\t');
-            }
-            let t = t.as_string::<i32>();
-            if t.is_null(row) {
-                line.extend_from_slice(b"\\N");
-            } else if is_timestamp[i] {
-                line.extend_from_slice(t.value(row).replacen('T', " ", 1).as_bytes());
-            } else {
-                line.extend_from_slice(t.value(row).as_bytes());
-            }
-        }
+    let options = TextOptions { field_delim: b'\t', ..TextOptions::default() };
+    let mut text = Vec::new();
+    encode_batch(batch, &options, &mut text)?;
+    text.pop();
+    let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
+    if batch.num_rows() > 0 {
         keys.append_value(b"");
-        values.append_value(&line);
+        values.append_value(&text);
     }
     Ok(RecordBatch::try_new(pair_schema(), vec![Arc::new(keys.finish()), Arc::new(values.finish())])?)
 }

@@ -15,6 +15,7 @@ use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use enma_kv::{Mutation, Row};
+use enma_udfs::hive_text::write_display_value;
 
 use crate::error::{Error, Result};
 use crate::metastore::Column;
@@ -255,16 +256,14 @@ fn encode(array: &ArrayRef, binary: bool) -> Result<Vec<Option<Bytes>>> {
         return Ok(b.iter().map(|v| v.and_then(bytes)).collect());
     }
     if !binary || matches!(array.data_type(), DataType::Utf8) {
-        let text = cast_with_options(array, &DataType::Utf8, &TEXT)?;
-        let is_timestamp = matches!(array.data_type(), DataType::Timestamp(..));
-        return Ok(text
-            .as_string::<i32>()
-            .iter()
-            .map(|v| {
-                v.map(|s| match is_timestamp {
-                    // Hive writes timestamps as `yyyy-MM-dd HH:mm:ss[.f]`.
-                    true => Bytes::from(s.replacen('T', " ", 1)),
-                    false => Bytes::copy_from_slice(s.as_bytes()),
+        // Values as Hive's text serialisation prints them (the table text writer's printer).
+        let mut text = String::new();
+        return Ok((0..array.len())
+            .map(|row| {
+                array.is_valid(row).then(|| {
+                    text.clear();
+                    write_display_value(array.as_ref(), row, &mut text);
+                    Bytes::copy_from_slice(text.as_bytes())
                 })
             })
             .collect());
