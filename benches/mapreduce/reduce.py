@@ -1,4 +1,5 @@
-"""Word count reducer for Hadoop streaming: sums runs of equal keys (input sorted by key)."""
+"""Word count reducer for Hadoop streaming: sums runs of equal keys (input sorted by key)
+and counts its calls with a streaming counter on stderr."""
 import sys
 
 current, total = None, 0
@@ -11,3 +12,4 @@ for line in sys.stdin:
     total += int(n)
 if current is not None:
     print(f"{current}\t{total}")
+print("reporter:counter:WordCount,reduce_calls,1", file=sys.stderr)

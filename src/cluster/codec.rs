@@ -100,10 +100,9 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
                 frame(HIVE_TABLE, &payload, buf);
                 Ok(())
             }
-            None if node.downcast_ref::<crate::kv::table::HBaseTable>().is_some() => Err(DataFusionError::NotImplemented(format!(
-                "{table_ref} is an HBase table: its cells live in the key-value store of the process that serves it, \
-                 which the cluster's executors cannot read; query it from an engine without --scheduler"
-            ))),
+            None if node.downcast_ref::<crate::kv::table::HBaseTable>().is_some() => {
+                Err(DataFusionError::NotImplemented(crate::kv::table::refused_on_cluster(&table_ref.to_string())))
+            }
             None => self.inner.try_encode_table_provider(table_ref, node, buf),
         }
     }

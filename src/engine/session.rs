@@ -388,10 +388,7 @@ fn refuse_hbase_tables_on_cluster(plan: &LogicalPlan) -> Result<()> {
         Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
     })?;
     match found {
-        Some(table) => Err(Error::plan(format!(
-            "{table} is an HBase table: its cells live in the key-value store of the process that serves it, \
-             which the cluster's executors cannot read; query it from an engine without --scheduler"
-        ))),
+        Some(table) => Err(Error::plan(crate::kv::table::refused_on_cluster(&table))),
         None => Ok(()),
     }
 }

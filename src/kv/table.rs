@@ -57,6 +57,15 @@ pub fn table_mapping(table: &Table) -> Result<Mapping> {
     Mapping::parse(spec, &table.columns, &types, default_binary)
 }
 
+/// Why a query on an HBase table cannot run on a cluster: the message both
+/// the session (before sending) and the plan codec (as a last guard) give.
+pub(crate) fn refused_on_cluster(table: &str) -> String {
+    format!(
+        "{table} is an HBase table: its cells live in the key-value store of the process that serves it, \
+         which the cluster's executors cannot read; query it from an engine without --scheduler"
+    )
+}
+
 /// A Hive table over the key-value store.
 #[derive(Debug)]
 pub struct HBaseTable {

@@ -287,21 +287,24 @@ async fn run_hash_combine(
         }
         Ok(())
     };
-    while let Some(batch) = input.next().await {
-        let batch = batch?;
-        let (ks, vs) = pairs(&batch);
-        records += batch.num_rows() as i64;
-        for i in 0..batch.num_rows() {
-            let list = match table.get_mut(ks.value(i)) {
-                Some(list) => list,
-                None => table.entry(ks.value(i).to_vec()).or_default(),
-            };
-            list.push(vs.value(i).to_vec());
-            if list.len() >= COMBINE_FOLD_AT {
-                fold(ks.value(i), list, &counters)?;
+    loop {
+        let batch = input.next().await.transpose()?;
+        if let Some(batch) = &batch {
+            let (ks, vs) = pairs(batch);
+            records += batch.num_rows() as i64;
+            for i in 0..batch.num_rows() {
+                let list = match table.get_mut(ks.value(i)) {
+                    Some(list) => list,
+                    None => table.entry(ks.value(i).to_vec()).or_default(),
+                };
+                list.push(vs.value(i).to_vec());
+                if list.len() >= COMBINE_FOLD_AT {
+                    fold(ks.value(i), list, &counters)?;
+                }
             }
         }
-        if table.len() >= COMBINE_MAX_KEYS {
+        // Emit everything at the end of the input, or when the table is full.
+        if batch.is_none() || table.len() >= COMBINE_MAX_KEYS {
             for (k, mut list) in table.drain() {
                 fold(&k, &mut list, &counters)?;
                 for v in list {
@@ -313,15 +316,8 @@ async fn run_hash_combine(
                 }
             }
         }
-    }
-    for (k, mut list) in table.drain() {
-        fold(&k, &mut list, &counters)?;
-        for v in list {
-            out.keys.append_value(&k);
-            out.values.append_value(&v);
-        }
-        if !out.flush_if_full().await? {
-            return Ok(());
+        if batch.is_none() {
+            break;
         }
     }
     out.flush().await?;

@@ -2,14 +2,13 @@
 //! process on loopback, running the same statements as the local engine and
 //! giving the same rows; and losing an executor in the middle of a query.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use enma::engine::{Caller, Engine, EngineConfig, Session};
 
-use crate::common::{rows, try_rows};
+use crate::common::{free_port, rows, try_rows};
 use crate::tpch;
 
 /// One scheduler and its executors, as child processes, killed on drop.
@@ -19,10 +18,6 @@ pub struct LocalCluster {
     executors: Vec<Option<Child>>,
     logs: PathBuf,
     _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn spawn(args: &[String], env: &[(&str, String)], log: &Path) -> Child {

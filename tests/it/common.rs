@@ -39,3 +39,8 @@ pub async fn try_rows(session: &mut Session, sql: &str) -> enma::Result<Vec<Vec<
 pub async fn lines(session: &mut Session, sql: &str) -> Vec<String> {
     rows(session, sql).await.into_iter().map(|r| r.join("\t")).collect()
 }
+
+/// A free loopback port (bound, then released for a server to take).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}

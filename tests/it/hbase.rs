@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use enma_kv::{Family, Mutation, Scan, TableName, TableSchema};
 
-use crate::common::{lines, rows, session, temp_engine, try_rows};
+use crate::common::{free_port, lines, rows, session, temp_engine, try_rows};
 
 const METERS: &str = "CREATE TABLE meters (id STRING, kind STRING, kwh DOUBLE, readings INT, attrs MAP<STRING,STRING>)
      STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler'
@@ -119,11 +119,6 @@ async fn external_tables_bind_existing_store_tables_and_bad_mappings_are_refused
     assert!(err.contains("row key cannot be NULL"), "{err}");
     let err = try_rows(&mut s, "TRUNCATE TABLE ok").await.unwrap_err().to_string();
     assert!(err.contains("non-native"), "{err}");
-}
-
-/// A free loopback port (bound, then released for the server to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// happybase writes through `enma serve --hbase` one row at a time and prints

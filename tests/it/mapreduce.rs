@@ -7,28 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-const MAPPER: &str = r#"
-import sys
-for line in sys.stdin:
-    for word in line.split():
-        print(f"{word}\t1")
-"#;
-
-/// The classic streaming reducer: it sums runs of equal keys, so unsorted input gives wrong counts.
-const REDUCER: &str = r#"
-import sys
-current, total = None, 0
-for line in sys.stdin:
-    word, n = line.rstrip("\n").split("\t", 1)
-    if word != current:
-        if current is not None:
-            print(f"{current}\t{total}")
-        current, total = word, 0
-    total += int(n)
-if current is not None:
-    print(f"{current}\t{total}")
-print("reporter:counter:WordCount,reduce_calls,1", file=sys.stderr)
-"#;
+/// The streaming scripts of the word-count benchmark (`benches/mapreduce`); the
+/// reducer sums runs of equal keys, so unsorted input would give wrong counts.
+fn script(name: &str) -> String {
+    format!("python3 {}/benches/mapreduce/{name}", env!("CARGO_MANIFEST_DIR"))
+}
 
 /// Deterministic text: words from a small vocabulary with a skewed distribution.
 fn write_text(path: &Path, bytes: usize) -> BTreeMap<String, u64> {
@@ -75,14 +58,12 @@ fn word_count_as_streaming_python_and_as_rust_job_matches_the_reference() {
     for (w, n) in write_text(&input.join("b.txt"), 1 << 20) {
         *expected.entry(w).or_insert(0) += n;
     }
-    std::fs::write(dir.path().join("map.py"), MAPPER).unwrap();
-    std::fs::write(dir.path().join("reduce.py"), REDUCER).unwrap();
     let enma = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg(dir.path().join("data")).args(args).output().unwrap()
     };
+    let (mapper, reducer) = (script("map.py"), script("reduce.py"));
     let streaming = enma(&[
-        "mapreduce", "--input", "text", "--output", "out-streaming", "--mapper", "python3 map.py", "--reducer", "python3 reduce.py",
-        "--num-reducers", "3",
+        "mapreduce", "--input", "text", "--output", "out-streaming", "--mapper", &mapper, "--reducer", &reducer, "--num-reducers", "3",
     ]);
     let stderr = String::from_utf8_lossy(&streaming.stderr);
     assert!(streaming.status.success(), "{stderr}");
