@@ -1,17 +1,20 @@
-"""Word count over generated text: ENMA's Rust job, ENMA running the Python
-streaming scripts beside this file, and Spark (`local[2]`, RDD and DataFrame),
-each checked against a reference count. Prints a markdown table and writes
-JSON.
+"""Word count over generated text: ENMA's Rust job and ENMA running the Python
+streaming scripts beside this file, embedded and on a loopback cluster (a
+scheduler and two executors of one task slot each, from cluster/local.sh),
+and Spark (`local[2]`, RDD and DataFrame), each checked against a reference
+count. Prints a markdown table and writes JSON.
 
-    python benches/mapreduce/wordcount.py --enma target/release/enma [--mb 100] [--runs 2]
+    python benches/mapreduce/wordcount.py --enma target/release/enma [--mb 100] [--runs 2] [--no-cluster]
 
 Run with the benchmark venv's Python (benches/run.sh makes it), which has pyspark.
 """
 import argparse
 import collections
 import json
+import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,14 +55,38 @@ def read_output(out: Path) -> dict:
     return counts
 
 
-def enma_job(enma: Path, work: Path, text: Path, args: list) -> float:
+def enma_job(enma: Path, work: Path, text: Path, args: list, scheduler: str = None) -> float:
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
+    cluster = ["--scheduler", scheduler] if scheduler else []
     start = time.perf_counter()
-    subprocess.run([str(enma), "--data-dir", str(work / "data"), "mapreduce", "--input", str(text), "--output", str(out), *args],
+    subprocess.run([str(enma), "--data-dir", str(work / "data"), *cluster, "mapreduce", "--input", str(text), "--output", str(out), *args],
                    check=True, capture_output=True)
     seconds = time.perf_counter() - start
     return seconds, read_output(out)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A scheduler and two one-slot executors (2 cores: one task per core), via cluster/local.sh."""
+
+    def __init__(self, enma: Path, work: Path):
+        self.dir = work / "cluster"
+        port = free_port()
+        self.env = dict(os.environ, ENMA_SCHEDULER_PORT=str(port), ENMA_EXECUTOR_BASE_PORT=str(free_port()),
+                        ENMA_EXECUTOR_SLOTS="1")
+        self.script = HERE.parent.parent / "cluster" / "local.sh"
+        self.url = f"df://127.0.0.1:{port}"
+        subprocess.run(["bash", str(self.script), "start", "-n", "2", "--dir", str(self.dir), "--bin", str(enma)],
+                       env=self.env, check=True, capture_output=True)
+
+    def stop(self):
+        subprocess.run(["bash", str(self.script), "stop", "--dir", str(self.dir)], env=self.env, capture_output=True)
 
 
 def spark_jobs(text: Path, runs: int) -> dict:
@@ -90,6 +117,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=2, help="runs per system; the best is reported (default 2)")
     ap.add_argument("--data", type=Path, default=Path.home() / ".cache/enma-bench-data", help="where the text is kept")
     ap.add_argument("--json", type=Path, default=HERE.parent / "wordcount-results.json")
+    ap.add_argument("--no-cluster", action="store_true", help="skip the loopback cluster runs")
     args = ap.parse_args()
     text = args.data / f"wordcount-{args.mb}mb.txt"
     if not text.exists():
@@ -103,14 +131,23 @@ def main() -> int:
         "ENMA Rust job": ["--job", "wordcount", "--num-reducers", "2"],
         "ENMA streaming (Python)": ["--mapper", f"python3 {HERE / 'map.py'}", "--reducer", f"python3 {HERE / 'reduce.py'}", "--num-reducers", "2"],
     }
-    times = {name: [] for name in systems}
-    for _ in range(args.runs):
-        for name, flags in systems.items():
-            seconds, counts = enma_job(args.enma, work, text, flags)
-            if counts != expected:
-                print(f"{name}: output differs from the reference", file=sys.stderr)
-                return 1
-            times[name].append(seconds)
+    runs = [(name, flags, None) for name, flags in systems.items()]
+    cluster = None
+    if not args.no_cluster:
+        cluster = Cluster(args.enma, work)
+        runs += [(f"{name}, cluster", flags, cluster.url) for name, flags in systems.items()]
+    times = {name: [] for name, _, _ in runs}
+    try:
+        for _ in range(args.runs):
+            for name, flags, scheduler in runs:
+                seconds, counts = enma_job(args.enma, work, text, flags, scheduler)
+                if counts != expected:
+                    print(f"{name}: output differs from the reference", file=sys.stderr)
+                    return 1
+                times[name].append(seconds)
+    finally:
+        if cluster:
+            cluster.stop()
     spark_times, spark_results = spark_jobs(text, args.runs)
     for name, counts in spark_results.items():
         if counts != expected:

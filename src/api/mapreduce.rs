@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::error::Error;
-use crate::mapreduce::{JobSpec, Task, api::identity_reducer, run_job, rust_job, rust_jobs};
+use crate::mapreduce::{JobSpec, run_job, rust_jobs};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -82,11 +82,17 @@ fn one() -> usize {
 
 #[derive(Serialize)]
 struct RustJobs {
-    jobs: Vec<&'static str>,
+    jobs: Vec<RustJobEntry>,
+}
+
+#[derive(Serialize)]
+struct RustJobEntry {
+    name: String,
+    description: String,
 }
 
 async fn list_rust_jobs() -> Json<RustJobs> {
-    Json(RustJobs { jobs: rust_jobs() })
+    Json(RustJobs { jobs: rust_jobs().into_iter().map(|(name, description)| RustJobEntry { name, description }).collect() })
 }
 
 async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, ApiError> {
@@ -124,44 +130,37 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
 
 /// A command a remote caller asks to run must be on the operator's list
 /// (an exact command, or a prefix ending in `*`).
-fn allowed_command(state: &AppState, command: &str) -> Result<Task, Error> {
+fn allowed_command(state: &AppState, command: &str) -> Result<(), Error> {
     if !crate::mapreduce::command_allowed(&state.engine().config().allowed_commands, command) {
         return Err(Error::forbidden(format!(
             "running the command '{command}' is not allowed for remote callers; \
              the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)"
         )));
     }
-    Ok(Task::Command(command.to_string()))
+    Ok(())
 }
 
 async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
-    let (mapper, combiner, reducer) = match (&req.job, &req.mapper) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
-        (Some(name), None) => {
-            let (m, c, r) = rust_job(name)
-                .ok_or_else(|| Error::not_found(format!("no Rust job named '{name}'; registered: {}", rust_jobs().join(", "))))?;
-            (Task::RustMap(m), c.map(Task::RustReduce), Some(Task::RustReduce(r)))
-        }
-        (None, Some(m)) => {
-            let reducer = match req.reducer.as_deref() {
-                Some("NONE") => None,
-                Some(cmd) => Some(allowed_command(&state, cmd)?),
-                None => Some(Task::RustReduce(identity_reducer())),
-            };
-            let combiner = req.combiner.as_deref().map(|c| allowed_command(&state, c)).transpose()?;
-            (allowed_command(&state, m)?, combiner, reducer)
-        }
-        (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
-    };
     if req.input.is_empty() {
         return Err(ApiError::bad_request("\"input\" names no files"));
     }
     let inputs = req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?;
     let output = allowed_path(&state, &req.output, "output")?;
+    let job = match (&req.job, &req.mapper) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
+        (Some(name), None) => JobSpec::rust(name, inputs, output.clone(), req.num_reducers)?,
+        (None, Some(m)) => {
+            let job = JobSpec::streaming(inputs, output.clone(), m, req.combiner.as_deref(), req.reducer.as_deref(), req.num_reducers);
+            for command in job.commands() {
+                allowed_command(&state, command)?;
+            }
+            job
+        }
+        (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
+    };
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());
     }
-    let job = JobSpec { inputs, output: output.clone(), mapper, combiner, reducer, reducers: req.num_reducers, split_bytes: None };
     let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
     let status = JobStatus {
         id: id.clone(),

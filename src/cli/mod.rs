@@ -45,7 +45,7 @@ pub struct EngineArgs {
     /// S3 region.
     #[arg(long, global = true, env = "ENMA_S3_REGION")]
     pub s3_region: Option<String>,
-    /// The cluster's scheduler, df://host:port: `serve` and `sql` run queries
+    /// The cluster's scheduler, df://host:port: `serve`, `sql` and `mapreduce` run jobs
     /// there (without it, in this process); `executor` registers with it.
     #[arg(long, global = true, env = "ENMA_SCHEDULER")]
     pub scheduler: Option<String>,
@@ -95,7 +95,8 @@ pub struct MapReduceArgs {
     /// Number of reduce tasks (output files); 0 for a map-only job.
     #[arg(long, default_value_t = 1)]
     pub num_reducers: usize,
-    /// A registered Rust job instead of commands (see --list-jobs).
+    /// A registered Rust job instead of commands: `wordcount`, `daily-consumption`
+    /// (`GET /v1/mapreduce/jobs` lists them with what they do).
     #[arg(long)]
     pub job: Option<String>,
 }
@@ -339,25 +340,19 @@ mod tests {
 /// `enma mapreduce`: builds the job from the flags, runs it with a bar of
 /// finished output files, and prints the counters as Hadoop does.
 async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
-    use crate::mapreduce::{JobSpec, Task, api::identity_reducer, rust_job, rust_jobs, run_job};
-    let (mapper, combiner, reducer) = match (&args.job, &args.mapper) {
-        (Some(name), _) => {
-            let (m, c, r) = rust_job(name).ok_or_else(|| {
-                Error::not_found(format!("no Rust job named '{name}'; registered: {}", rust_jobs().join(", ")))
-            })?;
-            (Task::RustMap(m), c.map(Task::RustReduce), Some(Task::RustReduce(r)))
-        }
-        (None, Some(m)) => {
-            let reducer = match args.reducer.as_deref() {
-                Some("NONE") => None,
-                Some(cmd) => Some(Task::Command(cmd.to_string())),
-                None => Some(Task::RustReduce(identity_reducer())),
-            };
-            (Task::Command(m.clone()), args.combiner.clone().map(Task::Command), reducer)
-        }
+    use crate::mapreduce::{JobSpec, run_job};
+    let job = match (&args.job, &args.mapper) {
+        (Some(name), _) => JobSpec::rust(name, args.inputs, args.output, args.num_reducers)?,
+        (None, Some(m)) => JobSpec::streaming(
+            args.inputs,
+            args.output,
+            m,
+            args.combiner.as_deref(),
+            args.reducer.as_deref(),
+            args.num_reducers,
+        ),
         (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
     };
-    let job = JobSpec { inputs: args.inputs, output: args.output, mapper, combiner, reducer, reducers: args.num_reducers, split_bytes: None };
     let engine = Engine::open(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files").expect("template"),

@@ -2,16 +2,21 @@
 //! encode on their own is ENMA's, so it is encoded here and everything else
 //! is left to them.
 //!
-//! Two things are ours. In a logical plan, a scan of a Hive table carries the
+//! What is ours: in a logical plan, a scan of a Hive table carries the
 //! table's metastore entry, so the scheduler plans the scan (partition
 //! pruning, file listing) exactly as the local engine does, without a
-//! metastore of its own. In a physical plan, a scan of Hive text files
-//! carries its text layout next to DataFusion's own `FileScanExecConf`.
+//! metastore of its own; a MapReduce job carries its [`JobPlan`]. In a
+//! physical plan, a scan of Hive text files carries its text layout next to
+//! DataFusion's own `FileScanExecConf`, and MapReduce's operators (tasks,
+//! output files) are plain data, sent as JSON; their input splits are rows
+//! of an in-memory source, which DataFusion's codec carries and Ballista's
+//! scheduler slices so each task reads only its own.
 //!
 //! Our payloads start with a zero byte, which no protobuf message can start
 //! with (field number 0 does not exist), so they never collide with what the
 //! wrapped Ballista codecs write.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -32,6 +37,10 @@ use datafusion_proto::protobuf::FileScanExecConf;
 use prost::Message;
 
 use crate::engine::table::HiveTable;
+use crate::mapreduce::input::TextInputExec;
+use crate::mapreduce::output::OutputExec;
+use crate::mapreduce::plan::{JobPlan, MapReduceNode};
+use crate::mapreduce::task::{Phase, Task, TaskExec};
 use crate::metastore::Table;
 use crate::storage::text::{HiveTextSource, TextOptions};
 
@@ -39,6 +48,10 @@ use crate::storage::text::{HiveTextSource, TextOptions};
 const MAGIC: &[u8] = b"\0ENMA";
 const HIVE_TABLE: u8 = 1;
 const TEXT_SCAN: u8 = 2;
+const MAPREDUCE_JOB: u8 = 3;
+const MAP_INPUT: u8 = 4;
+const MAPREDUCE_TASK: u8 = 5;
+const MAPREDUCE_OUTPUT: u8 = 6;
 
 fn ours(buf: &[u8]) -> Option<(u8, &[u8])> {
     let rest = buf.strip_prefix(MAGIC)?;
@@ -50,6 +63,20 @@ fn frame(kind: u8, payload: &[u8], buf: &mut Vec<u8>) {
     buf.extend_from_slice(MAGIC);
     buf.push(kind);
     buf.extend_from_slice(payload);
+}
+
+/// Operators that are plain data travel as JSON.
+fn frame_json<T: serde::Serialize + ?Sized>(kind: u8, value: &T, buf: &mut Vec<u8>) -> Result<()> {
+    let payload = serde_json::to_vec(value).map_err(|e| codec_error("encode an operator", e))?;
+    frame(kind, &payload, buf);
+    Ok(())
+}
+
+fn only_input(inputs: &[Arc<dyn ExecutionPlan>]) -> Result<Arc<dyn ExecutionPlan>> {
+    match inputs {
+        [input] => Ok(input.clone()),
+        _ => Err(codec_error("decode a plan", format!("expected one input, got {}", inputs.len()))),
+    }
 }
 
 fn codec_error(what: &str, e: impl std::fmt::Display) -> DataFusionError {
@@ -64,11 +91,25 @@ pub struct EnmaLogicalCodec {
 
 impl LogicalExtensionCodec for EnmaLogicalCodec {
     fn try_decode(&self, buf: &[u8], inputs: &[LogicalPlan], ctx: &TaskContext) -> Result<Extension> {
-        self.inner.try_decode(buf, inputs, ctx)
+        match ours(buf) {
+            Some((MAPREDUCE_JOB, payload)) => {
+                let job: JobPlan = serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce job", e))?;
+                Ok(Extension { node: Arc::new(MapReduceNode { job }) })
+            }
+            Some((kind, _)) => Err(codec_error("decode a plan node", format!("unknown kind {kind}"))),
+            None => self.inner.try_decode(buf, inputs, ctx),
+        }
     }
 
     fn try_encode(&self, node: &Extension, buf: &mut Vec<u8>) -> Result<()> {
-        self.inner.try_encode(node, buf)
+        match node.node.as_any().downcast_ref::<MapReduceNode>() {
+            Some(mapreduce) => {
+                let payload = serde_json::to_vec(&mapreduce.job).map_err(|e| codec_error("encode a MapReduce job", e))?;
+                frame(MAPREDUCE_JOB, &payload, buf);
+                Ok(())
+            }
+            None => self.inner.try_encode(node, buf),
+        }
     }
 
     fn try_decode_table_provider(
@@ -103,6 +144,9 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
             None if node.downcast_ref::<crate::kv::table::HBaseTable>().is_some() => {
                 Err(DataFusionError::NotImplemented(crate::kv::table::refused_on_cluster(&table_ref.to_string())))
             }
+            None if node.downcast_ref::<crate::engine::transform::TransformTable>().is_some() => Err(DataFusionError::NotImplemented(
+                "TRANSFORM / MAP ... USING / REDUCE ... USING does not run on the cluster yet; run it from an engine without --scheduler".into(),
+            )),
             None => self.inner.try_encode_table_provider(table_ref, node, buf),
         }
     }
@@ -164,6 +208,16 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 let config = parse_protobuf_file_scan_config(&conf, &decode_ctx, proto_converter, source)?;
                 Ok(DataSourceExec::from_data_source(config))
             }
+            Some((MAP_INPUT, _)) => Ok(Arc::new(TextInputExec::new(only_input(inputs)?))),
+            Some((MAPREDUCE_TASK, payload)) => {
+                let (task, phase): (Task, Phase) =
+                    serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce task", e))?;
+                Ok(Arc::new(TaskExec::new(only_input(inputs)?, task, phase)))
+            }
+            Some((MAPREDUCE_OUTPUT, payload)) => {
+                let dir: PathBuf = serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce output", e))?;
+                Ok(Arc::new(OutputExec::new(only_input(inputs)?, dir)))
+            }
             Some((kind, _)) => Err(codec_error("decode a plan", format!("unknown kind {kind}"))),
             None => self.inner.try_decode(buf, inputs, ctx, proto_converter),
         }
@@ -175,17 +229,25 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
         buf: &mut Vec<u8>,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<()> {
-        match Self::text_scan(&node) {
-            Some((config, source)) => {
-                let message = TextScanNode {
-                    options: serde_json::to_vec(source.options()).map_err(|e| codec_error("encode text options", e))?,
-                    conf: Some(serialize_file_scan_config(config, self, proto_converter)?),
-                };
-                frame(TEXT_SCAN, &message.encode_to_vec(), buf);
-                Ok(())
-            }
-            None => self.inner.try_encode(node, buf, proto_converter),
+        if let Some((config, source)) = Self::text_scan(&node) {
+            let message = TextScanNode {
+                options: serde_json::to_vec(source.options()).map_err(|e| codec_error("encode text options", e))?,
+                conf: Some(serialize_file_scan_config(config, self, proto_converter)?),
+            };
+            frame(TEXT_SCAN, &message.encode_to_vec(), buf);
+            return Ok(());
         }
+        if node.is::<TextInputExec>() {
+            frame(MAP_INPUT, &[], buf);
+            return Ok(());
+        }
+        if let Some(task) = node.downcast_ref::<TaskExec>() {
+            return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase()), buf);
+        }
+        if let Some(output) = node.downcast_ref::<OutputExec>() {
+            return frame_json(MAPREDUCE_OUTPUT, output.dir(), buf);
+        }
+        self.inner.try_encode(node, buf, proto_converter)
     }
 
 

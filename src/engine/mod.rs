@@ -13,7 +13,7 @@ mod functions;
 mod output;
 mod session;
 mod show;
-mod transform;
+pub(crate) mod transform;
 pub mod table;
 
 use std::path::PathBuf;

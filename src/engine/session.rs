@@ -46,6 +46,8 @@ pub(crate) fn hive_state(config: SessionConfig, runtime: Arc<RuntimeEnv>, functi
             planners
         })
         .with_analyzer_rules(rules)
+        // MapReduce jobs are plans too (on a scheduler as well as here).
+        .with_query_planner(Arc::new(crate::mapreduce::plan::JobPlanner))
         .build();
     state.register_expr_planner(Arc::new(HiveExprPlanner))?;
     register_hive_functions(&mut state, functions)?;

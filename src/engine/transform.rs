@@ -240,7 +240,7 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
 
 /// A command's output over a planned input, as a table.
 #[derive(Debug)]
-struct TransformTable {
+pub(crate) struct TransformTable {
     input: LogicalPlan,
     command: String,
     schema: SchemaRef,
@@ -374,7 +374,7 @@ fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
         keys.append_value(b"");
         values.append_value(&text);
     }
-    Ok(RecordBatch::try_new(pair_schema(), vec![Arc::new(keys.finish()), Arc::new(values.finish())])?)
+    crate::mapreduce::pair_batch(keys.finish(), values.finish())
 }
 
 /// Output lines (in the key column) split into the declared columns and cast.

@@ -6,7 +6,7 @@
 //! job's factory, so implementations may keep state without locking.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
 use arrow::array::BinaryBuilder;
 
@@ -52,10 +52,48 @@ impl Output<'_> {
     }
 }
 
+/// A Rust job: what [`register_job`] stores under a name. Every process
+/// that runs the job's tasks (each cluster executor too) must have it
+/// registered under the same name, as Hadoop needs the job's jar on every node.
+#[derive(Clone)]
+pub struct RustJob {
+    pub mapper: MapperFactory,
+    /// Runs on map output before the shuffle: its output must be map output again.
+    pub combiner: Option<ReducerFactory>,
+    pub reducer: ReducerFactory,
+    /// One line for `GET /v1/mapreduce/jobs` and `enma mapreduce --help`.
+    pub description: String,
+}
+
+static JOBS: LazyLock<RwLock<BTreeMap<String, RustJob>>> = LazyLock::new(|| {
+    let mut jobs = BTreeMap::new();
+    jobs.insert("wordcount".to_string(), wordcount::job());
+    jobs.insert("daily-consumption".to_string(), daily_consumption::job());
+    RwLock::new(jobs)
+});
+
+/// Registers (or replaces) a Rust job under `name`.
+pub fn register_job(name: &str, job: RustJob) {
+    JOBS.write().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), job);
+}
+
+/// The Rust job registered under `name`.
+pub fn rust_job(name: &str) -> Option<RustJob> {
+    JOBS.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+}
+
+/// The registered Rust jobs: `(name, description)`, by name.
+pub fn rust_jobs() -> Vec<(String, String)> {
+    JOBS.read().unwrap_or_else(|e| e.into_inner()).iter().map(|(n, j)| (n.clone(), j.description.clone())).collect()
+}
+
 /// The group of the counters every job keeps, with Hadoop's names.
 pub const TASK_COUNTERS: &str = "Map-Reduce Framework";
 
-/// A job's counters, shared by its tasks: `(group, name) → value`.
+/// A task's counters: `(group, name) → value`. Each task keeps its own and
+/// sends them downstream with its output when it ends (see
+/// [`super::counter_batch`]), so a job's counters add up the same way on
+/// one machine and on a cluster.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
     inner: Arc<Mutex<BTreeMap<(String, String), i64>>>,
@@ -77,6 +115,33 @@ impl Counters {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         m.iter().map(|((g, n), v)| (g.clone(), n.clone(), *v)).collect()
     }
+
+    /// The counters as JSON, `[[group, name, value], ...]`, to travel with a task's output.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(&self.snapshot()).expect("counters serialise")
+    }
+
+    /// Adds counters sent by another task.
+    pub(crate) fn add_json(&self, json: &str) -> Result<()> {
+        let counters: Vec<(String, String, i64)> = serde_json::from_str(json)
+            .map_err(|e| crate::error::Error::internal(format!("a task sent unreadable counters: {e}")))?;
+        for (group, name, value) in counters {
+            self.add(&group, &name, value);
+        }
+        Ok(())
+    }
+}
+
+/// Hadoop's IdentityMapper: every record as it comes (for text input, the offset and the line).
+pub fn identity_mapper() -> MapperFactory {
+    struct Identity;
+    impl Mapper for Identity {
+        fn map(&mut self, key: &[u8], value: &[u8], out: &mut Output<'_>) -> Result<()> {
+            out.emit(key, value);
+            Ok(())
+        }
+    }
+    Arc::new(|| Box::new(Identity))
 }
 
 /// Hadoop's IdentityReducer: every value, under its key, in sorted key order.
@@ -132,5 +197,84 @@ pub mod wordcount {
 
     pub fn reducer() -> ReducerFactory {
         Arc::new(|| Box::new(SumReducer))
+    }
+
+    pub fn job() -> RustJob {
+        RustJob {
+            mapper: mapper(),
+            combiner: Some(reducer()),
+            reducer: reducer(),
+            description: "word count: whitespace-separated words of text lines, and how often each occurs".into(),
+        }
+    }
+}
+
+/// The energy case: daily consumption per meter from raw reading files.
+/// Each line is `meter,timestamp,kwh` (as meters export them, a header line
+/// allowed); the output is `meter\tday\tkwh` per meter and day, in kWh
+/// rounded to the Wh. Lines that do not parse count as
+/// `Energy/Malformed readings` and are skipped, so one bad export does not
+/// stop the job.
+pub mod daily_consumption {
+    use super::*;
+
+    /// The counter group of this job.
+    pub const GROUP: &str = "Energy";
+
+    pub struct ReadingMapper;
+
+    impl Mapper for ReadingMapper {
+        fn map(&mut self, _key: &[u8], line: &[u8], out: &mut Output<'_>) -> Result<()> {
+            match parse(line) {
+                Some((meter, day, kwh)) => {
+                    let mut key = Vec::with_capacity(meter.len() + 11);
+                    key.extend_from_slice(meter);
+                    key.push(b'\t');
+                    key.extend_from_slice(day);
+                    out.emit(&key, kwh.to_string().as_bytes());
+                }
+                None if line.is_empty() || line.starts_with(b"meter") => {}
+                None => out.count(GROUP, "Malformed readings", 1),
+            }
+            Ok(())
+        }
+    }
+
+    /// `meter,yyyy-MM-dd[ T]HH:mm[:ss],kwh` → `(meter, yyyy-MM-dd, kwh)`.
+    fn parse(line: &[u8]) -> Option<(&[u8], &[u8], f64)> {
+        let mut fields = line.split(|&b| b == b',');
+        let (meter, time, kwh) = (fields.next()?, fields.next()?, fields.next()?);
+        let day = time.get(..10)?;
+        let date_like = day.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        let kwh: f64 = std::str::from_utf8(kwh).ok()?.trim().parse().ok()?;
+        (!meter.is_empty() && date_like && kwh.is_finite()).then_some((meter, day, kwh))
+    }
+
+    /// Sums kWh; as the combiner it emits the exact sum, as the reducer rounded to the Wh.
+    pub struct SumKwh {
+        round: bool,
+    }
+
+    impl Reducer for SumKwh {
+        fn reduce(&mut self, key: &[u8], values: &mut dyn Iterator<Item = &[u8]>, out: &mut Output<'_>) -> Result<()> {
+            let mut sum = 0.0;
+            for v in values {
+                sum += std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
+                    crate::error::Error::execution(format!("daily consumption: value '{}' is not a number", String::from_utf8_lossy(v)))
+                })?;
+            }
+            let text = if self.round { format!("{sum:.3}") } else { sum.to_string() };
+            out.emit(key, text.as_bytes());
+            Ok(())
+        }
+    }
+
+    pub fn job() -> RustJob {
+        RustJob {
+            mapper: Arc::new(|| Box::new(ReadingMapper)),
+            combiner: Some(Arc::new(|| Box::new(SumKwh { round: false }))),
+            reducer: Arc::new(|| Box::new(SumKwh { round: true })),
+            description: "daily consumption per meter: lines 'meter,timestamp,kwh' in, 'meter<TAB>day<TAB>kwh' out".into(),
+        }
     }
 }

@@ -9,7 +9,10 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{ArrayBuilder, BinaryBuilder, RecordBatch};
+use arrow::array::{ArrayBuilder, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use datafusion::datasource::memory::MemorySourceConfig;
+use futures::StreamExt;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
@@ -18,11 +21,13 @@ use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream};
 
-use super::{BATCH_ROWS, Counters, TASK_COUNTERS, pair_schema};
+use serde::{Deserialize, Serialize};
+
+use super::{BATCH_ROWS, Counters, counter_batch, pair_batch, pair_schema};
 use crate::error::{Error, Result};
 
 /// One map task's input: bytes `start..end` of a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Split {
     pub path: PathBuf,
     pub start: u64,
@@ -100,29 +105,66 @@ pub fn read_split(split: &Split, mut line: impl FnMut(u64, &[u8]) -> Result<()>)
     Ok(())
 }
 
-/// The map tasks' input: one partition per split, records `(offset, line)`.
+/// Hadoop's group for what input formats count.
+pub const INPUT_COUNTERS: &str = "File Input Format Counters";
+
+/// The splits as data, one partition each: what the reading operator
+/// reads, as Hadoop ships each map task its `InputSplit`. A cluster's
+/// scheduler hands each task only its own partitions of this source.
+pub fn splits_source(splits: &[Split]) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = split_schema();
+    let partitions = splits
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(StringArray::from(vec![s.path.to_string_lossy().into_owned()])),
+                Arc::new(UInt64Array::from(vec![s.start])),
+                Arc::new(UInt64Array::from(vec![s.end])),
+                Arc::new(UInt64Array::from(vec![i as u64])),
+            ];
+            Ok(vec![RecordBatch::try_new(schema.clone(), columns)?])
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MemorySourceConfig::try_new_exec(&partitions, schema, None)?)
+}
+
+/// A split as a row; `index` is its number in the job, which names a map-only job's output files.
+pub(crate) fn split_schema() -> SchemaRef {
+    static SCHEMA: std::sync::LazyLock<SchemaRef> = std::sync::LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("path", DataType::Utf8, false),
+            Field::new("start", DataType::UInt64, false),
+            Field::new("end", DataType::UInt64, false),
+            Field::new("index", DataType::UInt64, false),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// The map tasks' input: reads the splits of each input partition (see
+/// [`splits_source`]); records `(offset, line)`.
 #[derive(Debug)]
 pub struct TextInputExec {
-    splits: Vec<Split>,
-    counters: Counters,
+    input: Arc<dyn ExecutionPlan>,
     properties: Arc<PlanProperties>,
 }
 
 impl TextInputExec {
-    pub fn new(splits: Vec<Split>, counters: Counters) -> Self {
+    pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(pair_schema()),
-            Partitioning::UnknownPartitioning(splits.len().max(1)),
+            Partitioning::UnknownPartitioning(input.properties().output_partitioning().partition_count()),
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        TextInputExec { splits, counters, properties }
+        TextInputExec { input, properties }
     }
 }
 
 impl DisplayAs for TextInputExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TextInputExec: splits={}", self.splits.len())
+        write!(f, "TextInputExec")
     }
 }
 
@@ -136,7 +178,7 @@ impl ExecutionPlan for TextInputExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
+        vec![&self.input]
     }
 
     fn apply_expressions(
@@ -146,46 +188,64 @@ impl ExecutionPlan for TextInputExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        Ok(self)
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
     }
 
-    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
-        let schema = pair_schema();
-        let mut builder = RecordBatchReceiverStream::builder(schema.clone(), 2);
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TextInputExec has one child".into()))?;
+        Ok(Arc::new(TextInputExec::new(input)))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let mut input = self.input.execute(partition, context)?;
+        let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
-        let split = self.splits.get(partition).cloned();
-        let counters = self.counters.clone();
-        builder.spawn_blocking(move || {
-            let Some(split) = split else { return Ok(()) };
-            let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
-            let mut records = 0i64;
-            let flush = |keys: &mut BinaryBuilder, values: &mut BinaryBuilder| -> DfResult<bool> {
-                let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(keys.finish()), Arc::new(values.finish())])?;
-                Ok(tx.blocking_send(Ok(batch)).is_ok())
-            };
-            let mut cancelled = false;
-            read_split(&split, |offset, line| {
-                if cancelled {
-                    return Ok(());
+        builder.spawn(async move {
+            let counters = Counters::default();
+            while let Some(batch) = input.next().await {
+                let batch = batch?;
+                let (paths, starts, ends) =
+                    (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<UInt64Type>(), batch.column(2).as_primitive::<UInt64Type>());
+                for row in 0..batch.num_rows() {
+                    let split = Split { path: PathBuf::from(paths.value(row)), start: starts.value(row), end: ends.value(row) };
+                    let tx = tx.clone();
+                    let bytes = tokio::task::spawn_blocking(move || send_split(&split, &tx))
+                        .await
+                        .map_err(|e| DataFusionError::Internal(format!("reading a split failed: {e}")))??;
+                    counters.add(INPUT_COUNTERS, "Bytes Read", bytes);
                 }
-                keys.append_value(offset.to_string());
-                values.append_value(line);
-                records += 1;
-                if keys.len() >= BATCH_ROWS && !flush(&mut keys, &mut values).map_err(Error::from)? {
-                    cancelled = true;
-                }
-                Ok(())
-            })
-            .map_err(DataFusionError::from)?;
-            counters.add(TASK_COUNTERS, "Map input records", records);
-            if !keys.is_empty() {
-                flush(&mut keys, &mut values)?;
             }
+            let _ = tx.send(counter_batch(&counters)).await;
             Ok(())
         });
         Ok(builder.build())
     }
+}
+
+/// Sends the records of one split in batches; the bytes it read.
+fn send_split(split: &Split, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> DfResult<i64> {
+    let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
+    let mut bytes = 0i64;
+    let mut cancelled = false;
+    let flush = |keys: &mut BinaryBuilder, values: &mut BinaryBuilder| tx.blocking_send(pair_batch(keys.finish(), values.finish())).is_ok();
+    read_split(split, |offset, line| {
+        if cancelled {
+            return Ok(());
+        }
+        keys.append_value(offset.to_string());
+        values.append_value(line);
+        bytes += line.len() as i64 + 1;
+        if keys.len() >= BATCH_ROWS && !flush(&mut keys, &mut values) {
+            cancelled = true;
+        }
+        Ok(())
+    })
+    .map_err(DataFusionError::from)?;
+    if !keys.is_empty() {
+        flush(&mut keys, &mut values);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

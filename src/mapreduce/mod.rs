@@ -1,37 +1,45 @@
 //! MapReduce on DataFusion: Rust jobs and Hadoop-streaming jobs compile to
-//! one physical plan — text input in splits, a map task per split
-//! (`TaskExec`), an optional combiner after a local sort, a hash shuffle
-//! into N reduce partitions (`RepartitionExec`), a sort by key
-//! (`SortExec`, spilling under the engine's memory limit), and a reduce task
-//! per partition — run by the engine, with the output written as
-//! `part-NNNNN` text files that appear all at once.
+//! one physical plan ([`plan`]) — text input in splits, a map task per split
+//! (`TaskExec`), an optional combiner, a hash shuffle into N reduce
+//! partitions (`RepartitionExec`), a sort by key (`SortExec`, spilling under
+//! the memory limit), a reduce task per partition, and a writer per output
+//! file ([`output::OutputExec`]). The plan runs wherever the session runs
+//! its queries: on the embedded engine, or on the cluster, where the shuffle
+//! becomes Ballista's stage boundary and every operator travels in
+//! [`crate::cluster::codec`].
 //!
-//! Not yet: running the plan on a cluster (the operators need codecs),
-//! Parquet and table input and output, custom partitioners.
+//! Counters travel in the data: each task sends its counters downstream as
+//! one extra row after its output (the `counters` column, null on every
+//! other row), the next task adds them to its own, and the writers hand the
+//! totals back with the job's result. So they add up the same way on one
+//! machine and across executors, with no side channel.
+//!
+//! Input and output paths must be readable and writable by whoever runs the
+//! tasks: on a cluster, a file system every executor mounts at the same path
+//! (as HDFS is for Hadoop).
 
 pub mod api;
 pub mod input;
+pub mod output;
+pub mod plan;
 pub mod task;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-use arrow::array::AsArray;
+use arrow::array::{Array, AsArray, BinaryArray, RecordBatch, StringArray, new_null_array};
+use arrow::compute::{filter_record_batch, is_null};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::execution::TaskContext;
-use datafusion::physical_expr::expressions::col;
-use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
-use datafusion::physical_plan::repartition::RepartitionExec;
-use datafusion::physical_plan::sorts::sort::SortExec;
-use datafusion::physical_plan::{ExecutionPlan, Partitioning};
+use datafusion::error::Result as DfResult;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
-use tokio::io::AsyncWriteExt;
 
-pub use api::{Counters, Mapper, MapperFactory, Output, Reducer, ReducerFactory, TASK_COUNTERS};
+pub use api::{Counters, Mapper, MapperFactory, Output, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job, rust_job, rust_jobs};
 pub use task::{Phase, Task};
 
-use crate::engine::Engine;
+use crate::engine::{Caller, Engine};
 use crate::error::{Error, Result};
 
 /// Whether the operator's list allows a remote caller to run `command`: an
@@ -46,12 +54,46 @@ pub fn command_allowed(allowed: &[String], command: &str) -> bool {
 /// Rows per batch between tasks.
 pub(crate) const BATCH_ROWS: usize = 8192;
 
-/// The records between tasks: `(key, value)` byte strings.
+/// The records between tasks: `(key, value)` byte strings, and a task's
+/// counters as JSON on the one row it adds after its output.
 pub fn pair_schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![Field::new("key", DataType::Binary, false), Field::new("value", DataType::Binary, false)]))
+        Arc::new(Schema::new(vec![
+            Field::new("key", DataType::Binary, false),
+            Field::new("value", DataType::Binary, false),
+            Field::new("counters", DataType::Utf8, true),
+        ]))
     });
     SCHEMA.clone()
+}
+
+/// A batch of records.
+pub(crate) fn pair_batch(keys: BinaryArray, values: BinaryArray) -> DfResult<RecordBatch> {
+    let counters = new_null_array(&DataType::Utf8, keys.len());
+    Ok(RecordBatch::try_new(pair_schema(), vec![Arc::new(keys), Arc::new(values), counters])?)
+}
+
+/// The row a task sends after its output: its counters.
+pub(crate) fn counter_batch(counters: &Counters) -> DfResult<RecordBatch> {
+    let empty = || Arc::new(BinaryArray::from_vec(vec![b"".as_slice()]));
+    let json = Arc::new(StringArray::from(vec![counters.to_json()]));
+    Ok(RecordBatch::try_new(pair_schema(), vec![empty(), empty(), json])?)
+}
+
+/// The input's records, with the counter rows taken out and added to `counters`.
+pub(crate) fn strip_counters(input: SendableRecordBatchStream, counters: Counters) -> SendableRecordBatchStream {
+    let records = input.map(move |batch| {
+        let batch = batch?;
+        let column = batch.column(2);
+        if column.null_count() == batch.num_rows() {
+            return Ok(batch);
+        }
+        for json in column.as_string::<i32>().iter().flatten() {
+            counters.add_json(json).map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        }
+        Ok(filter_record_batch(&batch, &is_null(column)?)?)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(pair_schema(), records))
 }
 
 /// A job: where to read, what to run, where to write.
@@ -70,6 +112,63 @@ pub struct JobSpec {
     pub split_bytes: Option<u64>,
 }
 
+impl JobSpec {
+    /// A registered Rust job: its mapper, combiner and reducer.
+    pub fn rust(name: &str, inputs: Vec<PathBuf>, output: PathBuf, reducers: usize) -> Result<Self> {
+        let job = rust_job(name).ok_or_else(|| {
+            let names: Vec<String> = rust_jobs().into_iter().map(|(n, _)| n).collect();
+            Error::not_found(format!("no Rust job named '{name}'; registered: {}", names.join(", ")))
+        })?;
+        let task = Task::Rust(name.to_string());
+        Ok(JobSpec {
+            inputs,
+            output,
+            mapper: task.clone(),
+            combiner: job.combiner.map(|_| task.clone()),
+            reducer: Some(task),
+            reducers,
+            split_bytes: None,
+        })
+    }
+}
+
+impl JobSpec {
+    /// A Hadoop-streaming job: commands for the mapper and (optionally) the
+    /// combiner; the reducer a command, `NONE` for a map-only job, or absent
+    /// for the identity reducer (streaming's default).
+    pub fn streaming(
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        mapper: &str,
+        combiner: Option<&str>,
+        reducer: Option<&str>,
+        reducers: usize,
+    ) -> Self {
+        let reducer = match reducer {
+            Some("NONE") => None,
+            Some(command) => Some(Task::Command(command.to_string())),
+            None => Some(Task::Identity),
+        };
+        JobSpec {
+            inputs,
+            output,
+            mapper: Task::Command(mapper.to_string()),
+            combiner: combiner.map(|c| Task::Command(c.to_string())),
+            reducer,
+            reducers,
+            split_bytes: None,
+        }
+    }
+
+    /// The commands the job would run.
+    pub fn commands(&self) -> impl Iterator<Item = &str> {
+        [Some(&self.mapper), self.combiner.as_ref(), self.reducer.as_ref()].into_iter().flatten().filter_map(|t| match t {
+            Task::Command(c) => Some(c.as_str()),
+            _ => None,
+        })
+    }
+}
+
 /// What a finished job reports.
 #[derive(Debug, Clone)]
 pub struct JobReport {
@@ -81,58 +180,11 @@ pub struct JobReport {
     pub counters: Vec<(String, String, i64)>,
 }
 
-/// The registered Rust jobs, by name: `(mapper, combiner, reducer)`.
-pub fn rust_job(name: &str) -> Option<(MapperFactory, Option<ReducerFactory>, ReducerFactory)> {
-    match name {
-        "wordcount" => Some((api::wordcount::mapper(), Some(api::wordcount::reducer()), api::wordcount::reducer())),
-        _ => None,
-    }
-}
-
-/// Names of the registered Rust jobs.
-pub fn rust_jobs() -> Vec<&'static str> {
-    vec!["wordcount"]
-}
-
-fn sorted_by_key(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
-    let key = col("key", &pair_schema())?;
-    let ordering = LexOrdering::new(vec![PhysicalSortExpr::new_default(key)]).expect("one sort key");
-    Ok(Arc::new(SortExec::new(ordering, input).with_preserve_partitioning(true)))
-}
-
-/// The job's physical plan; its output partitions are the output files.
-pub fn plan(job: &JobSpec, target_partitions: usize, counters: &Counters) -> Result<(Arc<dyn ExecutionPlan>, u64)> {
-    let files = input::input_files(&job.inputs)?;
-    let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
-    let split_bytes = job
-        .split_bytes
-        .unwrap_or_else(|| (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20));
-    let splits = input::splits(&files, split_bytes)?;
-    if splits.is_empty() {
-        return Err(Error::plan("the input files are empty"));
-    }
-    let mut plan: Arc<dyn ExecutionPlan> = Arc::new(input::TextInputExec::new(splits, counters.clone()));
-    plan = Arc::new(task::TaskExec::new(plan, job.mapper.clone(), Phase::Map, counters.clone()));
-    let Some(reducer) = job.reducer.clone().filter(|_| job.reducers > 0) else {
-        return Ok((plan, total));
-    };
-    if let Some(combiner) = &job.combiner {
-        // Rust combiners fold values in a hash table; commands read sorted input, as in Hadoop.
-        let input = match combiner {
-            Task::Command(_) => sorted_by_key(plan)?,
-            _ => plan,
-        };
-        plan = Arc::new(task::TaskExec::new(input, combiner.clone(), Phase::Combine, counters.clone()));
-    }
-    let key = col("key", &pair_schema())?;
-    plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![key], job.reducers))?);
-    plan = Arc::new(task::TaskExec::new(sorted_by_key(plan)?, reducer, Phase::Reduce, counters.clone()));
-    Ok((plan, total))
-}
-
-/// Runs a job on the engine's runtime and writes its output atomically:
-/// into a hidden sibling directory first, renamed into place when every
-/// task has succeeded (with Hadoop's `_SUCCESS` marker).
+/// Runs a job where the engine's sessions run queries (embedded, or on
+/// the cluster the engine is configured with) and writes its output
+/// atomically: the tasks write into a hidden sibling directory, renamed
+/// into place with Hadoop's `_SUCCESS` marker once every task has succeeded.
+/// `on_part(done, total)` follows the output files as they are finished.
 pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usize) + Send + Sync) -> Result<JobReport> {
     let started = Instant::now();
     if job.output.exists() {
@@ -140,15 +192,43 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     }
     let parent = job.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
-    let counters = Counters::default();
-    let context = engine.task_context();
-    let target = context.session_config().target_partitions();
-    let (plan, input_bytes) = plan(job, target, &counters)?;
-    let parts = plan.properties().output_partitioning().partition_count();
+    let parent = parent.canonicalize()?;
     let name = job.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let staging = parent.join(format!(".{name}.tmp-{}", uuid::Uuid::new_v4().simple()));
+    let session = engine.session("default", Caller::Operator)?;
+    let target = session.ctx.copied_config().target_partitions();
+    let plan = plan::JobPlan::new(job, staging.clone(), target)?;
+    let (parts, input_bytes) = (plan.parts(), plan.input_bytes());
     std::fs::create_dir_all(&staging)?;
-    let result = write_parts(plan, context, &staging, parts, &on_part).await;
+    let counters = Counters::default();
+    let result = async {
+        let mut stream = session.ctx.execute_logical_plan(plan.into_logical()).await?.execute_stream().await?;
+        let mut done = 0;
+        on_part(0, parts);
+        // Each writer sends one row when its file is complete: the file's name and the counters.
+        let mut written = std::collections::BTreeSet::new();
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let names = batch.column(0).as_binary::<i32>();
+            for (row, json) in batch.column(2).as_string::<i32>().iter().enumerate() {
+                counters.add_json(json.unwrap_or("[]"))?;
+                if !names.value(row).is_empty() && !written.insert(names.value(row).to_vec()) {
+                    return Err(Error::internal(format!("two tasks wrote {}", String::from_utf8_lossy(names.value(row)))));
+                }
+                done += 1;
+                on_part(done, parts);
+            }
+        }
+        // Reduce partitions no map output reached write no file of their own.
+        for number in 0..parts {
+            let name = output::part_name(number);
+            if !written.contains(name.as_bytes()) {
+                std::fs::write(staging.join(name), b"")?;
+            }
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
@@ -161,51 +241,6 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     Ok(JobReport { output: job.output.clone(), parts, input_bytes, elapsed: started.elapsed(), counters: counters.snapshot() })
 }
 
-/// Runs every output partition at once (the shuffle needs all map tasks
-/// running) and writes each to its `part-NNNNN` file.
-async fn write_parts(
-    plan: Arc<dyn ExecutionPlan>,
-    context: Arc<TaskContext>,
-    dir: &Path,
-    parts: usize,
-    on_part: &(impl Fn(usize, usize) + Send + Sync),
-) -> Result<()> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for p in 0..parts {
-        let mut stream = plan.execute(p, context.clone())?;
-        let path = dir.join(format!("part-{p:05}"));
-        tasks.spawn(async move {
-            let file = tokio::fs::File::create(&path).await?;
-            let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
-            let mut line = Vec::with_capacity(1 << 16);
-            while let Some(batch) = stream.next().await {
-                let batch = batch?;
-                let (keys, values) = (batch.column(0).as_binary::<i32>(), batch.column(1).as_binary::<i32>());
-                line.clear();
-                for i in 0..batch.num_rows() {
-                    line.extend_from_slice(keys.value(i));
-                    // As Hadoop's TextOutputFormat: `key\tvalue`, the key alone when there is no value.
-                    if !values.value(i).is_empty() {
-                        line.push(b'\t');
-                        line.extend_from_slice(values.value(i));
-                    }
-                    line.push(b'\n');
-                }
-                w.write_all(&line).await?;
-            }
-            w.flush().await?;
-            Ok::<(), Error>(())
-        });
-    }
-    let mut done = 0;
-    while let Some(r) = tasks.join_next().await {
-        r.map_err(|e| Error::internal(format!("a task panicked: {e}")))??;
-        done += 1;
-        on_part(done, parts);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,16 +251,7 @@ mod tests {
         let engine = Engine::open(crate::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
         let input = dir.path().join("in.txt");
         std::fs::write(&input, "b a\nc b a\n\na  b\n").unwrap();
-        let (m, c, r) = rust_job("wordcount").unwrap();
-        let rust = JobSpec {
-            inputs: vec![input.clone()],
-            output: dir.path().join("out-rust"),
-            mapper: Task::RustMap(m),
-            combiner: c.map(Task::RustReduce),
-            reducer: Some(Task::RustReduce(r)),
-            reducers: 2,
-            split_bytes: Some(4),
-        };
+        let rust = JobSpec { split_bytes: Some(4), ..JobSpec::rust("wordcount", vec![input.clone()], dir.path().join("out-rust"), 2).unwrap() };
         let report = run_job(&engine, &rust, |_, _| {}).await.unwrap();
         let read = |out: &Path| {
             let mut lines: Vec<String> = (0..2)

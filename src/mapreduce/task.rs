@@ -22,31 +22,60 @@ use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc::Sender;
 
-use super::api::{MapperFactory, Output, ReducerFactory};
-use super::{BATCH_ROWS, Counters, TASK_COUNTERS, pair_schema};
+use serde::{Deserialize, Serialize};
+
+use super::api::{MapperFactory, Output, ReducerFactory, identity_mapper, identity_reducer};
+use super::{BATCH_ROWS, Counters, TASK_COUNTERS, counter_batch, pair_batch, pair_schema, strip_counters};
 use crate::error::Error;
 
-/// What a task runs.
-#[derive(Clone)]
+/// What a task runs; plain data, so a task travels to cluster executors as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Task {
-    RustMap(MapperFactory),
-    RustReduce(ReducerFactory),
+    /// A registered Rust job's mapper, combiner or reducer (the phase says which), by the job's name.
+    Rust(String),
+    /// Every record as it comes: Hadoop's IdentityMapper and IdentityReducer.
+    Identity,
     /// A shell command (`sh -c`), Hadoop-streaming style.
     Command(String),
 }
 
-impl fmt::Debug for Task {
+impl fmt::Display for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Task::RustMap(_) => f.write_str("rust mapper"),
-            Task::RustReduce(_) => f.write_str("rust reducer"),
+            Task::Rust(job) => write!(f, "rust job {job}"),
+            Task::Identity => f.write_str("identity"),
             Task::Command(c) => write!(f, "'{c}'"),
         }
     }
 }
 
+/// A Rust task, made from its job's factory when the task starts.
+enum Runnable {
+    Map(MapperFactory),
+    Reduce(ReducerFactory),
+    Command(String),
+}
+
+impl Task {
+    fn runnable(&self, phase: Phase) -> Result<Runnable, Error> {
+        let job = |name: &str| {
+            super::api::rust_job(name).ok_or_else(|| Error::not_found(format!("no Rust job named '{name}' is registered here")))
+        };
+        Ok(match (self, phase) {
+            (Task::Command(c), _) => Runnable::Command(c.clone()),
+            (Task::Identity, Phase::Map) => Runnable::Map(identity_mapper()),
+            (Task::Identity, _) => Runnable::Reduce(identity_reducer()),
+            (Task::Rust(name), Phase::Map) => Runnable::Map(job(name)?.mapper),
+            (Task::Rust(name), Phase::Combine) => Runnable::Reduce(
+                job(name)?.combiner.ok_or_else(|| Error::plan(format!("the Rust job '{name}' has no combiner")))?,
+            ),
+            (Task::Rust(name), _) => Runnable::Reduce(job(name)?.reducer),
+        })
+    }
+}
+
 /// Which phase a task is, for counters, messages and streaming input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Map,
     Combine,
@@ -72,12 +101,11 @@ pub struct TaskExec {
     input: Arc<dyn ExecutionPlan>,
     task: Task,
     phase: Phase,
-    counters: Counters,
     properties: Arc<PlanProperties>,
 }
 
 impl TaskExec {
-    pub fn new(input: Arc<dyn ExecutionPlan>, task: Task, phase: Phase, counters: Counters) -> Self {
+    pub fn new(input: Arc<dyn ExecutionPlan>, task: Task, phase: Phase) -> Self {
         let partitioning = input.properties().output_partitioning().clone();
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(pair_schema()),
@@ -85,13 +113,23 @@ impl TaskExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        TaskExec { input, task, phase, counters, properties }
+        TaskExec { input, task, phase, properties }
     }
 }
 
 impl DisplayAs for TaskExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TaskExec: {} {:?}", self.phase.name(), self.task)
+        write!(f, "TaskExec: {} {}", self.phase.name(), self.task)
+    }
+}
+
+impl TaskExec {
+    pub fn task(&self) -> &Task {
+        &self.task
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
     }
 }
 
@@ -119,23 +157,36 @@ impl ExecutionPlan for TaskExec {
         vec![false]
     }
 
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
-        Ok(Arc::new(TaskExec::new(input, self.task.clone(), self.phase, self.counters.clone())))
+    /// One task per input partition: more partitions would mean more tasks than splits or reducers.
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
     }
 
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
+        Ok(Arc::new(TaskExec::new(input, self.task.clone(), self.phase)))
+    }
+
+    /// Runs the task over the partition. Counters that earlier tasks sent
+    /// along are taken out of the input and sent on, with this task's own,
+    /// after its last output.
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
+        let runnable = self.task.runnable(self.phase).map_err(task_error)?;
+        let counters = Counters::default();
+        let input = strip_counters(self.input.execute(partition, context)?, counters.clone());
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
-        let (task, phase, counters) = (self.task.clone(), self.phase, self.counters.clone());
+        let phase = self.phase;
         builder.spawn(async move {
-            match task {
-                Task::RustMap(factory) => run_map(factory, input, tx, counters).await,
-                Task::RustReduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters).await,
-                Task::RustReduce(factory) => run_reduce(factory, phase, input, tx, counters).await,
-                Task::Command(command) => run_command(&command, phase, input, tx, counters).await,
+            let end = tx.clone();
+            match runnable {
+                Runnable::Map(factory) => run_map(factory, input, tx, counters.clone()).await?,
+                Runnable::Reduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters.clone()).await?,
+                Runnable::Reduce(factory) => run_reduce(factory, phase, input, tx, counters.clone()).await?,
+                Runnable::Command(command) => run_command(&command, phase, input, tx, counters.clone()).await?,
             }
+            let _ = end.send(counter_batch(&counters)).await;
+            Ok(())
         });
         Ok(builder.build())
     }
@@ -160,7 +211,7 @@ impl Batcher {
             return Ok(true);
         }
         self.records += self.keys.len() as i64;
-        let batch = RecordBatch::try_new(pair_schema(), vec![Arc::new(self.keys.finish()), Arc::new(self.values.finish())])?;
+        let batch = pair_batch(self.keys.finish(), self.values.finish())?;
         Ok(self.tx.send(Ok(batch)).await.is_ok())
     }
 
@@ -180,8 +231,10 @@ fn task_error(e: Error) -> DataFusionError {
 async fn run_map(factory: MapperFactory, mut input: SendableRecordBatchStream, tx: Sender<DfResult<RecordBatch>>, counters: Counters) -> DfResult<()> {
     let mut mapper = factory();
     let mut out = Batcher::new(tx);
+    let mut records = 0i64;
     while let Some(batch) = input.next().await {
         let batch = batch?;
+        records += batch.num_rows() as i64;
         let (keys, values) = pairs(&batch);
         for i in 0..batch.num_rows() {
             let mut o = Output { keys: &mut out.keys, values: &mut out.values, counters: &counters };
@@ -194,6 +247,7 @@ async fn run_map(factory: MapperFactory, mut input: SendableRecordBatchStream, t
     let mut o = Output { keys: &mut out.keys, values: &mut out.values, counters: &counters };
     mapper.finish(&mut o).map_err(task_error)?;
     out.flush().await?;
+    counters.add(TASK_COUNTERS, "Map input records", records);
     counters.add(TASK_COUNTERS, "Map output records", out.records);
     Ok(())
 }
@@ -372,8 +426,11 @@ pub(crate) async fn run_command(
             }
         }
         let _ = stdin.shutdown().await;
-        if phase == Phase::Reduce {
-            writer_counters.add(TASK_COUNTERS, "Reduce input records", records);
+        match phase {
+            Phase::Map => writer_counters.add(TASK_COUNTERS, "Map input records", records),
+            Phase::Combine => writer_counters.add(TASK_COUNTERS, "Combine input records", records),
+            Phase::Reduce => writer_counters.add(TASK_COUNTERS, "Reduce input records", records),
+            Phase::Transform => {}
         }
         Ok::<(), DataFusionError>(())
     });

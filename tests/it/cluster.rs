@@ -101,6 +101,11 @@ impl LocalCluster {
         }
     }
 
+    /// Executor `n`'s log so far.
+    pub fn executor_log(&self, n: usize) -> String {
+        std::fs::read_to_string(self.logs.join(format!("executor-{n}.log"))).unwrap_or_default()
+    }
+
     /// Every process's log, for failure messages.
     pub fn logs(&self) -> String {
         let mut out = String::new();

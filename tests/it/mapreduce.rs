@@ -102,7 +102,8 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     let client = reqwest::Client::new();
     let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
     let jobs: serde_json::Value = client.get(format!("{url}/v1/mapreduce/jobs")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(jobs["jobs"], serde_json::json!(["wordcount"]));
+    let names: Vec<&str> = jobs["jobs"].as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["daily-consumption", "wordcount"], "{jobs}");
     // Not allowed: a directory outside the allowed ones, a command not on the list.
     let outside = dir.path().canonicalize().unwrap().join("elsewhere");
     let r = post(serde_json::json!({"input": [work.join("in.txt")], "output": outside, "job": "wordcount"})).await.unwrap();
@@ -182,4 +183,117 @@ async fn transform_runs_commands_over_rows() {
     let err = try_rows(&mut remote, "SELECT TRANSFORM (a) USING 'cat' FROM t").await.unwrap_err();
     assert_eq!(err.kind(), enma::ErrorKind::Forbidden, "{err}");
     assert!(err.to_string().contains("--allow-command"), "{err}");
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn counter(report: &enma::mapreduce::JobReport, group: &str, name: &str) -> Option<i64> {
+    report.counters.iter().find(|(g, n, _)| g == group && n == name).map(|c| c.2)
+}
+
+/// The same jobs on a scheduler and two executors, each its own process:
+/// the executors read the splits, run the map tasks, the shuffle and the
+/// reducers, and write the output files; the counters add up across them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn word_count_on_a_two_executor_cluster_matches_the_reference() {
+    Box::pin(async {
+        use enma::mapreduce::{JobSpec, TASK_COUNTERS, run_job};
+        let cluster = crate::cluster::LocalCluster::start(2).await;
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("text");
+        std::fs::create_dir(&input).unwrap();
+        let mut expected = write_text(&input.join("a.txt"), 3 << 20);
+        for (w, n) in write_text(&input.join("b.txt"), 1 << 20) {
+            *expected.entry(w).or_insert(0) += n;
+        }
+        let lines: usize = ["a.txt", "b.txt"].iter().map(|f| std::fs::read_to_string(input.join(f)).unwrap().lines().count()).sum();
+        let engine = cluster.engine(&dir.path().join("data")).await;
+        let rust = JobSpec { split_bytes: Some(512 << 10), ..JobSpec::rust("wordcount", vec![input.clone()], dir.path().join("out-rust"), 3).unwrap() };
+        let report = run_job(&engine, &rust, |_, _| {}).await.unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+        assert_eq!(read_counts(&rust.output), expected, "{report:?}\n{}", cluster.logs());
+        assert_eq!(report.parts, 3);
+        // One file per reducer, named by its number, each sorted by key as reducers emit.
+        assert_eq!(listing(&rust.output), ["_SUCCESS", "part-00000", "part-00001", "part-00002"]);
+        for p in 0..3 {
+            let text = std::fs::read_to_string(rust.output.join(format!("part-{p:05}"))).unwrap();
+            let keys: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap()).collect();
+            assert!(keys.is_sorted(), "part {p} is not sorted: {keys:?}");
+        }
+        assert!(rust.output.join("_SUCCESS").exists());
+        assert_eq!(counter(&report, TASK_COUNTERS, "Map input records"), Some(lines as i64), "{:?}", report.counters);
+        assert_eq!(counter(&report, TASK_COUNTERS, "Map output records"), Some(expected.values().sum::<u64>() as i64));
+        assert_eq!(counter(&report, TASK_COUNTERS, "Reduce output records"), Some(expected.len() as i64));
+        assert_eq!(counter(&report, "File Input Format Counters", "Bytes Read"), Some(report.input_bytes as i64));
+        // Both executors took tasks.
+        for n in 0..2 {
+            assert!(cluster.executor_log(n).contains("Finished task"), "executor {n} ran nothing\n{}", cluster.logs());
+        }
+        let streaming = JobSpec {
+            split_bytes: Some(1 << 20),
+            ..JobSpec::streaming(vec![input.clone()], dir.path().join("out-streaming"), &script("map.py"), None, Some(&script("reduce.py")), 2)
+        };
+        let report = run_job(&engine, &streaming, |_, _| {}).await.unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+        assert_eq!(read_counts(&streaming.output), expected);
+        assert_eq!(counter(&report, "WordCount", "reduce_calls"), Some(2), "{:?}", report.counters);
+        // Map-only: one file per split, every line once.
+        let map_only = JobSpec {
+            split_bytes: Some(1 << 20),
+            ..JobSpec::streaming(vec![input.clone()], dir.path().join("out-map-only"), "tr a-z A-Z", None, Some("NONE"), 1)
+        };
+        let report = run_job(&engine, &map_only, |_, _| {}).await.unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+        let files = listing(&map_only.output);
+        assert_eq!(files.len(), report.parts + 1, "{files:?}");
+        let mut got: Vec<String> = files[1..].iter().flat_map(|f| std::fs::read_to_string(map_only.output.join(f)).unwrap().lines().map(String::from).collect::<Vec<_>>()).collect();
+        let mut want: Vec<String> = ["a.txt", "b.txt"].iter().flat_map(|f| std::fs::read_to_string(input.join(f)).unwrap().lines().map(|l| l.to_uppercase()).collect::<Vec<_>>()).collect();
+        got.sort();
+        want.sort();
+        assert!(got == want, "map-only output differs from the input ({} lines against {})", got.len(), want.len());
+        // A failing task fails the job with the command's message, and leaves no output.
+        let failing = JobSpec::streaming(vec![input.clone()], dir.path().join("out-failing"), "echo broken >&2; exit 5", None, None, 1);
+        let err = run_job(&engine, &failing, |_, _| {}).await.unwrap_err().to_string();
+        assert!(err.contains("exit status 5") && err.contains("broken"), "{err}");
+        assert!(!failing.output.exists());
+    })
+    .await;
+}
+
+/// The energy example: daily consumption per meter from raw reading files,
+/// with a header line and a malformed line counted and skipped.
+#[tokio::test]
+async fn daily_consumption_per_meter_from_raw_readings() {
+    use enma::mapreduce::{JobSpec, run_job};
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("meter,timestamp,kwh\n");
+    let mut expected: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for meter in ["m001", "m002", "m013"] {
+        for day in 1..=3 {
+            for hour in 0..24 {
+                let kwh = (meter.len() * 7 + day * 3 + hour) as f64 / 40.0;
+                text.push_str(&format!("{meter},2026-01-{day:02} {hour:02}:00:00,{kwh}\n"));
+                *expected.entry((meter.to_string(), format!("2026-01-{day:02}"))).or_default() += kwh;
+            }
+        }
+    }
+    text.push_str("m001,not a time,1.0\n");
+    std::fs::write(dir.path().join("readings.csv"), text).unwrap();
+    let engine = enma::engine::Engine::open(enma::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
+    let job = JobSpec {
+        split_bytes: Some(1000),
+        ..JobSpec::rust("daily-consumption", vec![dir.path().join("readings.csv")], dir.path().join("daily"), 2).unwrap()
+    };
+    let report = run_job(&engine, &job, |_, _| {}).await.unwrap();
+    let mut got = BTreeMap::new();
+    for p in 0..2 {
+        for line in std::fs::read_to_string(job.output.join(format!("part-{p:05}"))).unwrap().lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            got.insert((f[0].to_string(), f[1].to_string()), f[2].to_string());
+        }
+    }
+    let expected: BTreeMap<_, _> = expected.into_iter().map(|(k, v)| (k, format!("{v:.3}"))).collect();
+    assert_eq!(got, expected);
+    assert_eq!(counter(&report, "Energy", "Malformed readings"), Some(1), "{:?}", report.counters);
 }

@@ -1,0 +1,196 @@
+//! The job's output files, as Hadoop's `TextOutputFormat` writes them: one
+//! `part-NNNNN` per reduce task (or per map task in a map-only job), each
+//! line `key\tvalue` (the key alone when the value is empty).
+//!
+//! A file is named by its reduce partition (or split) number in the whole
+//! job, which on a cluster is not the partition number a task sees: the
+//! scheduler hands each task a slice of the stage's partitions, renumbered
+//! from 0. The number is read from the plan the task runs (see
+//! [`global_partition`]).
+//!
+//! Each partition writes its file under a unique temporary name and renames
+//! it into place when its input is complete, so a task that runs again (an
+//! executor was lost) replaces its file whole. Its only output row is the
+//! file's name (in the key) and the job's counters as they reached it, with
+//! the bytes it wrote. A reduce partition that received nothing may not know
+//! its number; it writes no file, and the job creates the empty file.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::UInt64Type;
+use ballista_core::execution_plans::ShuffleReaderExec;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::input::split_schema;
+use super::{Counters, counter_batch, pair_schema, strip_counters};
+
+/// Hadoop's group for what output formats count.
+pub const OUTPUT_COUNTERS: &str = "File Output Format Counters";
+
+/// Writes each input partition to `dir/part-NNNNN`.
+#[derive(Debug)]
+pub struct OutputExec {
+    input: Arc<dyn ExecutionPlan>,
+    dir: PathBuf,
+    properties: Arc<PlanProperties>,
+}
+
+impl OutputExec {
+    pub fn new(input: Arc<dyn ExecutionPlan>, dir: PathBuf) -> Self {
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(pair_schema()),
+            input.properties().output_partitioning().clone(),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        OutputExec { input, dir, properties }
+    }
+
+    pub fn dir(&self) -> &PathBuf {
+        &self.dir
+    }
+}
+
+impl DisplayAs for OutputExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OutputExec: {}", self.dir.display())
+    }
+}
+
+impl ExecutionPlan for OutputExec {
+    fn name(&self) -> &str {
+        "OutputExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("OutputExec has one child".into()))?;
+        Ok(Arc::new(OutputExec::new(input, self.dir.clone())))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let counters = Counters::default();
+        let mut input = strip_counters(self.input.execute(partition, context)?, counters.clone());
+        let Some(number) = global_partition(&self.input, partition) else {
+            // Nothing reached this partition (a reduce partition no map task wrote to).
+            let drain = async move {
+                while let Some(batch) = input.next().await {
+                    if batch?.num_rows() > 0 {
+                        return Err(DataFusionError::Internal("an output partition without a number received records".into()));
+                    }
+                }
+                counter_batch(&counters)
+            };
+            return Ok(Box::pin(RecordBatchStreamAdapter::new(pair_schema(), futures::stream::once(drain))));
+        };
+        let name = part_name(number);
+        let path = self.dir.join(&name);
+        let temporary = self.dir.join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
+        let write = async move {
+            let io = |e: std::io::Error| DataFusionError::Execution(format!("cannot write {}: {e}", path.display()));
+            let result = async {
+                let file = tokio::fs::File::create(&temporary).await.map_err(io)?;
+                let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
+                let mut line = Vec::with_capacity(1 << 16);
+                let mut bytes = 0i64;
+                while let Some(batch) = input.next().await {
+                    let batch = batch?;
+                    let (keys, values) = (batch.column(0).as_binary::<i32>(), batch.column(1).as_binary::<i32>());
+                    line.clear();
+                    for i in 0..batch.num_rows() {
+                        line.extend_from_slice(keys.value(i));
+                        if !values.value(i).is_empty() {
+                            line.push(b'\t');
+                            line.extend_from_slice(values.value(i));
+                        }
+                        line.push(b'\n');
+                    }
+                    bytes += line.len() as i64;
+                    w.write_all(&line).await.map_err(io)?;
+                }
+                w.flush().await.map_err(io)?;
+                w.into_inner().sync_all().await.map_err(io)?;
+                tokio::fs::rename(&temporary, &path).await.map_err(io)?;
+                Ok::<i64, DataFusionError>(bytes)
+            }
+            .await;
+            match result {
+                Ok(bytes) => {
+                    counters.add(OUTPUT_COUNTERS, "Bytes Written", bytes);
+                    let batch = counter_batch(&counters)?;
+                    let file = Arc::new(arrow::array::BinaryArray::from_vec(vec![name.as_bytes()]));
+                    Ok(RecordBatch::try_new(pair_schema(), vec![file, batch.column(1).clone(), batch.column(2).clone()])?)
+                }
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&temporary).await;
+                    Err(e)
+                }
+            }
+        };
+        Ok(Box::pin(RecordBatchStreamAdapter::new(pair_schema(), futures::stream::once(write))))
+    }
+}
+
+/// The name of output file `number`, as Hadoop names them.
+pub fn part_name(number: usize) -> String {
+    format!("part-{number:05}")
+}
+
+/// The number, in the whole job, of partition `local` of `plan`: on a
+/// cluster, from the shuffle locations a reduce task reads or from the
+/// split a map task reads; in one process, partitions are not renumbered
+/// (the shuffle itself, `RepartitionExec`, is in the plan). `None` when a
+/// reduce partition has no shuffle input to tell.
+fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<usize> {
+    if let Some(reader) = plan.downcast_ref::<ShuffleReaderExec>() {
+        return reader.partition.get(local)?.first().map(|location| location.partition_id.partition_id);
+    }
+    if plan.is::<RepartitionExec>() {
+        return Some(local);
+    }
+    if let Some(source) = plan.downcast_ref::<DataSourceExec>() {
+        let memory = source.data_source().downcast_ref::<MemorySourceConfig>()?;
+        let batch = memory.partitions().get(local)?.first()?;
+        if batch.schema() != split_schema() {
+            return None;
+        }
+        return Some(batch.column(3).as_primitive::<UInt64Type>().value(0) as usize);
+    }
+    // Every other operator of a job keeps its input's partitions.
+    match plan.children().as_slice() {
+        [child] => global_partition(child, local),
+        _ => None,
+    }
+}

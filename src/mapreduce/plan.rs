@@ -1,0 +1,154 @@
+//! A job as a plan. [`JobPlan`] is everything the job's tasks need, as plain
+//! data; [`MapReduceNode`] carries it in a logical plan, so a job goes where
+//! a query goes (the embedded engine, or the cluster's scheduler, which
+//! receives it through [`crate::cluster::codec`]); [`JobPlanner`] turns it
+//! into the physical plan exactly as written. The optimizer is left out on
+//! purpose: its distribution rules would replace the shuffle into the job's
+//! N reducers with one into the session's partition count.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use async_trait::async_trait;
+use datafusion::common::{DFSchema, DFSchemaRef};
+use datafusion::error::Result as DfResult;
+use datafusion::execution::context::QueryPlanner;
+use datafusion::catalog::Session;
+use datafusion::logical_expr::{Expr, Extension, LogicalPlan, UserDefinedLogicalNodeCore};
+use datafusion::physical_expr::expressions::col;
+use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::{ExecutionPlan, Partitioning};
+use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
+use serde::{Deserialize, Serialize};
+
+use super::input::{Split, TextInputExec, input_files, splits, splits_source};
+use super::output::OutputExec;
+use super::task::{Phase, Task, TaskExec};
+use super::{JobSpec, pair_schema};
+use crate::error::{Error, Result};
+
+/// A job ready to run: its splits, its tasks and where its files go.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Serialize, Deserialize)]
+pub struct JobPlan {
+    pub splits: Vec<Split>,
+    pub mapper: Task,
+    pub combiner: Option<Task>,
+    /// `None`: a map-only job.
+    pub reducer: Option<Task>,
+    pub reducers: usize,
+    /// The directory the output files are written to.
+    pub output: PathBuf,
+}
+
+impl JobPlan {
+    /// Lists and splits the input (absolute paths, so any process can read
+    /// them); splits default to the input spread over `target_partitions`,
+    /// 1 MiB to 128 MiB each.
+    pub fn new(job: &JobSpec, output: PathBuf, target_partitions: usize) -> Result<Self> {
+        let files = input_files(&job.inputs)?
+            .into_iter()
+            .map(|f| f.canonicalize().map_err(|e| Error::not_found(format!("input {}: {e}", f.display()))))
+            .collect::<Result<Vec<_>>>()?;
+        let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+        let split_bytes = job.split_bytes.unwrap_or_else(|| (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20));
+        let splits = splits(&files, split_bytes)?;
+        if splits.is_empty() {
+            return Err(Error::plan("the input files are empty"));
+        }
+        let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
+        Ok(JobPlan { splits, mapper: job.mapper.clone(), combiner: job.combiner.clone(), reducer, reducers: job.reducers, output })
+    }
+
+    /// How many output files the job writes.
+    pub fn parts(&self) -> usize {
+        if self.reducer.is_some() { self.reducers } else { self.splits.len() }
+    }
+
+    pub fn input_bytes(&self) -> u64 {
+        self.splits.iter().map(|s| s.end - s.start).sum()
+    }
+
+    pub fn into_logical(self) -> LogicalPlan {
+        LogicalPlan::Extension(Extension { node: Arc::new(MapReduceNode { job: self }) })
+    }
+
+    /// Input → map → (combine) → shuffle by key → sort by key → reduce → output files.
+    pub fn physical(&self) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut plan: Arc<dyn ExecutionPlan> = Arc::new(TextInputExec::new(splits_source(&self.splits)?));
+        plan = Arc::new(TaskExec::new(plan, self.mapper.clone(), Phase::Map));
+        if let Some(reducer) = &self.reducer {
+            if let Some(combiner) = &self.combiner {
+                // Rust combiners fold values in a hash table; commands read sorted input, as in Hadoop.
+                let input = match combiner {
+                    Task::Command(_) => sorted_by_key(plan)?,
+                    _ => plan,
+                };
+                plan = Arc::new(TaskExec::new(input, combiner.clone(), Phase::Combine));
+            }
+            let key = col("key", &pair_schema())?;
+            plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![key], self.reducers))?);
+            plan = Arc::new(TaskExec::new(sorted_by_key(plan)?, reducer.clone(), Phase::Reduce));
+        }
+        Ok(Arc::new(OutputExec::new(plan, self.output.clone())))
+    }
+}
+
+fn sorted_by_key(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    let key = col("key", &pair_schema())?;
+    let ordering = LexOrdering::new(vec![PhysicalSortExpr::new_default(key)]).expect("one sort key");
+    Ok(Arc::new(SortExec::new(ordering, input).with_preserve_partitioning(true)))
+}
+
+/// A MapReduce job in a logical plan: a leaf whose rows are the counters
+/// of the output files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd)]
+pub struct MapReduceNode {
+    pub job: JobPlan,
+}
+
+impl UserDefinedLogicalNodeCore for MapReduceNode {
+    fn name(&self) -> &str {
+        "MapReduce"
+    }
+
+    fn inputs(&self) -> Vec<&LogicalPlan> {
+        vec![]
+    }
+
+    fn schema(&self) -> &DFSchemaRef {
+        static SCHEMA: LazyLock<DFSchemaRef> =
+            LazyLock::new(|| Arc::new(DFSchema::try_from(pair_schema().as_ref().clone()).expect("pair schema")));
+        &SCHEMA
+    }
+
+    fn expressions(&self) -> Vec<Expr> {
+        vec![]
+    }
+
+    fn fmt_for_explain(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "MapReduce: {} splits, mapper {}, reducers {}", self.job.splits.len(), self.job.mapper, self.job.reducers)
+    }
+
+    fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, _inputs: Vec<LogicalPlan>) -> DfResult<Self> {
+        Ok(self.clone())
+    }
+}
+
+/// The session's query planner: MapReduce jobs as written, everything else as DataFusion plans it.
+#[derive(Debug, Default)]
+pub struct JobPlanner;
+
+#[async_trait]
+impl QueryPlanner for JobPlanner {
+    async fn create_physical_plan(&self, logical_plan: &LogicalPlan, session: &dyn Session) -> DfResult<Arc<dyn ExecutionPlan>> {
+        if let LogicalPlan::Extension(extension) = logical_plan
+            && let Some(node) = extension.node.as_any().downcast_ref::<MapReduceNode>()
+        {
+            return Ok(node.job.physical()?);
+        }
+        DefaultPhysicalPlanner::default().create_physical_plan(logical_plan, session).await
+    }
+}
