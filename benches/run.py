@@ -12,7 +12,9 @@ timed runs; the report shows medians.
 Writes the report (default benches/report.md), next to it a plot of the
 per-query ratios (report-ratios.png) and the raw results (report.json).
 With --kv-json, the report also gets the key-value store's figures from
-benches/kv.sh (puts, gets and scans: embedded, over HBase REST and Thrift).
+benches/kv.sh (puts, gets and scans: embedded, over HBase REST and Thrift);
+with --wordcount-json, the word count of benches/mapreduce/wordcount.py (ENMA's
+MapReduce, embedded and on a loopback cluster, against Spark).
 With --from-json, nothing runs: the report, its JSON and the plot are written
 again from an earlier report.json (say, after a change to the report's layout).
 
@@ -1087,6 +1089,76 @@ def kv_section(data: dict) -> list[str]:
     return lines
 
 
+# --- Word count (benches/mapreduce/wordcount.py) --------------------------------------
+
+WORDCOUNT_HEADING = "## Word count (MapReduce)"
+WORDCOUNT_NOT_RUN = WORDCOUNT_HEADING.removeprefix("## ")  # its entry under "Not run" when there are no results
+# the section's ratios: each ENMA way of running the job against the Spark API closest to it
+WORDCOUNT_RATIOS = (("ENMA Rust job", "Spark DataFrame"), ("ENMA streaming (Python)", "Spark RDD (Python)"))
+WORDCOUNT_SIZES = ("input_bytes", "words", "distinct", "runs")
+
+
+def is_number(value: object) -> bool:
+    """A JSON number (bool is an int to Python, not to JSON)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def wordcount_results(path: Path) -> dict:
+    """What benches/mapreduce/wordcount.py writes: {date, input_bytes, words,
+    distinct, runs, systems: [{system, best_s, runs_s, mb_per_s}]}; ValueError
+    when the file is something else, so that a stale or foreign file never
+    becomes a table."""
+    data = json.loads(path.read_text())
+    systems = data.get("systems") if isinstance(data, dict) else None
+    ok = (
+        isinstance(systems, list) and systems
+        and all(is_number(data.get(key)) for key in WORDCOUNT_SIZES)
+        and all(
+            isinstance(row, dict) and isinstance(row.get("system"), str)
+            and is_number(row.get("best_s")) and row["best_s"] > 0 and is_number(row.get("mb_per_s"))
+            and isinstance(row.get("runs_s"), list) and row["runs_s"] and all(map(is_number, row["runs_s"]))
+            for row in systems
+        )
+    )
+    if not ok:
+        raise ValueError(
+            f"{path} is not benches/mapreduce/wordcount.py's output (input_bytes, words, distinct, runs and "
+            "a list of systems with system, best_s, runs_s and mb_per_s)"
+        )
+    return data
+
+
+def wordcount_ratios(systems: list[dict]) -> list[str]:
+    """`ENMA system / peer ratio` for each pair of WORDCOUNT_RATIOS with both rows
+    in the results: the cluster rows and a run without Spark have none."""
+    best = {row["system"]: row["best_s"] for row in systems}
+    pairs = [(enma, peer) for enma, peer in WORDCOUNT_RATIOS if enma in best and peer in best]
+    return [f"{enma} / {peer} {fmt_ratio(best[enma] / best[peer])}" for enma, peer in pairs]
+
+
+def wordcount_section(data: dict) -> list[str]:
+    """The report's word-count section: what ran, a table of best times, then ENMA's ratios to Spark."""
+    lines = [
+        WORDCOUNT_HEADING,
+        "",
+        f"`benches/mapreduce/wordcount.py`, {data.get('date') or 'date unknown'}: word count over "
+        f"{data['input_bytes'] / 1e6:,.0f} MB of generated text ({data['words']:,} words, {data['distinct']:,} distinct), "
+        f"best of {data['runs']} runs per system, every system's output equal to a reference count made in Python; "
+        "the ENMA cluster rows run on a scheduler and two executors of one task slot each over loopback "
+        "(`cluster/local.sh`), Spark in `local[2]`.",
+        "",
+    ]
+    rows = [
+        [row["system"], f"{row['best_s']:.2f}", f"{row['mb_per_s']:.1f}", ", ".join(f"{t:.2f}" for t in row["runs_s"])]
+        for row in data["systems"]
+    ]
+    lines += markdown_table(["system", "best (s)", "MB/s", "runs (s)"], rows, text_columns=1)
+    ratios = wordcount_ratios(data["systems"])
+    if ratios:
+        lines += ["", f"Ratios of best times (below 1: ENMA faster): {'; '.join(ratios)}."]
+    return lines
+
+
 # --- The report ---------------------------------------------------------------------
 
 FINDINGS_HEADING = "## Findings"
@@ -1286,7 +1358,7 @@ def how_to_read(meta: dict) -> list[str]:
     ]
 
 
-def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings, kv=None) -> str:
+def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings, kv=None, wordcount=None) -> str:
     lines = ["# ENMA performance report", ""] + metadata_section(meta) + [""] + how_to_read(meta)
     for workload, results in runs:
         heading = f"## {workload.title} workload"
@@ -1307,6 +1379,8 @@ def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings,
         )
     if kv:
         lines += [""] + kv_section(kv)
+    if wordcount:
+        lines += [""] + wordcount_section(wordcount)
     errors = [
         f"- {workload.title} {result.query.id} on {LABELS[name]}: {cell.failure.error}"
         for workload, results in runs for result in results for name, cell in result.cells.items() if cell.failure
@@ -1317,7 +1391,7 @@ def render_report(meta, runs, not_run, plot_name, plot_missing, micro, findings,
     return "\n".join(lines) + "\n"
 
 
-def report_json(meta, runs, not_run, micro, kv=None) -> dict:
+def report_json(meta, runs, not_run, micro, kv=None, wordcount=None) -> dict:
     return {
         "metadata": meta,
         "not_run": not_run,
@@ -1338,6 +1412,7 @@ def report_json(meta, runs, not_run, micro, kv=None) -> dict:
         },
         "micro_benchmarks": micro,
         "kv_store": kv,
+        "wordcount": wordcount,
     }
 
 
@@ -1384,12 +1459,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, help="scratch directory: data dirs, logs, cluster (default: a new temporary one)")
     parser.add_argument("--criterion", type=Path, help="criterion output (target/criterion) to summarise")
     parser.add_argument("--kv-json", type=Path, help="benches/kv.sh's results, for the key-value store section")
+    parser.add_argument(
+        "--wordcount-json", type=Path,
+        help="benches/mapreduce/wordcount.py's results, for the word count (MapReduce) section",
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "report.md", help="the report (default benches/report.md)")
     parser.add_argument("--query-timeout", type=float, default=600, help="seconds before a run counts as failed (default 600)")
     parser.add_argument(
         "--from-json", type=Path, metavar="REPORT_JSON",
         help="run nothing: write the report, its JSON and plot again from an earlier report.json, keeping its "
-        "date, commit and command (with --kv-json or --criterion, their results replace the stored ones)",
+        "date, commit and command (with --kv-json, --wordcount-json or --criterion, their results replace the stored ones)",
     )
     args = parser.parse_args(argv)
 
@@ -1500,11 +1579,19 @@ def main(argv: list[str] | None = None) -> int:
             kv = kv_results(args.kv_json)
         except (OSError, ValueError) as e:
             not_run[KV_NOT_RUN] = f"no results from benches/kv.sh: {e}"
-    write_report(args.out, meta, runs, not_run, micro, kv)
+    wordcount = None
+    if args.wordcount_json:
+        try:
+            wordcount = wordcount_results(args.wordcount_json)
+        except (OSError, ValueError) as e:
+            not_run[WORDCOUNT_NOT_RUN] = f"no results from benches/mapreduce/wordcount.py: {e}"
+    write_report(args.out, meta, runs, not_run, micro, kv, wordcount)
     return 0
 
 
-def write_report(out: Path, meta: dict, runs, not_run: dict[str, str], micro: list[dict], kv: dict | None) -> None:
+def write_report(
+    out: Path, meta: dict, runs, not_run: dict[str, str], micro: list[dict], kv: dict | None, wordcount: dict | None
+) -> None:
     """The report at out, with report-ratios.png and report.json next to it; the
     Findings section of the report already at out is kept."""
     out = out.resolve()
@@ -1512,8 +1599,8 @@ def write_report(out: Path, meta: dict, runs, not_run: dict[str, str], micro: li
     plot = out.with_name(f"{out.stem}-ratios.png")
     plot_missing = plot_ratios(plot, runs)
     findings = previous_findings(out)
-    out.write_text(render_report(meta, runs, not_run, plot.name, plot_missing, micro, findings, kv))
-    out.with_suffix(".json").write_text(json.dumps(report_json(meta, runs, not_run, micro, kv), indent=1) + "\n")
+    out.write_text(render_report(meta, runs, not_run, plot.name, plot_missing, micro, findings, kv, wordcount))
+    out.with_suffix(".json").write_text(json.dumps(report_json(meta, runs, not_run, micro, kv, wordcount), indent=1) + "\n")
 
     for line in summary(runs):
         log(line)
@@ -1581,6 +1668,7 @@ def rerender(args: argparse.Namespace) -> int:
         not_run = dict(data.get("not_run") or {})
         micro = list(data.get("micro_benchmarks") or [])
         kv = data.get("kv_store")
+        wordcount = data.get("wordcount")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         log(f"--from-json {args.from_json}: not a report.json written by run.py ({type(e).__name__}: {e})")
         return 1
@@ -1596,11 +1684,18 @@ def rerender(args: argparse.Namespace) -> int:
             log(f"--kv-json {args.kv_json}: {e}")
             return 1
         not_run.pop(KV_NOT_RUN, None)
+    if args.wordcount_json:
+        try:
+            wordcount = wordcount_results(args.wordcount_json)
+        except (OSError, ValueError) as e:
+            log(f"--wordcount-json {args.wordcount_json}: {e}")
+            return 1
+        not_run.pop(WORDCOUNT_NOT_RUN, None)
     meta["rerendered"] = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
     }
-    write_report(args.out, meta, runs, not_run, micro, kv)
+    write_report(args.out, meta, runs, not_run, micro, kv, wordcount)
     return 0
 
 

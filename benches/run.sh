@@ -3,9 +3,11 @@
 # report.json): TPC-H and the energy workload on ENMA (embedded, over REST,
 # on a loopback cluster), raw DataFusion, DuckDB and Spark, interleaved;
 # the Criterion micro-benchmarks; the key-value store's puts, gets and scans
-# (benches/kv.sh: embedded, over HBase REST and Thrift).
+# (benches/kv.sh: embedded, over HBase REST and Thrift); MapReduce word count
+# (benches/mapreduce/wordcount.py: ENMA embedded and on a loopback cluster, Spark).
 #
 #   benches/run.sh [--sf N] [--meters M] [--reps R] [--systems LIST] [--no-micro] [--no-kv]
+#                  [--no-mapreduce]
 #
 # Installs what it needs: DuckDB, PySpark and matplotlib into a venv
 # ($ENMA_BENCH_VENV, default ~/.cache/enma-bench-venv), Java 17 from Debian
@@ -22,7 +24,8 @@ reps=3
 systems=
 micro=1
 kv=1
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+mapreduce=1
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -32,6 +35,7 @@ while [[ $# -gt 0 ]]; do
         --systems) [[ $# -ge 2 ]] || die "--systems needs a value"; systems=$2; shift 2 ;;
         --no-micro) micro=0; shift ;;
         --no-kv) kv=0; shift ;;
+        --no-mapreduce) mapreduce=0; shift ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
@@ -87,9 +91,20 @@ if [[ $kv == 1 ]]; then
     kv_args=(--kv-json benches/kv-results.json)
 fi
 
+wordcount_args=()
+if [[ $mapreduce == 1 ]]; then
+    step "MapReduce word count: ENMA embedded and on a loopback cluster, Spark (benches/mapreduce/wordcount.py)"
+    # As for the key-value store: a failure costs this section only, listed under "Not run".
+    if ! "$venv/bin/python" benches/mapreduce/wordcount.py --enma "$bin/enma" --json benches/wordcount-results.json >&2; then
+        echo "run.sh: benches/mapreduce/wordcount.py failed (see above)" >&2
+        rm -f benches/wordcount-results.json
+    fi
+    wordcount_args=(--wordcount-json benches/wordcount-results.json)
+fi
+
 step "queries"
 args=(--tpch "$tpch" --tpch-ddl "$tpch/ddl.hql" --energy "$energy" --energy-ddl "$energy/ddl.hql"
     --sf "$sf" --meters "$meters" --reps "$reps" --enma "$bin/enma" --bench-bin "$bin/enma-bench"
-    --out benches/report.md "${criterion_args[@]}" "${kv_args[@]}")
+    --out benches/report.md "${criterion_args[@]}" "${kv_args[@]}" "${wordcount_args[@]}")
 [[ -n $systems ]] && args+=(--systems "$systems")
 "$venv/bin/python" benches/run.py "${args[@]}"

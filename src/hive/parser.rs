@@ -65,6 +65,90 @@ pub fn split_statements(script: &str) -> Vec<String> {
     out
 }
 
+/// Whether token `i` begins the select of a FROM-first clause: SELECT, or
+/// Hive's MAP / REDUCE transforms (`map(` is the function).
+fn starts_select(tokens: &[TokenWithSpan], i: usize) -> bool {
+    let t = &tokens[i].token;
+    is_word(t, "SELECT")
+        || ((is_word(t, "MAP") || is_word(t, "REDUCE")) && !matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen)))
+}
+
+fn at_top_level(tokens: &[TokenWithSpan], i: usize) -> bool {
+    let depth: i32 = tokens[..i]
+        .iter()
+        .map(|t| match t.token {
+            Token::LParen | Token::LBracket => 1,
+            Token::RParen | Token::RBracket => -1,
+            _ => 0,
+        })
+        .sum();
+    depth == 0
+}
+
+/// One clause of a FROM-first statement, tokens `start..end`, as an
+/// ordinary statement: `[INSERT ...] SELECT list FROM src [WHERE ...]`
+/// (`SELECT MAP ...` for a MAP or REDUCE clause).
+fn select_first(sql: &str, tokens: &[TokenWithSpan], start: usize, end: Option<usize>, from_text: &str) -> Result<String> {
+    let end_off = end.map(|e| offset_of(sql, &tokens[e])).unwrap_or(sql.len());
+    let clause_tokens = &tokens[start..end.unwrap_or(tokens.len())];
+    let Some(sel) = (0..clause_tokens.len()).find(|&i| at_top_level(clause_tokens, i) && starts_select(clause_tokens, i)) else {
+        return Err(Error::parse("each INSERT of a multi-insert needs a SELECT"));
+    };
+    let after_select = &clause_tokens[sel + 1..];
+    const TAIL: &[&str] = &["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "CLUSTER", "DISTRIBUTE", "SORT", "WINDOW", "LATERAL"];
+    let tail = top_level(after_select, |t| TAIL.iter().any(|k| is_word(t, k))).first().map(|&k| offset_of(sql, &after_select[k]));
+    let head = &sql[offset_of(sql, &clause_tokens[0])..offset_of(sql, &clause_tokens[sel])];
+    let list_end = tail.unwrap_or(end_off);
+    let list = &sql[offset_of(sql, &clause_tokens[sel])..list_end];
+    let select = if is_word(&clause_tokens[sel].token, "SELECT") { "" } else { "SELECT " };
+    let rest = &sql[list_end..end_off];
+    Ok(format!("{head} {select}{list} FROM {from_text} {rest}"))
+}
+
+fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
+    Ok(Tokenizer::new(&HiveQl::default(), sql)
+        .with_unescape(false)
+        .tokenize_with_location()
+        .map_err(|e| Error::parse(format!("cannot parse statement: {e}")))?
+        .into_iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect())
+}
+
+/// Subqueries written FROM-first, `(FROM src MAP ... CLUSTER BY k) t` as
+/// Hive's MapReduce scripts nest them, rewritten select-first (innermost
+/// first), so the statement around them parses as usual.
+fn rewrite_from_first_subqueries(sql: &str) -> Result<String> {
+    let tokens = tokenize(sql)?;
+    let Some(open) = (0..tokens.len().saturating_sub(1))
+        .find(|&i| matches!(tokens[i].token, Token::LParen) && is_word(&tokens[i + 1].token, "FROM"))
+    else {
+        return Ok(sql.to_string());
+    };
+    let mut depth = 0;
+    let close = (open..tokens.len())
+        .find(|&i| {
+            match tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })
+        .ok_or_else(|| Error::parse("unbalanced parentheses"))?;
+    let (inner_start, inner_end) = (offset_of(sql, &tokens[open + 1]), offset_of(sql, &tokens[close]));
+    let inner = rewrite_from_first_subqueries(&sql[inner_start..inner_end])?;
+    let inner_tokens = tokenize(&inner)?;
+    let rest = rewrite_from_first_subqueries(&sql[inner_end..])?;
+    // Not a query (`trim(FROM s)`): left as it is.
+    let Some(sel) = (0..inner_tokens.len()).find(|&i| at_top_level(&inner_tokens, i) && starts_select(&inner_tokens, i)) else {
+        return Ok(format!("{}{inner}{rest}", &sql[..inner_start]));
+    };
+    let from_text = inner[offset_of(&inner, &inner_tokens[0]) + 4..offset_of(&inner, &inner_tokens[sel])].trim();
+    let query = select_first(&inner, &inner_tokens, sel, None, from_text)?;
+    Ok(format!("{}{}{rest}", &sql[..inner_start], query.trim()))
+}
+
 /// Parses one statement (without its trailing `;`).
 pub fn parse_statement(sql: &str) -> Result<HiveStatement> {
     let trimmed = sql.trim();
@@ -76,14 +160,14 @@ pub fn parse_statement(sql: &str) -> Result<HiveStatement> {
     if first == "RESET" {
         return Ok(HiveStatement::Reset);
     }
-    let dialect = HiveQl::default();
-    let tokens = Tokenizer::new(&dialect, trimmed)
-        .with_unescape(false)
-        .tokenize_with_location()
-        .map_err(|e| Error::parse(format!("cannot parse statement: {e}")))?
-        .into_iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .collect::<Vec<_>>();
+    let mut tokens = tokenize(trimmed)?;
+    let rewritten;
+    let mut trimmed = trimmed;
+    if tokens.windows(2).any(|w| matches!(w[0].token, Token::LParen) && is_word(&w[1].token, "FROM")) {
+        rewritten = rewrite_from_first_subqueries(trimmed)?;
+        trimmed = &rewritten;
+        tokens = tokenize(trimmed)?;
+    }
     if matches!(tokens.first().map(|t| &t.token), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("FROM")) {
         return parse_from_first(trimmed, &tokens);
     }
@@ -127,9 +211,10 @@ fn top_level(tokens: &[TokenWithSpan], pred: impl Fn(&Token) -> bool) -> Vec<usi
 /// and `FROM src SELECT ...`: each clause becomes an ordinary statement that
 /// reads `src`. The inserts run one after the other, each atomic on its own.
 fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement> {
-    let starts = top_level(tokens, |t| is_word(t, "INSERT") || is_word(t, "SELECT"));
+    let starts: Vec<usize> =
+        (0..tokens.len()).filter(|&i| at_top_level(tokens, i) && (is_word(&tokens[i].token, "INSERT") || starts_select(tokens, i))).collect();
     let Some(&first) = starts.first() else {
-        return Err(Error::parse("FROM ... must be followed by INSERT or SELECT"));
+        return Err(Error::parse("FROM ... must be followed by INSERT, SELECT, MAP or REDUCE"));
     };
     let from_text = sql[offset_of(sql, &tokens[0]) + 4..offset_of(sql, &tokens[first])].trim();
     // Clause boundaries: each INSERT, or a SELECT that does not belong to an INSERT.
@@ -140,7 +225,7 @@ fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement
         let mut next = i + 1;
         if is_word(&tokens[start].token, "INSERT") {
             // The SELECT of this INSERT is part of it.
-            if next < starts.len() && is_word(&tokens[starts[next]].token, "SELECT") {
+            if next < starts.len() && starts_select(tokens, starts[next]) {
                 next += 1;
             }
         }
@@ -150,20 +235,7 @@ fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement
     }
     let mut statements = Vec::new();
     for (start, end) in clauses {
-        let end_off = end.map(|e| offset_of(sql, &tokens[e])).unwrap_or(sql.len());
-        let clause_tokens = &tokens[start..end.unwrap_or(tokens.len())];
-        let select = top_level(clause_tokens, |t| is_word(t, "SELECT"));
-        let Some(&sel) = select.first() else {
-            return Err(Error::parse("each INSERT of a multi-insert needs a SELECT"));
-        };
-        let after_select = &clause_tokens[sel + 1..];
-        const TAIL: &[&str] = &["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "CLUSTER", "DISTRIBUTE", "SORT", "WINDOW", "LATERAL"];
-        let tail = top_level(after_select, |t| TAIL.iter().any(|k| is_word(t, k))).first().map(|&k| offset_of(sql, &after_select[k]));
-        let head = &sql[offset_of(sql, &clause_tokens[0])..offset_of(sql, &clause_tokens[sel])];
-        let list_end = tail.unwrap_or(end_off);
-        let list = &sql[offset_of(sql, &clause_tokens[sel])..list_end];
-        let rest = &sql[list_end..end_off];
-        let text = format!("{head} {list} FROM {from_text} {rest}");
+        let text = select_first(sql, tokens, start, end, from_text)?;
         statements.push(parse_statement(text.trim().trim_end_matches(';'))?);
     }
     match statements.len() {

@@ -181,7 +181,7 @@ pub mod wordcount {
         fn reduce(&mut self, key: &[u8], values: &mut dyn Iterator<Item = &[u8]>, out: &mut Output<'_>) -> Result<()> {
             let mut sum = 0i64;
             for v in values {
-                let n: i64 = std::str::from_utf8(v).ok().and_then(|s| s.trim().parse().ok()).ok_or_else(|| {
+                let n = parse_count(v).ok_or_else(|| {
                     crate::error::Error::execution(format!("word count: value '{}' is not a number", String::from_utf8_lossy(v)))
                 })?;
                 sum += n;
@@ -189,6 +189,15 @@ pub mod wordcount {
             out.emit(key, sum.to_string().as_bytes());
             Ok(())
         }
+    }
+
+    /// A count as streaming writes it: decimal digits (the common case, read
+    /// without UTF-8 checks), else any integer text.
+    fn parse_count(v: &[u8]) -> Option<i64> {
+        if !v.is_empty() && v.len() < 19 && v.iter().all(u8::is_ascii_digit) {
+            return Some(v.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')));
+        }
+        std::str::from_utf8(v).ok()?.trim().parse().ok()
     }
 
     pub fn mapper() -> MapperFactory {

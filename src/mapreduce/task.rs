@@ -308,9 +308,37 @@ async fn run_reduce(
 }
 
 /// Values buffered for one key before the combiner folds them into its output.
-const COMBINE_FOLD_AT: usize = 64;
+const COMBINE_FOLD_AT: usize = 1024;
 /// Keys buffered before a combine task flushes them all.
 const COMBINE_MAX_KEYS: usize = 1 << 17;
+
+/// One key's values, end to end in one buffer (one allocation per key, not per value).
+#[derive(Default)]
+struct Values {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Values {
+    fn push(&mut self, value: &[u8]) {
+        self.data.extend_from_slice(value);
+        self.ends.push(self.data.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(s, e)| &self.data[s..e])
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
+}
 
 /// A Rust combiner over unsorted map output: values gather per key in a hash
 /// table and the combiner folds them whenever a key has many (its output is
@@ -324,20 +352,20 @@ async fn run_hash_combine(
 ) -> DfResult<()> {
     let mut combiner = factory();
     let mut out = Batcher::new(tx);
-    let mut table: std::collections::HashMap<Vec<u8>, Vec<Vec<u8>>> = std::collections::HashMap::new();
+    let mut table: datafusion::common::HashMap<Vec<u8>, Values> = Default::default();
     let mut records = 0i64;
     let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
     // Folds one key's values into the combiner's output values for that key.
-    let mut fold = |key: &[u8], vals: &mut Vec<Vec<u8>>, counters: &Counters| -> DfResult<()> {
+    let mut fold = |key: &[u8], vals: &mut Values, counters: &Counters| -> DfResult<()> {
         let mut o = Output { keys: &mut keys, values: &mut values, counters };
-        combiner.reduce(key, &mut vals.iter().map(|v| v.as_slice()), &mut o).map_err(task_error)?;
+        combiner.reduce(key, &mut vals.iter(), &mut o).map_err(task_error)?;
         let (k, v) = (keys.finish(), values.finish());
         vals.clear();
         for i in 0..k.len() {
             if k.value(i) != key {
                 return Err(task_error(Error::execution("a combiner must emit the key it was given")));
             }
-            vals.push(v.value(i).to_vec());
+            vals.push(v.value(i));
         }
         Ok(())
     };
@@ -347,11 +375,8 @@ async fn run_hash_combine(
             let (ks, vs) = pairs(batch);
             records += batch.num_rows() as i64;
             for i in 0..batch.num_rows() {
-                let list = match table.get_mut(ks.value(i)) {
-                    Some(list) => list,
-                    None => table.entry(ks.value(i).to_vec()).or_default(),
-                };
-                list.push(vs.value(i).to_vec());
+                let list = table.entry_ref(ks.value(i)).or_default();
+                list.push(vs.value(i));
                 if list.len() >= COMBINE_FOLD_AT {
                     fold(ks.value(i), list, &counters)?;
                 }
@@ -361,9 +386,9 @@ async fn run_hash_combine(
         if batch.is_none() || table.len() >= COMBINE_MAX_KEYS {
             for (k, mut list) in table.drain() {
                 fold(&k, &mut list, &counters)?;
-                for v in list {
+                for v in list.iter() {
                     out.keys.append_value(&k);
-                    out.values.append_value(&v);
+                    out.values.append_value(v);
                 }
                 if !out.flush_if_full().await? {
                     return Ok(());

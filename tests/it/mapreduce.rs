@@ -176,6 +176,34 @@ async fn transform_runs_commands_over_rows() {
         lines(&mut s, "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' FROM t WHERE a = 1").await,
         ["2024-03-01 10:30:00\ttrue\t1.5"]
     );
+    // Hive's FROM-first MapReduce scripts; the expected rows are Hive 2.3's.
+    rows(
+        &mut s,
+        "CREATE TABLE src (key STRING, value STRING); INSERT INTO src VALUES ('1','a'),('2','b'),('1','c'),('3','d');
+         CREATE TABLE dest (k STRING, v STRING)",
+    )
+    .await;
+    rows(
+        &mut s,
+        "FROM (FROM src MAP src.key, src.value USING 'cat' AS (k, v) CLUSTER BY k) mo
+         INSERT OVERWRITE TABLE dest REDUCE mo.k, mo.v USING 'cat' AS (k, v)",
+    )
+    .await;
+    assert_eq!(lines(&mut s, "SELECT * FROM dest ORDER BY k, v").await, ["1\ta", "1\tc", "2\tb", "3\td"]);
+    assert_eq!(
+        lines(
+            &mut s,
+            "FROM (FROM src SELECT TRANSFORM(key, value) USING 'cat' AS k, v DISTRIBUTE BY k SORT BY k, v) t
+             SELECT TRANSFORM(t.k, t.v) USING 'cat' AS (a STRING, b STRING)"
+        )
+        .await,
+        ["1\ta", "1\tc", "2\tb", "3\td"]
+    );
+    let mut mapped = lines(&mut s, "FROM src MAP key, value USING 'cat' AS k, v WHERE key > '1'").await;
+    mapped.sort();
+    assert_eq!(mapped, ["2\tb", "3\td"]);
+    // `map(` stays the function.
+    assert_eq!(lines(&mut s, "FROM src SELECT map('a', key) WHERE key = '2'").await, ["{\"a\":\"2\"}"]);
     let err = try_rows(&mut s, "SELECT TRANSFORM (a) USING 'exit 3' FROM t").await.unwrap_err().to_string();
     assert!(err.contains("exit status 3"), "{err}");
     // A remote caller runs only the operator's allowed commands.
