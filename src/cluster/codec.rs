@@ -5,7 +5,9 @@
 //! What is ours: in a logical plan, a scan of a Hive table carries the
 //! table's metastore entry, so the scheduler plans the scan (partition
 //! pruning, file listing) exactly as the local engine does, without a
-//! metastore of its own; a MapReduce job carries its [`JobPlan`]. In a
+//! metastore of its own; a MapReduce job carries its [`JobPlan`]; a TRANSFORM
+//! carries its input plan, so the scheduler plans the input and the command
+//! runs on the executors. In a
 //! physical plan, a scan of Hive text files carries its text layout next to
 //! DataFusion's own `FileScanExecConf`, and MapReduce's operators (tasks,
 //! output files) are plain data, sent as JSON; their input splits are rows
@@ -29,14 +31,15 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Extension, LogicalPlan};
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion_proto::logical_plan::LogicalExtensionCodec;
+use datafusion_proto::logical_plan::{AsLogicalPlan, LogicalExtensionCodec};
 use datafusion_proto::physical_plan::from_proto::{parse_protobuf_file_scan_config, parse_table_schema_from_proto};
 use datafusion_proto::physical_plan::to_proto::serialize_file_scan_config;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalPlanDecodeContext, PhysicalProtoConverterExtension};
-use datafusion_proto::protobuf::FileScanExecConf;
+use datafusion_proto::protobuf::{FileScanExecConf, LogicalPlanNode};
 use prost::Message;
 
 use crate::engine::table::HiveTable;
+use crate::engine::transform::{TransformExec, TransformTable};
 use crate::mapreduce::input::TextInputExec;
 use crate::mapreduce::output::OutputExec;
 use crate::mapreduce::plan::{JobPlan, MapReduceNode};
@@ -52,6 +55,8 @@ const MAPREDUCE_JOB: u8 = 3;
 const MAP_INPUT: u8 = 4;
 const MAPREDUCE_TASK: u8 = 5;
 const MAPREDUCE_OUTPUT: u8 = 6;
+const TRANSFORM_TABLE: u8 = 7;
+const TRANSFORM: u8 = 8;
 
 fn ours(buf: &[u8]) -> Option<(u8, &[u8])> {
     let rest = buf.strip_prefix(MAGIC)?;
@@ -124,6 +129,13 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
                 let table: Table = serde_json::from_slice(payload).map_err(|e| codec_error("decode a Hive table", e))?;
                 Ok(Arc::new(HiveTable::new(table)?))
             }
+            Some((TRANSFORM_TABLE, payload)) => {
+                let node = TransformTableNode::decode(payload).map_err(|e| codec_error("decode a TRANSFORM", e))?;
+                let input = LogicalPlanNode::decode(node.input.as_slice())
+                    .map_err(|e| codec_error("decode a TRANSFORM's input", e))?
+                    .try_into_logical_plan(ctx, self)?;
+                Ok(Arc::new(TransformTable { input, command: node.command, schema, default_columns: node.default_columns }))
+            }
             Some((kind, _)) => Err(codec_error("decode a table", format!("unknown kind {kind}"))),
             None => self.inner.try_decode_table_provider(buf, table_ref, schema, ctx),
         }
@@ -144,9 +156,16 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
             None if node.downcast_ref::<crate::kv::table::HBaseTable>().is_some() => {
                 Err(DataFusionError::NotImplemented(crate::kv::table::refused_on_cluster(&table_ref.to_string())))
             }
-            None if node.downcast_ref::<crate::engine::transform::TransformTable>().is_some() => Err(DataFusionError::NotImplemented(
-                "TRANSFORM / MAP ... USING / REDUCE ... USING does not run on the cluster yet; run it from an engine without --scheduler".into(),
-            )),
+            None if node.downcast_ref::<TransformTable>().is_some() => {
+                let table = node.downcast_ref::<TransformTable>().expect("checked");
+                let message = TransformTableNode {
+                    input: LogicalPlanNode::try_from_logical_plan(&table.input, self)?.encode_to_vec(),
+                    command: table.command.clone(),
+                    default_columns: table.default_columns,
+                };
+                frame(TRANSFORM_TABLE, &message.encode_to_vec(), buf);
+                Ok(())
+            }
             None => self.inner.try_encode_table_provider(table_ref, node, buf),
         }
     }
@@ -171,6 +190,31 @@ struct TextScanNode {
     options: Vec<u8>,
     #[prost(message, optional, tag = "2")]
     conf: Option<FileScanExecConf>,
+}
+
+/// A TRANSFORM as a table: its input plan and its command (the schema travels beside it).
+#[derive(Clone, PartialEq, Message)]
+struct TransformTableNode {
+    /// A `LogicalPlanNode`, encoded.
+    #[prost(bytes = "vec", tag = "1")]
+    input: Vec<u8>,
+    #[prost(string, tag = "2")]
+    command: String,
+    #[prost(bool, tag = "3")]
+    default_columns: bool,
+}
+
+/// A TRANSFORM's operator: its command, declared schema and the columns it reads.
+#[derive(Clone, PartialEq, Message)]
+struct TransformNode {
+    #[prost(string, tag = "1")]
+    command: String,
+    #[prost(message, optional, tag = "2")]
+    schema: Option<datafusion_proto::protobuf::Schema>,
+    #[prost(bool, tag = "3")]
+    default_columns: bool,
+    #[prost(uint64, repeated, tag = "4")]
+    projection: Vec<u64>,
 }
 
 /// Physical plans: Hive text scans, then Ballista's shuffle nodes and DataFusion's own.
@@ -209,6 +253,13 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 Ok(DataSourceExec::from_data_source(config))
             }
             Some((MAP_INPUT, _)) => Ok(Arc::new(TextInputExec::new(only_input(inputs)?))),
+            Some((TRANSFORM, payload)) => {
+                let node = TransformNode::decode(payload).map_err(|e| codec_error("decode a TRANSFORM", e))?;
+                let schema = node.schema.as_ref().ok_or_else(|| codec_error("decode a TRANSFORM", "no schema"))?;
+                let schema = Arc::new(arrow::datatypes::Schema::try_from(schema)?);
+                let projection = node.projection.iter().map(|&p| p as usize).collect();
+                Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?))
+            }
             Some((MAPREDUCE_TASK, payload)) => {
                 let (task, phase): (Task, Phase) =
                     serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce task", e))?;
@@ -246,6 +297,17 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
         }
         if let Some(output) = node.downcast_ref::<OutputExec>() {
             return frame_json(MAPREDUCE_OUTPUT, output.dir(), buf);
+        }
+        if let Some(transform) = node.downcast_ref::<TransformExec>() {
+            let (command, schema, default_columns, projection) = transform.parts();
+            let message = TransformNode {
+                command: command.to_string(),
+                schema: Some(schema.as_ref().try_into()?),
+                default_columns,
+                projection: projection.iter().map(|&p| p as u64).collect(),
+            };
+            frame(TRANSFORM, &message.encode_to_vec(), buf);
+            return Ok(());
         }
         self.inner.try_encode(node, buf, proto_converter)
     }

@@ -238,13 +238,16 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
     Ok(())
 }
 
-/// A command's output over a planned input, as a table.
+/// A command's output over a planned input, as a table. On a cluster it
+/// travels to the scheduler with its input plan ([`crate::cluster::codec`]),
+/// which plans the scan there.
 #[derive(Debug)]
 pub(crate) struct TransformTable {
-    input: LogicalPlan,
-    command: String,
-    schema: SchemaRef,
-    default_columns: bool,
+    pub(crate) input: LogicalPlan,
+    pub(crate) command: String,
+    pub(crate) schema: SchemaRef,
+    /// No AS clause: Hive's `key` and `value`, the value being the rest of the line.
+    pub(crate) default_columns: bool,
 }
 
 #[async_trait]
@@ -272,7 +275,7 @@ impl TableProvider for TransformTable {
 
 /// Runs the command once per input partition.
 #[derive(Debug)]
-struct TransformExec {
+pub(crate) struct TransformExec {
     input: Arc<dyn ExecutionPlan>,
     /// The order the input was planned with (a subquery's CLUSTER BY or SORT
     /// BY): kept, and then the command runs once over the whole input, as
@@ -286,7 +289,13 @@ struct TransformExec {
 }
 
 impl TransformExec {
-    fn new(input: Arc<dyn ExecutionPlan>, command: String, schema: SchemaRef, default_columns: bool, projection: Vec<usize>) -> DfResult<Self> {
+    pub(crate) fn new(
+        input: Arc<dyn ExecutionPlan>,
+        command: String,
+        schema: SchemaRef,
+        default_columns: bool,
+        projection: Vec<usize>,
+    ) -> DfResult<Self> {
         let projected = Arc::new(schema.project(&projection)?);
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(projected),
@@ -296,6 +305,11 @@ impl TransformExec {
         ));
         let ordering = input.properties().output_ordering().cloned();
         Ok(TransformExec { input, ordering, command, schema, default_columns, projection, properties })
+    }
+
+    /// What the cluster's codec sends: the command, the declared schema, whether it was declared, the columns read.
+    pub(crate) fn parts(&self) -> (&str, &SchemaRef, bool, &[usize]) {
+        (&self.command, &self.schema, self.default_columns, &self.projection)
     }
 }
 

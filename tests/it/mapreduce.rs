@@ -280,6 +280,19 @@ async fn word_count_on_a_two_executor_cluster_matches_the_reference() {
         got.sort();
         want.sort();
         assert!(got == want, "map-only output differs from the input ({} lines against {})", got.len(), want.len());
+        // TRANSFORM on the cluster: the scheduler plans the input, the executors run the command.
+        let mut s = engine.session("default", enma::engine::Caller::Operator).unwrap();
+        crate::common::rows(&mut s, "CREATE TABLE t (a INT, b STRING); INSERT INTO t VALUES (2, 'x'), (1, 'y'), (3, NULL)").await;
+        assert_eq!(
+            crate::common::lines(&mut s, "SELECT TRANSFORM (a, b) USING 'cat' AS (n INT, s STRING) FROM t WHERE a > 1 ORDER BY n").await,
+            ["2\tx", "3\tNULL"]
+        );
+        let reducer = r#"awk -F '\t' 'prev > $1 {exit 9} {prev = $1; n[$1] += 1} END {for (w in n) print w "\t" n[w]}'"#;
+        let sql = format!(
+            "FROM (FROM t MAP b USING 'cat' AS k CLUSTER BY k) m SELECT TRANSFORM (k) USING '{}' AS (k, n INT) ORDER BY k",
+            reducer.replace('\'', "\\'")
+        );
+        assert_eq!(crate::common::lines(&mut s, &sql).await, ["NULL\t1", "x\t1", "y\t1"]);
         // A failing task fails the job with the command's message, and leaves no output.
         let failing = JobSpec::streaming(vec![input.clone()], dir.path().join("out-failing"), "echo broken >&2; exit 5", None, None, 1);
         let err = run_job(&engine, &failing, |_, _| {}).await.unwrap_err().to_string();
