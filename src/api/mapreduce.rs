@@ -63,9 +63,17 @@ struct JobStatus {
 #[serde(deny_unknown_fields)]
 struct JobRequest {
     /// Files or directories of text on the server.
+    #[serde(default)]
     input: Vec<PathBuf>,
+    /// A table whose rows are the input instead of files.
+    input_table: Option<String>,
     /// A directory on the server that must not exist yet.
-    output: PathBuf,
+    output: Option<PathBuf>,
+    /// A table (TEXTFILE, tab-separated fields) to load the output into instead.
+    output_table: Option<String>,
+    /// With `output_table`: replace its rows.
+    #[serde(default)]
+    overwrite: bool,
     mapper: Option<String>,
     combiner: Option<String>,
     /// A command, `NONE` for map-only; absent: the identity reducer.
@@ -141,11 +149,17 @@ fn allowed_command(state: &AppState, command: &str) -> Result<(), Error> {
 }
 
 async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
-    if req.input.is_empty() {
-        return Err(ApiError::bad_request("\"input\" names no files"));
-    }
-    let inputs = req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?;
-    let output = allowed_path(&state, &req.output, "output")?;
+    let inputs = match (&req.input_table, req.input.is_empty()) {
+        (None, true) => return Err(ApiError::bad_request("give input files (\"input\") or a table (\"input_table\")")),
+        (Some(_), false) => return Err(ApiError::bad_request("give \"input\" or \"input_table\", not both")),
+        _ => req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?,
+    };
+    let output = match (&req.output, &req.output_table) {
+        (Some(path), None) => allowed_path(&state, path, "output")?,
+        // Into a table: the files are written in a scratch directory of the server's data directory first.
+        (None, Some(_)) => state.engine().config().data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()),
+        _ => return Err(ApiError::bad_request("give an output directory (\"output\") or a table (\"output_table\"), one of them")),
+    };
     let job = match (&req.job, &req.mapper) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
         (Some(name), None) => JobSpec::rust(name, inputs, output.clone(), req.num_reducers)?,
@@ -158,6 +172,9 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
         }
         (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
     };
+    let mut job = job;
+    job.input_table = req.input_table.clone();
+    job.output_table = req.output_table.clone().map(|name| crate::mapreduce::OutputTable { name, overwrite: req.overwrite });
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());
     }
@@ -165,7 +182,10 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
     let status = JobStatus {
         id: id.clone(),
         status: "running",
-        output: output.display().to_string(),
+        output: match &req.output_table {
+            Some(table) => format!("table {table}"),
+            None => output.display().to_string(),
+        },
         error: None,
         parts_done: 0,
         parts_total: 0,

@@ -77,11 +77,21 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct MapReduceArgs {
     /// Input file or directory of text (repeatable).
-    #[arg(long = "input", required = true)]
+    #[arg(long = "input", required_unless_present = "input_table")]
     pub inputs: Vec<PathBuf>,
+    /// A table's rows as the input instead of files: one record per row,
+    /// columns tab-separated as Hive's TRANSFORM hands them to a script.
+    #[arg(long, conflicts_with = "inputs")]
+    pub input_table: Option<String>,
     /// Output directory; must not exist.
-    #[arg(long)]
-    pub output: PathBuf,
+    #[arg(long, required_unless_present = "output_table")]
+    pub output: Option<PathBuf>,
+    /// Load the output into this table (TEXTFILE, fields terminated by '\t') instead of a directory.
+    #[arg(long, conflicts_with = "output")]
+    pub output_table: Option<String>,
+    /// With --output-table: replace the table's rows instead of adding to them.
+    #[arg(long, requires = "output_table")]
+    pub overwrite: bool,
     /// Streaming mapper command, run with `sh -c`: lines on stdin, `key<TAB>value` lines on stdout.
     #[arg(long, conflicts_with = "job")]
     pub mapper: Option<String>,
@@ -341,18 +351,17 @@ mod tests {
 /// finished output files, and prints the counters as Hadoop does.
 async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
     use crate::mapreduce::{JobSpec, run_job};
-    let job = match (&args.job, &args.mapper) {
-        (Some(name), _) => JobSpec::rust(name, args.inputs, args.output, args.num_reducers)?,
-        (None, Some(m)) => JobSpec::streaming(
-            args.inputs,
-            args.output,
-            m,
-            args.combiner.as_deref(),
-            args.reducer.as_deref(),
-            args.num_reducers,
-        ),
+    // A job into a table writes its files in a scratch directory of the data directory first.
+    let output = args.output.clone().unwrap_or_else(|| config.data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()));
+    let mut job = match (&args.job, &args.mapper) {
+        (Some(name), _) => JobSpec::rust(name, args.inputs, output, args.num_reducers)?,
+        (None, Some(m)) => {
+            JobSpec::streaming(args.inputs, output, m, args.combiner.as_deref(), args.reducer.as_deref(), args.num_reducers)
+        }
         (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
     };
+    job.input_table = args.input_table;
+    job.output_table = args.output_table.map(|name| crate::mapreduce::OutputTable { name, overwrite: args.overwrite });
     let engine = Engine::open(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files").expect("template"),
@@ -369,12 +378,15 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
     bar.finish_and_clear();
     let report = report?;
     let secs = report.elapsed.as_secs_f64();
+    let into = match &report.table {
+        Some(table) => format!("loaded into table {table}"),
+        None => format!("in {}", report.output.display()),
+    };
     eprintln!(
-        "job done in {secs:.2} s: {} MB of input ({:.1} MB/s), {} output files in {}",
+        "job done in {secs:.2} s: {} MB of input ({:.1} MB/s), {} output files {into}",
         report.input_bytes / 1_000_000,
         report.input_bytes as f64 / 1e6 / secs.max(1e-9),
         report.parts,
-        report.output.display()
     );
     eprintln!("Counters: {}", report.counters.len());
     let mut group = "";

@@ -40,7 +40,7 @@ use prost::Message;
 
 use crate::engine::table::HiveTable;
 use crate::engine::transform::{TransformExec, TransformTable};
-use crate::mapreduce::input::TextInputExec;
+use crate::mapreduce::input::{InputFormat, MapInputExec};
 use crate::mapreduce::output::OutputExec;
 use crate::mapreduce::plan::{JobPlan, MapReduceNode};
 use crate::mapreduce::task::{Phase, Task, TaskExec};
@@ -99,7 +99,7 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
         match ours(buf) {
             Some((MAPREDUCE_JOB, payload)) => {
                 let job: JobPlan = serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce job", e))?;
-                Ok(Extension { node: Arc::new(MapReduceNode { job }) })
+                Ok(Extension { node: Arc::new(MapReduceNode { job, input: inputs.first().cloned() }) })
             }
             Some((kind, _)) => Err(codec_error("decode a plan node", format!("unknown kind {kind}"))),
             None => self.inner.try_decode(buf, inputs, ctx),
@@ -252,7 +252,10 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 let config = parse_protobuf_file_scan_config(&conf, &decode_ctx, proto_converter, source)?;
                 Ok(DataSourceExec::from_data_source(config))
             }
-            Some((MAP_INPUT, _)) => Ok(Arc::new(TextInputExec::new(only_input(inputs)?))),
+            Some((MAP_INPUT, payload)) => {
+                let format: InputFormat = serde_json::from_slice(payload).map_err(|e| codec_error("decode a map input", e))?;
+                Ok(Arc::new(MapInputExec::new(only_input(inputs)?, format)))
+            }
             Some((TRANSFORM, payload)) => {
                 let node = TransformNode::decode(payload).map_err(|e| codec_error("decode a TRANSFORM", e))?;
                 let schema = node.schema.as_ref().ok_or_else(|| codec_error("decode a TRANSFORM", "no schema"))?;
@@ -288,9 +291,8 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
             frame(TEXT_SCAN, &message.encode_to_vec(), buf);
             return Ok(());
         }
-        if node.is::<TextInputExec>() {
-            frame(MAP_INPUT, &[], buf);
-            return Ok(());
+        if let Some(input) = node.downcast_ref::<MapInputExec>() {
+            return frame_json(MAP_INPUT, &input.format(), buf);
         }
         if let Some(task) = node.downcast_ref::<TaskExec>() {
             return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase()), buf);

@@ -220,7 +220,7 @@ pub mod wordcount {
 
 /// The energy case: daily consumption per meter from raw reading files.
 /// Each line is `meter,timestamp,kwh` (as meters export them, a header line
-/// allowed); the output is `meter\tday\tkwh` per meter and day, in kWh
+/// allowed; or tab-separated, as a table's rows reach a job); the output is `meter\tday\tkwh` per meter and day, in kWh
 /// rounded to the Wh. Lines that do not parse count as
 /// `Energy/Malformed readings` and are skipped, so one bad export does not
 /// stop the job.
@@ -249,9 +249,10 @@ pub mod daily_consumption {
         }
     }
 
-    /// `meter,yyyy-MM-dd[ T]HH:mm[:ss],kwh` → `(meter, yyyy-MM-dd, kwh)`.
+    /// `meter,yyyy-MM-dd[ T]HH:mm[:ss],kwh` → `(meter, yyyy-MM-dd, kwh)`;
+    /// tabs separate the fields as well as commas (a table's rows come so).
     fn parse(line: &[u8]) -> Option<(&[u8], &[u8], f64)> {
-        let mut fields = line.split(|&b| b == b',');
+        let mut fields = line.split(|&b| b == b',' || b == b'\t');
         let (meter, time, kwh) = (fields.next()?, fields.next()?, fields.next()?);
         let day = time.get(..10)?;
         let date_like = day.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });

@@ -1,8 +1,9 @@
-//! Text input as Hadoop's `TextInputFormat` reads it: files cut into byte
-//! ranges (splits), one map task each; a record is a line keyed by its byte
-//! offset. A split that starts inside a line leaves that line to the split
-//! before it, which reads past its own end to finish its last line, so every
-//! line is read exactly once.
+//! What map tasks read. Text input as Hadoop's `TextInputFormat` reads it:
+//! files cut into byte ranges (splits), one map task each; a record is a
+//! line keyed by its byte offset. A split that starts inside a line leaves
+//! that line to the split before it, which reads past its own end to finish
+//! its last line, so every line is read exactly once. Or a table's rows, one
+//! map task per partition of its scan.
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -12,7 +13,11 @@ use std::sync::Arc;
 use arrow::array::{ArrayBuilder, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
+
+use crate::storage::text::TextOptions;
+use crate::storage::text::encode::encode_batch;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
@@ -142,35 +147,51 @@ pub(crate) fn split_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-/// The map tasks' input: reads the splits of each input partition (see
-/// [`splits_source`]); records `(offset, line)`.
+/// What the map tasks read, and so how their records are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputFormat {
+    /// Hadoop's `TextInputFormat` over the splits of [`splits_source`]:
+    /// records `(offset, line)`.
+    Text,
+    /// A table's rows from its scan: records `("", columns)`, the columns
+    /// tab-separated in Hive's text forms (as TRANSFORM writes them).
+    TableRows,
+}
+
+/// The map tasks' input: one task per partition of its input (a split, or
+/// a partition of a table's scan), whose records it makes in `format`.
 #[derive(Debug)]
-pub struct TextInputExec {
+pub struct MapInputExec {
     input: Arc<dyn ExecutionPlan>,
+    format: InputFormat,
     properties: Arc<PlanProperties>,
 }
 
-impl TextInputExec {
-    pub fn new(input: Arc<dyn ExecutionPlan>) -> Self {
+impl MapInputExec {
+    pub fn new(input: Arc<dyn ExecutionPlan>, format: InputFormat) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(pair_schema()),
             Partitioning::UnknownPartitioning(input.properties().output_partitioning().partition_count()),
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        TextInputExec { input, properties }
+        MapInputExec { input, format, properties }
+    }
+
+    pub fn format(&self) -> InputFormat {
+        self.format
     }
 }
 
-impl DisplayAs for TextInputExec {
+impl DisplayAs for MapInputExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TextInputExec")
+        write!(f, "MapInputExec: {:?}", self.format)
     }
 }
 
-impl ExecutionPlan for TextInputExec {
+impl ExecutionPlan for MapInputExec {
     fn name(&self) -> &str {
-        "TextInputExec"
+        "MapInputExec"
     }
 
     fn properties(&self) -> &Arc<PlanProperties> {
@@ -193,34 +214,59 @@ impl ExecutionPlan for TextInputExec {
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TextInputExec has one child".into()))?;
-        Ok(Arc::new(TextInputExec::new(input)))
+        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("MapInputExec has one child".into()))?;
+        Ok(Arc::new(MapInputExec::new(input, self.format)))
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
-        let mut input = self.input.execute(partition, context)?;
-        let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
-        let tx = builder.tx();
-        builder.spawn(async move {
-            let counters = Counters::default();
-            while let Some(batch) = input.next().await {
-                let batch = batch?;
-                let (paths, starts, ends) =
-                    (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<UInt64Type>(), batch.column(2).as_primitive::<UInt64Type>());
-                for row in 0..batch.num_rows() {
-                    let split = Split { path: PathBuf::from(paths.value(row)), start: starts.value(row), end: ends.value(row) };
-                    let tx = tx.clone();
-                    let bytes = tokio::task::spawn_blocking(move || send_split(&split, &tx))
-                        .await
-                        .map_err(|e| DataFusionError::Internal(format!("reading a split failed: {e}")))??;
-                    counters.add(INPUT_COUNTERS, "Bytes Read", bytes);
-                }
-            }
-            let _ = tx.send(counter_batch(&counters)).await;
-            Ok(())
-        });
-        Ok(builder.build())
+        let input = self.input.execute(partition, context)?;
+        Ok(match self.format {
+            InputFormat::Text => read_splits(input),
+            InputFormat::TableRows => row_records(input),
+        })
     }
+}
+
+/// Reads the splits of the input rows, and sends the bytes read as a counter.
+fn read_splits(mut input: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
+    let tx = builder.tx();
+    builder.spawn(async move {
+        let counters = Counters::default();
+        while let Some(batch) = input.next().await {
+            let batch = batch?;
+            let (paths, starts, ends) =
+                (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<UInt64Type>(), batch.column(2).as_primitive::<UInt64Type>());
+            for row in 0..batch.num_rows() {
+                let split = Split { path: PathBuf::from(paths.value(row)), start: starts.value(row), end: ends.value(row) };
+                let tx = tx.clone();
+                let bytes = tokio::task::spawn_blocking(move || send_split(&split, &tx))
+                    .await
+                    .map_err(|e| DataFusionError::Internal(format!("reading a split failed: {e}")))??;
+                counters.add(INPUT_COUNTERS, "Bytes Read", bytes);
+            }
+        }
+        let _ = tx.send(counter_batch(&counters)).await;
+        Ok(())
+    });
+    builder.build()
+}
+
+/// One record per row, the row in Hive's text form with tabs between columns.
+fn row_records(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    let options = TextOptions { field_delim: b'\t', ..TextOptions::default() };
+    let records = input.map(move |batch| {
+        let batch = batch?;
+        let mut text = Vec::new();
+        encode_batch(&batch, &options, &mut text)?;
+        let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
+        for row in text.strip_suffix(b"\n").unwrap_or(&text).split(|&b| b == b'\n').filter(|_| batch.num_rows() > 0) {
+            keys.append_value(b"");
+            values.append_value(row);
+        }
+        pair_batch(keys.finish(), values.finish())
+    });
+    Box::pin(RecordBatchStreamAdapter::new(pair_schema(), records))
 }
 
 /// Sends the records of one split in batches; the bytes it read.

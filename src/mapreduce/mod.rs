@@ -110,6 +110,22 @@ pub struct JobSpec {
     pub reducers: usize,
     /// Bytes per split; default: the input spread over the engine's partitions, 1 MiB to 128 MiB.
     pub split_bytes: Option<u64>,
+    /// Read a table's (or view's) rows instead of `inputs`: one record per
+    /// row, its columns tab-separated in Hive's text forms (NULL as `\N`),
+    /// as Hive's TRANSFORM hands rows to a script; the key is empty.
+    pub input_table: Option<String>,
+    /// Load the output files into this table (a TEXTFILE table whose fields
+    /// are tab-separated) instead of leaving them in `output`, which is then
+    /// only the job's scratch directory.
+    pub output_table: Option<OutputTable>,
+}
+
+/// Where a job's output goes when it goes into a table.
+#[derive(Debug, Clone)]
+pub struct OutputTable {
+    pub name: String,
+    /// Replace the table's rows (`LOAD DATA ... OVERWRITE`) instead of adding to them.
+    pub overwrite: bool,
 }
 
 impl JobSpec {
@@ -128,6 +144,8 @@ impl JobSpec {
             reducer: Some(task),
             reducers,
             split_bytes: None,
+            input_table: None,
+            output_table: None,
         })
     }
 }
@@ -157,6 +175,8 @@ impl JobSpec {
             reducer,
             reducers,
             split_bytes: None,
+            input_table: None,
+            output_table: None,
         }
     }
 
@@ -173,6 +193,8 @@ impl JobSpec {
 #[derive(Debug, Clone)]
 pub struct JobReport {
     pub output: PathBuf,
+    /// The table the output was loaded into, if it was.
+    pub table: Option<String>,
     pub parts: usize,
     pub input_bytes: u64,
     pub elapsed: Duration,
@@ -190,19 +212,28 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     if job.output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", job.output.display())));
     }
+    // Callers check paths and commands first (the API does, for remote callers).
+    let mut session = engine.session("default", Caller::Operator)?;
+    if let Some(table) = &job.output_table {
+        check_output_table(engine, &session, &table.name)?;
+    }
     let parent = job.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let parent = parent.canonicalize()?;
     let name = job.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let staging = parent.join(format!(".{name}.tmp-{}", uuid::Uuid::new_v4().simple()));
-    let session = engine.session("default", Caller::Operator)?;
     let target = session.ctx.copied_config().target_partitions();
     let plan = plan::JobPlan::new(job, staging.clone(), target)?;
+    let input = match &job.input_table {
+        Some(table) => Some(table_rows(&session, table).await?),
+        None => None,
+    };
+    let reduces = plan.reducer.is_some();
     let (parts, input_bytes) = (plan.parts(), plan.input_bytes());
     std::fs::create_dir_all(&staging)?;
     let counters = Counters::default();
     let result = async {
-        let mut stream = session.ctx.execute_logical_plan(plan.into_logical()).await?.execute_stream().await?;
+        let mut stream = session.ctx.execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
         let mut done = 0;
         on_part(0, parts);
         // Each writer sends one row when its file is complete: the file's name and the counters.
@@ -220,25 +251,67 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
             }
         }
         // Reduce partitions no map output reached write no file of their own.
-        for number in 0..parts {
+        for number in (0..parts).filter(|_| reduces) {
             let name = output::part_name(number);
             if !written.contains(name.as_bytes()) {
                 std::fs::write(staging.join(name), b"")?;
             }
         }
-        Ok::<(), Error>(())
+        Ok::<usize, Error>(written.len().max(parts))
     }
     .await;
-    if let Err(e) = result {
+    let parts = match result {
+        Ok(parts) => parts,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let report = |output: PathBuf, table: Option<String>| JobReport {
+        output,
+        table,
+        parts,
+        input_bytes,
+        elapsed: started.elapsed(),
+        counters: counters.snapshot(),
+    };
+    if let Some(table) = &job.output_table {
+        // LOAD DATA moves the files into the table and commits it to the metastore at once.
+        let overwrite = if table.overwrite { "OVERWRITE " } else { "" };
+        let load = format!("LOAD DATA INPATH '{}' {overwrite}INTO TABLE {}", staging.display(), table.name);
+        let loaded = session.run(&load).await;
         let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+        loaded?;
+        return Ok(report(staging, Some(table.name.clone())));
     }
     std::fs::write(staging.join("_SUCCESS"), b"")?;
     std::fs::rename(&staging, &job.output).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         Error::execution(format!("cannot move the output into {}: {e}", job.output.display()))
     })?;
-    Ok(JobReport { output: job.output.clone(), parts, input_bytes, elapsed: started.elapsed(), counters: counters.snapshot() })
+    Ok(report(job.output.clone(), None))
+}
+
+/// The rows of `table` as a plan, planned as `SELECT * FROM table`.
+async fn table_rows(session: &crate::engine::Session, table: &str) -> Result<datafusion::logical_expr::LogicalPlan> {
+    match crate::hive::parser::parse_statement(&format!("SELECT * FROM {table}"))? {
+        crate::hive::statement::HiveStatement::Query(query) => session.plan_query(*query).await,
+        _ => Err(Error::plan(format!("'{table}' is not a table name"))),
+    }
+}
+
+/// The job writes `key<TAB>value` lines: the table must read them as its columns.
+fn check_output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -> Result<()> {
+    let (db, table) = name.split_once('.').unwrap_or((session.database(), name));
+    let table = engine.metastore().table(&db.to_ascii_lowercase(), &table.to_ascii_lowercase())?;
+    let tab_separated = table.serde_properties.get("field.delim").is_some_and(|d| d == "\t");
+    if table.format != crate::metastore::StorageFormat::TextFile || !tab_separated || !table.partition_columns.is_empty() {
+        return Err(Error::plan(format!(
+            "a job's output goes only into an unpartitioned TEXTFILE table with ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' \
+             (it writes key<TAB>value lines); {name} is not one"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use super::input::split_schema;
+use super::input::{InputFormat, MapInputExec, split_schema};
 use super::{Counters, counter_batch, pair_schema, strip_counters};
 
 /// Hadoop's group for what output formats count.
@@ -103,19 +103,24 @@ impl ExecutionPlan for OutputExec {
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let counters = Counters::default();
         let mut input = strip_counters(self.input.execute(partition, context)?, counters.clone());
-        let Some(number) = global_partition(&self.input, partition) else {
-            // Nothing reached this partition (a reduce partition no map task wrote to).
-            let drain = async move {
-                while let Some(batch) = input.next().await {
-                    if batch?.num_rows() > 0 {
-                        return Err(DataFusionError::Internal("an output partition without a number received records".into()));
+        let name = match global_partition(&self.input, partition) {
+            Some(number) => part_name(number),
+            // A map-only job over a table's rows: its scan's partitions have no
+            // number that survives a cluster's renumbering, so the file gets a unique one.
+            None if reads_rows(&self.input) => format!("part-m-{}", uuid::Uuid::new_v4().simple()),
+            None => {
+                // Nothing reached this partition (a reduce partition no map task wrote to).
+                let drain = async move {
+                    while let Some(batch) = input.next().await {
+                        if batch?.num_rows() > 0 {
+                            return Err(DataFusionError::Internal("an output partition without a number received records".into()));
+                        }
                     }
-                }
-                counter_batch(&counters)
-            };
-            return Ok(Box::pin(RecordBatchStreamAdapter::new(pair_schema(), futures::stream::once(drain))));
+                    counter_batch(&counters)
+                };
+                return Ok(Box::pin(RecordBatchStreamAdapter::new(pair_schema(), futures::stream::once(drain))));
+            }
         };
-        let name = part_name(number);
         let path = self.dir.join(&name);
         let temporary = self.dir.join(format!(".{name}.{}", uuid::Uuid::new_v4().simple()));
         let write = async move {
@@ -163,6 +168,11 @@ impl ExecutionPlan for OutputExec {
     }
 }
 
+/// Whether a map-only job's tasks read a table's rows.
+fn reads_rows(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.downcast_ref::<MapInputExec>().is_some_and(|m| m.format() == InputFormat::TableRows) || matches!(plan.children().as_slice(), [child] if !child.is::<RepartitionExec>() && reads_rows(child))
+}
+
 /// The name of output file `number`, as Hadoop names them.
 pub fn part_name(number: usize) -> String {
     format!("part-{number:05}")
@@ -179,6 +189,9 @@ fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<usize
     }
     if plan.is::<RepartitionExec>() {
         return Some(local);
+    }
+    if plan.downcast_ref::<MapInputExec>().is_some_and(|m| m.format() == InputFormat::TableRows) {
+        return None;
     }
     if let Some(source) = plan.downcast_ref::<DataSourceExec>() {
         let memory = source.data_source().downcast_ref::<MemorySourceConfig>()?;

@@ -24,7 +24,7 @@ use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use serde::{Deserialize, Serialize};
 
-use super::input::{Split, TextInputExec, input_files, splits, splits_source};
+use super::input::{InputFormat, MapInputExec, Split, input_files, splits, splits_source};
 use super::output::OutputExec;
 use super::task::{Phase, Task, TaskExec};
 use super::{JobSpec, pair_schema};
@@ -48,6 +48,12 @@ impl JobPlan {
     /// them); splits default to the input spread over `target_partitions`,
     /// 1 MiB to 128 MiB each.
     pub fn new(job: &JobSpec, output: PathBuf, target_partitions: usize) -> Result<Self> {
+        let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
+        let (mapper, combiner, reducers) = (job.mapper.clone(), job.combiner.clone(), job.reducers);
+        if job.input_table.is_some() {
+            // The table's own scan decides the map tasks.
+            return Ok(JobPlan { splits: vec![], mapper, combiner, reducer, reducers, output });
+        }
         let files = input_files(&job.inputs)?
             .into_iter()
             .map(|f| f.canonicalize().map_err(|e| Error::not_found(format!("input {}: {e}", f.display()))))
@@ -58,8 +64,7 @@ impl JobPlan {
         if splits.is_empty() {
             return Err(Error::plan("the input files are empty"));
         }
-        let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
-        Ok(JobPlan { splits, mapper: job.mapper.clone(), combiner: job.combiner.clone(), reducer, reducers: job.reducers, output })
+        Ok(JobPlan { splits, mapper, combiner, reducer, reducers, output })
     }
 
     /// How many output files the job writes.
@@ -71,13 +76,17 @@ impl JobPlan {
         self.splits.iter().map(|s| s.end - s.start).sum()
     }
 
-    pub fn into_logical(self) -> LogicalPlan {
-        LogicalPlan::Extension(Extension { node: Arc::new(MapReduceNode { job: self }) })
+    /// The job as a logical plan; `input`, when the job reads a table's rows, plans them.
+    pub fn into_logical(self, input: Option<LogicalPlan>) -> LogicalPlan {
+        LogicalPlan::Extension(Extension { node: Arc::new(MapReduceNode { job: self, input }) })
     }
 
-    /// Input → map → (combine) → shuffle by key → sort by key → reduce → output files.
-    pub fn physical(&self) -> Result<Arc<dyn ExecutionPlan>> {
-        let mut plan: Arc<dyn ExecutionPlan> = Arc::new(TextInputExec::new(splits_source(&self.splits)?));
+    /// Input (the splits, or `rows`) → map → (combine) → shuffle by key → sort by key → reduce → output files.
+    pub fn physical(&self, rows: Option<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut plan: Arc<dyn ExecutionPlan> = match rows {
+            Some(rows) => Arc::new(MapInputExec::new(rows, InputFormat::TableRows)),
+            None => Arc::new(MapInputExec::new(splits_source(&self.splits)?, InputFormat::Text)),
+        };
         plan = Arc::new(TaskExec::new(plan, self.mapper.clone(), Phase::Map));
         if let Some(reducer) = &self.reducer {
             if let Some(combiner) = &self.combiner {
@@ -102,11 +111,12 @@ fn sorted_by_key(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>
     Ok(Arc::new(SortExec::new(ordering, input).with_preserve_partitioning(true)))
 }
 
-/// A MapReduce job in a logical plan: a leaf whose rows are the counters
-/// of the output files.
+/// A MapReduce job in a logical plan, whose rows are the output files'
+/// names and counters; its input is a table's rows or none (files).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd)]
 pub struct MapReduceNode {
     pub job: JobPlan,
+    pub input: Option<LogicalPlan>,
 }
 
 impl UserDefinedLogicalNodeCore for MapReduceNode {
@@ -115,7 +125,7 @@ impl UserDefinedLogicalNodeCore for MapReduceNode {
     }
 
     fn inputs(&self) -> Vec<&LogicalPlan> {
-        vec![]
+        self.input.iter().collect()
     }
 
     fn schema(&self) -> &DFSchemaRef {
@@ -132,8 +142,8 @@ impl UserDefinedLogicalNodeCore for MapReduceNode {
         write!(f, "MapReduce: {} splits, mapper {}, reducers {}", self.job.splits.len(), self.job.mapper, self.job.reducers)
     }
 
-    fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, _inputs: Vec<LogicalPlan>) -> DfResult<Self> {
-        Ok(self.clone())
+    fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, inputs: Vec<LogicalPlan>) -> DfResult<Self> {
+        Ok(MapReduceNode { job: self.job.clone(), input: inputs.into_iter().next() })
     }
 }
 
@@ -147,7 +157,12 @@ impl QueryPlanner for JobPlanner {
         if let LogicalPlan::Extension(extension) = logical_plan
             && let Some(node) = extension.node.as_any().downcast_ref::<MapReduceNode>()
         {
-            return Ok(node.job.physical()?);
+            // A table's rows are planned (and optimized) as any query; the job on top as written.
+            let rows = match &node.input {
+                Some(input) => Some(DefaultPhysicalPlanner::default().create_physical_plan(input, session).await?),
+                None => None,
+            };
+            return Ok(node.job.physical(rows)?);
         }
         DefaultPhysicalPlanner::default().create_physical_plan(logical_plan, session).await
     }

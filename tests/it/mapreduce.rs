@@ -137,6 +137,16 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     }
     let r = client.get(format!("{url}/v1/mapreduce/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
+    // Files or a table on each side, not both and not neither.
+    for body in [
+        serde_json::json!({"input": [work.join("in.txt")], "input_table": "t", "output": work.join("o2"), "job": "wordcount"}),
+        serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o3"), "output_table": "t", "job": "wordcount"}),
+        serde_json::json!({"output": work.join("o4"), "job": "wordcount"}),
+    ] {
+        let r = post(body.clone()).await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        assert!(r.json::<serde_json::Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("give"));
+    }
 }
 
 /// Hive's TRANSFORM (and MAP ... USING): rows to a command as tab-separated
@@ -293,6 +303,8 @@ async fn word_count_on_a_two_executor_cluster_matches_the_reference() {
             reducer.replace('\'', "\\'")
         );
         assert_eq!(crate::common::lines(&mut s, &sql).await, ["NULL\t1", "x\t1", "y\t1"]);
+        // A table's rows in, a table out, with the scan and the tasks on the executors.
+        Box::pin(daily_from_table_into_table(&engine, dir.path())).await;
         // A failing task fails the job with the command's message, and leaves no output.
         let failing = JobSpec::streaming(vec![input.clone()], dir.path().join("out-failing"), "echo broken >&2; exit 5", None, None, 1);
         let err = run_job(&engine, &failing, |_, _| {}).await.unwrap_err().to_string();
@@ -337,4 +349,39 @@ async fn daily_consumption_per_meter_from_raw_readings() {
     let expected: BTreeMap<_, _> = expected.into_iter().map(|(k, v)| (k, format!("{v:.3}"))).collect();
     assert_eq!(got, expected);
     assert_eq!(counter(&report, "Energy", "Malformed readings"), Some(1), "{:?}", report.counters);
+}
+
+/// The energy case in SQL's terms: a Rust job reads a table's rows and its
+/// output is loaded into another table, which SQL then reads.
+async fn daily_from_table_into_table(engine: &enma::engine::Engine, scratch: &Path) {
+    use enma::mapreduce::{JobSpec, OutputTable, run_job};
+    let mut s = engine.session("default", enma::engine::Caller::Operator).unwrap();
+    crate::common::rows(
+        &mut s,
+        "CREATE TABLE readings (meter STRING, ts STRING, kwh DOUBLE);
+         INSERT INTO readings VALUES ('m1', '2026-01-01 00:00:00', 1.5), ('m1', '2026-01-01 01:00:00', 2.0),
+                                     ('m2', '2026-01-02 00:00:00', 0.25), ('m1', '2026-01-02 00:00:00', 1.0), ('m3', NULL, 1.0);
+         CREATE TABLE daily (meter STRING, day STRING, kwh DOUBLE) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t';
+         CREATE TABLE not_tabs (meter STRING, day STRING, kwh DOUBLE)",
+    )
+    .await;
+    let mut job = JobSpec::rust("daily-consumption", vec![], scratch.join("daily"), 2).unwrap();
+    job.input_table = Some("readings".into());
+    job.output_table = Some(OutputTable { name: "daily".into(), overwrite: true });
+    let report = run_job(engine, &job, |_, _| {}).await.unwrap();
+    assert_eq!(report.table.as_deref(), Some("daily"));
+    assert_eq!(counter(&report, "Energy", "Malformed readings"), Some(1), "the NULL timestamp: {:?}", report.counters);
+    let daily = crate::common::lines(&mut s, "SELECT * FROM daily ORDER BY meter, day").await;
+    assert_eq!(daily, ["m1\t2026-01-01\t3.5", "m1\t2026-01-02\t1.0", "m2\t2026-01-02\t0.25"]);
+    assert!(!job.output.exists(), "the scratch directory is gone");
+    // Only a table that reads key<TAB>value lines as its columns.
+    job.output_table = Some(OutputTable { name: "not_tabs".into(), overwrite: false });
+    let err = run_job(engine, &job, |_, _| {}).await.unwrap_err().to_string();
+    assert!(err.contains("FIELDS TERMINATED BY"), "{err}");
+}
+
+#[tokio::test]
+async fn a_job_reads_a_table_and_loads_its_output_into_a_table() {
+    let (engine, dir) = crate::common::temp_engine().await;
+    daily_from_table_into_table(&engine, dir.path()).await;
 }
