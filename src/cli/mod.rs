@@ -92,6 +92,14 @@ pub struct MapReduceArgs {
     /// With --output-table: replace the table's rows instead of adding to them.
     #[arg(long, requires = "output_table")]
     pub overwrite: bool,
+    /// A Hadoop job setting, as streaming jobs pass them: `mapreduce.job.reduces`,
+    /// `stream.num.map.output.key.fields`, `mapreduce.partition.keypartitioner.options`
+    /// (`-k1,N`); others are reported and ignored.
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_conf)]
+    pub conf: Vec<(String, String)>,
+    /// Hadoop's partitioner class: `HashPartitioner` (default) or `KeyFieldBasedPartitioner`.
+    #[arg(long)]
+    pub partitioner: Option<String>,
     /// Streaming mapper command, run with `sh -c`: lines on stdin, `key<TAB>value` lines on stdout.
     #[arg(long, conflicts_with = "job")]
     pub mapper: Option<String>,
@@ -347,6 +355,11 @@ mod tests {
     }
 }
 
+fn parse_conf(text: &str) -> std::result::Result<(String, String), String> {
+    let (name, value) = text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got '{text}'"))?;
+    Ok((name.trim().to_string(), value.to_string()))
+}
+
 /// `enma mapreduce`: builds the job from the flags, runs it with a bar of
 /// finished output files, and prints the counters as Hadoop does.
 async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
@@ -361,6 +374,9 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
         (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
     };
     job.input_table = args.input_table;
+    for name in job.apply_hadoop_conf(&args.conf, args.partitioner.as_deref())? {
+        eprintln!("warning: -D {name} is not used by enma mapreduce; ignored");
+    }
     job.output_table = args.output_table.map(|name| crate::mapreduce::OutputTable { name, overwrite: args.overwrite });
     let engine = Engine::open(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(

@@ -42,6 +42,7 @@ use crate::engine::table::HiveTable;
 use crate::engine::transform::{TransformExec, TransformTable};
 use crate::mapreduce::input::{InputFormat, MapInputExec};
 use crate::mapreduce::output::OutputExec;
+use crate::mapreduce::partition::{PartitionBy, PartitionKeyExec};
 use crate::mapreduce::plan::{JobPlan, MapReduceNode};
 use crate::mapreduce::task::{Phase, Task, TaskExec};
 use crate::metastore::Table;
@@ -57,6 +58,7 @@ const MAPREDUCE_TASK: u8 = 5;
 const MAPREDUCE_OUTPUT: u8 = 6;
 const TRANSFORM_TABLE: u8 = 7;
 const TRANSFORM: u8 = 8;
+const PARTITION_KEY: u8 = 9;
 
 fn ours(buf: &[u8]) -> Option<(u8, &[u8])> {
     let rest = buf.strip_prefix(MAGIC)?;
@@ -264,9 +266,13 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?))
             }
             Some((MAPREDUCE_TASK, payload)) => {
-                let (task, phase): (Task, Phase) =
+                let (task, phase, key_fields): (Task, Phase, usize) =
                     serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce task", e))?;
-                Ok(Arc::new(TaskExec::new(only_input(inputs)?, task, phase)))
+                Ok(Arc::new(TaskExec::with_key_fields(only_input(inputs)?, task, phase, key_fields)))
+            }
+            Some((PARTITION_KEY, payload)) => {
+                let by: PartitionBy = serde_json::from_slice(payload).map_err(|e| codec_error("decode a partitioner", e))?;
+                Ok(Arc::new(PartitionKeyExec::new(only_input(inputs)?, by)))
             }
             Some((MAPREDUCE_OUTPUT, payload)) => {
                 let dir: PathBuf = serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce output", e))?;
@@ -295,7 +301,10 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
             return frame_json(MAP_INPUT, &input.format(), buf);
         }
         if let Some(task) = node.downcast_ref::<TaskExec>() {
-            return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase()), buf);
+            return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase(), task.key_fields()), buf);
+        }
+        if let Some(partition) = node.downcast_ref::<PartitionKeyExec>() {
+            return frame_json(PARTITION_KEY, partition.by(), buf);
         }
         if let Some(output) = node.downcast_ref::<OutputExec>() {
             return frame_json(MAPREDUCE_OUTPUT, output.dir(), buf);

@@ -61,8 +61,28 @@ pub struct RustJob {
     /// Runs on map output before the shuffle: its output must be map output again.
     pub combiner: Option<ReducerFactory>,
     pub reducer: ReducerFactory,
+    /// Which part of a key decides its reducer; `None`: the whole key.
+    pub partitioner: Option<Arc<dyn Partitioner>>,
     /// One line for `GET /v1/mapreduce/jobs` and `enma mapreduce --help`.
     pub description: String,
+}
+
+/// Which part of a key decides its reducer: records whose partition keys
+/// are equal meet in one reduce task, which still sees them sorted by their
+/// whole keys (a secondary sort). Hadoop's `Partitioner` returns a reducer
+/// number instead; a part of the key says the same thing and lets the
+/// shuffle spread the parts over however many reducers the job has.
+pub trait Partitioner: Send + Sync {
+    fn partition_key<'k>(&self, key: &'k [u8]) -> &'k [u8];
+}
+
+/// The first `n` tab-separated fields of the key decide the reducer.
+pub struct KeyFields(pub usize);
+
+impl Partitioner for KeyFields {
+    fn partition_key<'k>(&self, key: &'k [u8]) -> &'k [u8] {
+        &key[..super::partition::fields_len(key, self.0)]
+    }
 }
 
 static JOBS: LazyLock<RwLock<BTreeMap<String, RustJob>>> = LazyLock::new(|| {
@@ -213,6 +233,7 @@ pub mod wordcount {
             mapper: mapper(),
             combiner: Some(reducer()),
             reducer: reducer(),
+            partitioner: None,
             description: "word count: whitespace-separated words of text lines, and how often each occurs".into(),
         }
     }
@@ -284,6 +305,8 @@ pub mod daily_consumption {
             mapper: Arc::new(|| Box::new(ReadingMapper)),
             combiner: Some(Arc::new(|| Box::new(SumKwh { round: false }))),
             reducer: Arc::new(|| Box::new(SumKwh { round: true })),
+            // A meter's days meet in one reducer, in day order.
+            partitioner: Some(Arc::new(KeyFields(1))),
             description: "daily consumption per meter: lines 'meter,timestamp,kwh' in, 'meter<TAB>day<TAB>kwh' out".into(),
         }
     }

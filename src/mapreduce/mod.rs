@@ -18,9 +18,42 @@
 //! tasks: on a cluster, a file system every executor mounts at the same path
 //! (as HDFS is for Hadoop).
 
+/// The parts of `ExecutionPlan` that a job's one-input operators (fields
+/// `input` and `properties`) share: one task per input partition, so the
+/// optimizer must not add partitions in front of them.
+macro_rules! one_input_operator {
+    ($name:literal) => {
+        fn name(&self) -> &str {
+            $name
+        }
+
+        fn properties(&self) -> &std::sync::Arc<datafusion::physical_plan::PlanProperties> {
+            &self.properties
+        }
+
+        fn children(&self) -> Vec<&std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+            vec![&self.input]
+        }
+
+        fn apply_expressions(
+            &self,
+            _f: &mut dyn FnMut(
+                &std::sync::Arc<dyn datafusion::physical_expr::PhysicalExpr>,
+            ) -> datafusion::error::Result<datafusion::common::tree_node::TreeNodeRecursion>,
+        ) -> datafusion::error::Result<datafusion::common::tree_node::TreeNodeRecursion> {
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        }
+
+        fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+            vec![false]
+        }
+    };
+}
+
 pub mod api;
 pub mod input;
 pub mod output;
+pub mod partition;
 pub mod plan;
 pub mod task;
 
@@ -36,7 +69,11 @@ use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
-pub use api::{Counters, Mapper, MapperFactory, Output, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job, rust_job, rust_jobs};
+pub use api::{
+    Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job,
+    rust_job, rust_jobs,
+};
+pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 
 use crate::engine::{Caller, Engine};
@@ -82,6 +119,7 @@ pub(crate) fn counter_batch(counters: &Counters) -> DfResult<RecordBatch> {
 
 /// The input's records, with the counter rows taken out and added to `counters`.
 pub(crate) fn strip_counters(input: SendableRecordBatchStream, counters: Counters) -> SendableRecordBatchStream {
+    let schema = input.schema();
     let records = input.map(move |batch| {
         let batch = batch?;
         let column = batch.column(2);
@@ -93,7 +131,7 @@ pub(crate) fn strip_counters(input: SendableRecordBatchStream, counters: Counter
         }
         Ok(filter_record_batch(&batch, &is_null(column)?)?)
     });
-    Box::pin(RecordBatchStreamAdapter::new(pair_schema(), records))
+    Box::pin(RecordBatchStreamAdapter::new(schema, records))
 }
 
 /// A job: where to read, what to run, where to write.
@@ -118,6 +156,11 @@ pub struct JobSpec {
     /// are tab-separated) instead of leaving them in `output`, which is then
     /// only the job's scratch directory.
     pub output_table: Option<OutputTable>,
+    /// How many tab-separated fields of a streaming mapper's output line are
+    /// the key (Hadoop's `stream.num.map.output.key.fields`; default 1).
+    pub key_fields: usize,
+    /// The part of the key that decides the reducer; `None`: the whole key.
+    pub partition_by: Option<PartitionBy>,
 }
 
 /// Where a job's output goes when it goes into a table.
@@ -146,6 +189,8 @@ impl JobSpec {
             split_bytes: None,
             input_table: None,
             output_table: None,
+            key_fields: 1,
+            partition_by: job.partitioner.map(|_| PartitionBy::Rust(name.to_string())),
         })
     }
 }
@@ -177,6 +222,8 @@ impl JobSpec {
             split_bytes: None,
             input_table: None,
             output_table: None,
+            key_fields: 1,
+            partition_by: None,
         }
     }
 
@@ -187,6 +234,56 @@ impl JobSpec {
             _ => None,
         })
     }
+
+    /// Applies Hadoop's job settings as streaming jobs pass them (`-D
+    /// name=value`, and the `-partitioner` class); returns the names of the
+    /// settings that change nothing here. The key partitioner's options count
+    /// only with KeyFieldBasedPartitioner, as in Hadoop.
+    pub fn apply_hadoop_conf(&mut self, conf: &[(String, String)], partitioner: Option<&str>) -> Result<Vec<String>> {
+        let by_key_fields = match partitioner.map(|c| c.rsplit('.').next().unwrap_or(c)) {
+            None | Some("HashPartitioner") => false,
+            Some("KeyFieldBasedPartitioner") => true,
+            Some(_) => {
+                return Err(Error::plan(format!(
+                    "partitioner {} is not supported: use HashPartitioner or KeyFieldBasedPartitioner",
+                    partitioner.unwrap_or_default()
+                )));
+            }
+        };
+        let mut ignored = Vec::new();
+        for (name, value) in conf {
+            let number = || value.trim().parse::<usize>().map_err(|_| Error::plan(format!("{name} must be a number, not '{value}'")));
+            match name.as_str() {
+                "mapreduce.job.reduces" | "mapred.reduce.tasks" => self.reducers = number()?,
+                "stream.num.map.output.key.fields" => self.key_fields = number()?.max(1),
+                "mapreduce.partition.keypartitioner.options" | "mapred.text.key.partitioner.options" => {
+                    let fields = key_field_option(value)?;
+                    if by_key_fields && fields != usize::MAX {
+                        self.partition_by = Some(PartitionBy::KeyFields(fields));
+                    }
+                }
+                _ => ignored.push(name.clone()),
+            }
+        }
+        Ok(ignored)
+    }
+}
+
+/// `-k1,n` (or `-k1`, the whole key): the fields KeyFieldBasedPartitioner hashes.
+fn key_field_option(value: &str) -> Result<usize> {
+    let spec = value.trim().strip_prefix("-k").ok_or_else(|| bad_key_fields(value))?;
+    let (start, end) = spec.split_once(',').unwrap_or((spec, ""));
+    if start.trim() != "1" {
+        return Err(bad_key_fields(value));
+    }
+    match end.trim() {
+        "" => Ok(usize::MAX),
+        end => end.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| bad_key_fields(value)),
+    }
+}
+
+fn bad_key_fields(value: &str) -> Error {
+    Error::plan(format!("key partitioner options '{value}' are not supported: only -k1,N (the first N fields of the key)"))
 }
 
 /// What a finished job reports.

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::{InputFormat, MapInputExec, Split, input_files, splits, splits_source};
 use super::output::OutputExec;
+use super::partition::{PartitionBy, PartitionKeyExec, partitioned_schema};
 use super::task::{Phase, Task, TaskExec};
 use super::{JobSpec, pair_schema};
 use crate::error::{Error, Result};
@@ -41,6 +42,9 @@ pub struct JobPlan {
     pub reducers: usize,
     /// The directory the output files are written to.
     pub output: PathBuf,
+    /// Tab-separated fields of a streaming mapper's output line that are its key.
+    pub key_fields: usize,
+    pub partition_by: Option<PartitionBy>,
 }
 
 impl JobPlan {
@@ -49,10 +53,19 @@ impl JobPlan {
     /// 1 MiB to 128 MiB each.
     pub fn new(job: &JobSpec, output: PathBuf, target_partitions: usize) -> Result<Self> {
         let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
-        let (mapper, combiner, reducers) = (job.mapper.clone(), job.combiner.clone(), job.reducers);
+        let mut plan = JobPlan {
+            splits: vec![],
+            mapper: job.mapper.clone(),
+            combiner: job.combiner.clone(),
+            reducer,
+            reducers: job.reducers,
+            output,
+            key_fields: job.key_fields.max(1),
+            partition_by: job.partition_by.clone(),
+        };
         if job.input_table.is_some() {
             // The table's own scan decides the map tasks.
-            return Ok(JobPlan { splits: vec![], mapper, combiner, reducer, reducers, output });
+            return Ok(plan);
         }
         let files = input_files(&job.inputs)?
             .into_iter()
@@ -60,11 +73,11 @@ impl JobPlan {
             .collect::<Result<Vec<_>>>()?;
         let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
         let split_bytes = job.split_bytes.unwrap_or_else(|| (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20));
-        let splits = splits(&files, split_bytes)?;
-        if splits.is_empty() {
+        plan.splits = splits(&files, split_bytes)?;
+        if plan.splits.is_empty() {
             return Err(Error::plan("the input files are empty"));
         }
-        Ok(JobPlan { splits, mapper, combiner, reducer, reducers, output })
+        Ok(plan)
     }
 
     /// How many output files the job writes.
@@ -87,7 +100,7 @@ impl JobPlan {
             Some(rows) => Arc::new(MapInputExec::new(rows, InputFormat::TableRows)),
             None => Arc::new(MapInputExec::new(splits_source(&self.splits)?, InputFormat::Text)),
         };
-        plan = Arc::new(TaskExec::new(plan, self.mapper.clone(), Phase::Map));
+        plan = Arc::new(TaskExec::with_key_fields(plan, self.mapper.clone(), Phase::Map, self.key_fields));
         if let Some(reducer) = &self.reducer {
             if let Some(combiner) = &self.combiner {
                 // Rust combiners fold values in a hash table; commands read sorted input, as in Hadoop.
@@ -95,10 +108,16 @@ impl JobPlan {
                     Task::Command(_) => sorted_by_key(plan)?,
                     _ => plan,
                 };
-                plan = Arc::new(TaskExec::new(input, combiner.clone(), Phase::Combine));
+                plan = Arc::new(TaskExec::with_key_fields(input, combiner.clone(), Phase::Combine, self.key_fields));
             }
-            let key = col("key", &pair_schema())?;
-            plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![key], self.reducers))?);
+            let by = match &self.partition_by {
+                Some(by) => {
+                    plan = Arc::new(PartitionKeyExec::new(plan, by.clone()));
+                    col("partition", &partitioned_schema())?
+                }
+                None => col("key", &pair_schema())?,
+            };
+            plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![by], self.reducers))?);
             plan = Arc::new(TaskExec::new(sorted_by_key(plan)?, reducer.clone(), Phase::Reduce));
         }
         Ok(Arc::new(OutputExec::new(plan, self.output.clone())))

@@ -11,10 +11,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayBuilder, AsArray, BinaryArray, BinaryBuilder, RecordBatch};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
@@ -101,11 +100,19 @@ pub struct TaskExec {
     input: Arc<dyn ExecutionPlan>,
     task: Task,
     phase: Phase,
+    /// How many tab-separated fields of a streaming command's output line are the key.
+    key_fields: usize,
     properties: Arc<PlanProperties>,
 }
 
 impl TaskExec {
     pub fn new(input: Arc<dyn ExecutionPlan>, task: Task, phase: Phase) -> Self {
+        Self::with_key_fields(input, task, phase, 1)
+    }
+
+    /// As [`new`](Self::new), the key of a command's output lines being their first `key_fields` fields
+    /// (Hadoop streaming's `stream.num.map.output.key.fields`).
+    pub fn with_key_fields(input: Arc<dyn ExecutionPlan>, task: Task, phase: Phase, key_fields: usize) -> Self {
         let partitioning = input.properties().output_partitioning().clone();
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(pair_schema()),
@@ -113,7 +120,7 @@ impl TaskExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        TaskExec { input, task, phase, properties }
+        TaskExec { input, task, phase, key_fields: key_fields.max(1), properties }
     }
 }
 
@@ -131,40 +138,22 @@ impl TaskExec {
     pub fn phase(&self) -> Phase {
         self.phase
     }
+
+    pub fn key_fields(&self) -> usize {
+        self.key_fields
+    }
 }
 
 impl ExecutionPlan for TaskExec {
-    fn name(&self) -> &str {
-        "TaskExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
+    one_input_operator!("TaskExec");
 
     fn maintains_input_order(&self) -> Vec<bool> {
         vec![false]
     }
 
-    /// One task per input partition: more partitions would mean more tasks than splits or reducers.
-    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
-        vec![false]
-    }
-
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
-        Ok(Arc::new(TaskExec::new(input, self.task.clone(), self.phase)))
+        Ok(Arc::new(TaskExec::with_key_fields(input, self.task.clone(), self.phase, self.key_fields)))
     }
 
     /// Runs the task over the partition. Counters that earlier tasks sent
@@ -176,14 +165,14 @@ impl ExecutionPlan for TaskExec {
         let input = strip_counters(self.input.execute(partition, context)?, counters.clone());
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
-        let phase = self.phase;
+        let (phase, key_fields) = (self.phase, self.key_fields);
         builder.spawn(async move {
             let end = tx.clone();
             match runnable {
                 Runnable::Map(factory) => run_map(factory, input, tx, counters.clone()).await?,
                 Runnable::Reduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters.clone()).await?,
                 Runnable::Reduce(factory) => run_reduce(factory, phase, input, tx, counters.clone()).await?,
-                Runnable::Command(command) => run_command(&command, phase, input, tx, counters.clone()).await?,
+                Runnable::Command(command) => run_command(&command, phase, key_fields, input, tx, counters.clone()).await?,
             }
             let _ = end.send(counter_batch(&counters)).await;
             Ok(())
@@ -410,6 +399,7 @@ async fn run_hash_combine(
 pub(crate) async fn run_command(
     command: &str,
     phase: Phase,
+    key_fields: usize,
     mut input: SendableRecordBatchStream,
     tx: Sender<DfResult<RecordBatch>>,
     counters: Counters,
@@ -497,17 +487,13 @@ pub(crate) async fn run_command(
         if text.ends_with(b"\n") {
             text = &text[..text.len() - 1];
         }
-        // Streaming's rule: the key is up to the first tab; no tab, the whole line is the key.
-        match text.iter().position(|&b| b == b'\t').filter(|_| phase != Phase::Transform) {
-            Some(t) => {
-                out.keys.append_value(&text[..t]);
-                out.values.append_value(&text[t + 1..]);
-            }
-            None => {
-                out.keys.append_value(text);
-                out.values.append_value(b"");
-            }
-        }
+        // Streaming's rule: the key is up to the first tab (the `key_fields`-th); without it, the whole line.
+        let t = match phase {
+            Phase::Transform => text.len(),
+            _ => super::partition::fields_len(text, key_fields),
+        };
+        out.keys.append_value(&text[..t]);
+        out.values.append_value(text.get(t + 1..).unwrap_or_default());
         if open && !out.flush_if_full().await? {
             open = false;
         }

@@ -348,6 +348,13 @@ async fn daily_consumption_per_meter_from_raw_readings() {
     }
     let expected: BTreeMap<_, _> = expected.into_iter().map(|(k, v)| (k, format!("{v:.3}"))).collect();
     assert_eq!(got, expected);
+    // The job's partitioner sends all of a meter's days to one reducer.
+    for meter in ["m001", "m002", "m013"] {
+        let holding = (0..2)
+            .filter(|p| std::fs::read_to_string(job.output.join(format!("part-{p:05}"))).unwrap().lines().any(|l| l.starts_with(meter)))
+            .count();
+        assert_eq!(holding, 1, "{meter}");
+    }
     assert_eq!(counter(&report, "Energy", "Malformed readings"), Some(1), "{:?}", report.counters);
 }
 
@@ -384,4 +391,51 @@ async fn daily_from_table_into_table(engine: &enma::engine::Engine, scratch: &Pa
 async fn a_job_reads_a_table_and_loads_its_output_into_a_table() {
     let (engine, dir) = crate::common::temp_engine().await;
     daily_from_table_into_table(&engine, dir.path()).await;
+}
+
+/// Hadoop streaming's secondary sort, with Hadoop's own settings: the key is
+/// two fields, the reducer is chosen by the first, and each reducer sees its
+/// records sorted by both. Without the partitioner, first fields spread over
+/// reducers (the check can fail).
+#[test]
+fn streaming_secondary_sort_with_hadoops_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..2000u32 {
+        text.push_str(&format!("g{} {:04}\n", (i * 7919) % 40, (i * 104729) % 1000));
+    }
+    std::fs::write(dir.path().join("in.txt"), text).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "mapreduce", "--input", "in.txt", "--output", out, "--mapper", "awk '{print $1 \"\\t\" $2 \"\\tv\"}'", "--reducer", "cat",
+            "-D", "mapreduce.job.reduces=4", "-D", "stream.num.map.output.key.fields=2",
+        ];
+        args.extend_from_slice(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg("data").args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (0..4)
+            .map(|p| std::fs::read_to_string(dir.path().join(out).join(format!("part-{p:05}"))).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let groups_per_part = |parts: &[String]| {
+        let mut owner: BTreeMap<String, std::collections::BTreeSet<usize>> = BTreeMap::new();
+        for (p, text) in parts.iter().enumerate() {
+            let keys: Vec<(&str, &str)> = text.lines().map(|l| { let f: Vec<&str> = l.split('\t').collect(); (f[0], f[1]) }).collect();
+            assert!(keys.is_sorted(), "part {p} is not sorted by both fields");
+            assert!(text.lines().all(|l| l.ends_with("\tv")), "the value is the third field");
+            for (g, _) in keys {
+                owner.entry(g.to_string()).or_default().insert(p);
+            }
+        }
+        assert_eq!(owner.len(), 40);
+        owner.values().map(|parts| parts.len()).max().unwrap()
+    };
+    let keyed = run(
+        "by-first-field",
+        &["-D", "mapreduce.partition.keypartitioner.options=-k1,1", "--partitioner", "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"],
+    );
+    assert_eq!(groups_per_part(&keyed), 1, "every first field in one reducer");
+    assert_eq!(keyed.iter().map(|p| p.lines().count()).sum::<usize>(), 2000);
+    let hashed = run("by-whole-key", &[]);
+    assert!(groups_per_part(&hashed) > 1, "hashing the whole key spreads a first field over reducers");
 }
