@@ -57,6 +57,9 @@ struct JobStatus {
     elapsed_ms: u64,
     /// `group → name → value`.
     counters: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Settings of `conf` that change nothing here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ignored_conf: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,11 @@ struct JobRequest {
     /// With `output_table`: replace its rows.
     #[serde(default)]
     overwrite: bool,
+    /// Hadoop job settings, as `-D name=value` (see `enma mapreduce --help`).
+    #[serde(default)]
+    conf: BTreeMap<String, String>,
+    /// Hadoop's partitioner class.
+    partitioner: Option<String>,
     mapper: Option<String>,
     combiner: Option<String>,
     /// A command, `NONE` for map-only; absent: the identity reducer.
@@ -173,6 +181,8 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
         (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
     };
     let mut job = job;
+    let conf: Vec<(String, String)> = req.conf.clone().into_iter().collect();
+    let ignored = job.apply_hadoop_conf(&conf, req.partitioner.as_deref())?;
     job.input_table = req.input_table.clone();
     job.output_table = req.output_table.clone().map(|name| crate::mapreduce::OutputTable { name, overwrite: req.overwrite });
     if output.exists() {
@@ -192,6 +202,7 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
         input_bytes: 0,
         elapsed_ms: 0,
         counters: BTreeMap::new(),
+        ignored_conf: ignored,
     };
     let jobs = state.mapreduce_jobs().clone();
     jobs.inner.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), status.clone());

@@ -117,7 +117,11 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     let reducer = r#"awk -F '\t' '{n[$1] += $2} END {for (w in n) print w "\t" n[w]}'"#;
     for (output, body) in [
         ("rust", serde_json::json!({"input": [work.join("in.txt")], "output": work.join("rust"), "job": "wordcount", "num_reducers": 2})),
-        ("streaming", serde_json::json!({"input": [work.clone()], "output": work.join("streaming"), "mapper": mapper, "reducer": reducer})),
+        (
+            "streaming",
+            serde_json::json!({"input": [work.clone()], "output": work.join("streaming"), "mapper": mapper, "reducer": reducer,
+                               "conf": {"mapreduce.job.reduces": "3", "mapreduce.map.memory.mb": "2048"}}),
+        ),
     ] {
         let r = post(body).await.unwrap();
         assert_eq!(r.status(), 202, "{output}");
@@ -132,6 +136,10 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert_eq!(status["status"], "succeeded", "{output}: {status}");
+        if output == "streaming" {
+            assert_eq!(status["parts_total"], 3, "{status}");
+            assert_eq!(status["ignored_conf"], serde_json::json!(["mapreduce.map.memory.mb"]), "{status}");
+        }
         assert_eq!(status["counters"]["Map-Reduce Framework"]["Map output records"], expected.values().sum::<u64>(), "{status}");
         assert_eq!(read_counts(&work.join(output)), expected, "{output}");
     }
