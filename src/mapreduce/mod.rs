@@ -319,7 +319,12 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     let parent = parent.canonicalize()?;
     let name = job.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let staging = parent.join(format!(".{name}.tmp-{}", uuid::Uuid::new_v4().simple()));
-    let target = session.ctx.copied_config().target_partitions();
+    // Splits to keep every task slot busy: the cluster's slots, or this process's partitions.
+    let target = match session.cluster_job() {
+        Some((url, _)) => crate::cluster::cluster_status(url).await.map(|c| c.total_slots as usize).unwrap_or(0),
+        None => 0,
+    };
+    let target = if target > 0 { target } else { session.ctx.copied_config().target_partitions() };
     let plan = plan::JobPlan::new(job, staging.clone(), target)?;
     let input = match &job.input_table {
         Some(table) => Some(table_rows(&session, table).await?),

@@ -49,8 +49,8 @@ pub struct JobPlan {
 
 impl JobPlan {
     /// Lists and splits the input (absolute paths, so any process can read
-    /// them); splits default to the input spread over `target_partitions`,
-    /// 1 MiB to 128 MiB each.
+    /// them); splits default to the input spread over `target_partitions`
+    /// (the task slots that will run them), 1 MiB to 128 MiB each.
     pub fn new(job: &JobSpec, output: PathBuf, target_partitions: usize) -> Result<Self> {
         let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
         let mut plan = JobPlan {

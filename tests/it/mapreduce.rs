@@ -285,14 +285,13 @@ async fn word_count_on_a_two_executor_cluster_matches_the_reference() {
         let report = run_job(&engine, &streaming, |_, _| {}).await.unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
         assert_eq!(read_counts(&streaming.output), expected);
         assert_eq!(counter(&report, "WordCount", "reduce_calls"), Some(2), "{:?}", report.counters);
-        // Map-only: one file per split, every line once.
-        let map_only = JobSpec {
-            split_bytes: Some(1 << 20),
-            ..JobSpec::streaming(vec![input.clone()], dir.path().join("out-map-only"), "tr a-z A-Z", None, Some("NONE"), 1)
-        };
+        // Map-only: one file per split, every line once; by default the input is
+        // split for the cluster's 4 task slots (this process alone has 2 partitions).
+        let map_only = JobSpec::streaming(vec![input.clone()], dir.path().join("out-map-only"), "tr a-z A-Z", None, Some("NONE"), 1);
         let report = run_job(&engine, &map_only, |_, _| {}).await.unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
         let files = listing(&map_only.output);
         assert_eq!(files.len(), report.parts + 1, "{files:?}");
+        assert!(report.parts >= 4, "{files:?}");
         let mut got: Vec<String> = files[1..].iter().flat_map(|f| std::fs::read_to_string(map_only.output.join(f)).unwrap().lines().map(String::from).collect::<Vec<_>>()).collect();
         let mut want: Vec<String> = ["a.txt", "b.txt"].iter().flat_map(|f| std::fs::read_to_string(input.join(f)).unwrap().lines().map(|l| l.to_uppercase()).collect::<Vec<_>>()).collect();
         got.sort();
