@@ -40,6 +40,7 @@ use prost::Message;
 
 use crate::engine::table::HiveTable;
 use crate::engine::transform::{TransformExec, TransformTable};
+use crate::hive::transform::ScriptFormat;
 use crate::mapreduce::input::{InputFormat, MapInputExec};
 use crate::mapreduce::output::OutputExec;
 use crate::mapreduce::partition::{PartitionBy, PartitionKeyExec};
@@ -136,7 +137,8 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
                 let input = LogicalPlanNode::decode(node.input.as_slice())
                     .map_err(|e| codec_error("decode a TRANSFORM's input", e))?
                     .try_into_logical_plan(ctx, self)?;
-                Ok(Arc::new(TransformTable { input, command: node.command, schema, default_columns: node.default_columns }))
+                let format = ScriptFormat::from_marker(&node.format).map_err(|e| codec_error("decode a TRANSFORM", e))?;
+                Ok(Arc::new(TransformTable { input, command: node.command, schema, default_columns: node.default_columns, format }))
             }
             Some((kind, _)) => Err(codec_error("decode a table", format!("unknown kind {kind}"))),
             None => self.inner.try_decode_table_provider(buf, table_ref, schema, ctx),
@@ -164,6 +166,7 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
                     input: LogicalPlanNode::try_from_logical_plan(&table.input, self)?.encode_to_vec(),
                     command: table.command.clone(),
                     default_columns: table.default_columns,
+                    format: table.format.to_marker(),
                 };
                 frame(TRANSFORM_TABLE, &message.encode_to_vec(), buf);
                 Ok(())
@@ -204,6 +207,9 @@ struct TransformTableNode {
     command: String,
     #[prost(bool, tag = "3")]
     default_columns: bool,
+    /// The row formats (`ScriptFormat`'s marker form).
+    #[prost(string, tag = "4")]
+    format: String,
 }
 
 /// A TRANSFORM's operator: its command, declared schema and the columns it reads.
@@ -217,6 +223,8 @@ struct TransformNode {
     default_columns: bool,
     #[prost(uint64, repeated, tag = "4")]
     projection: Vec<u64>,
+    #[prost(string, tag = "5")]
+    format: String,
 }
 
 /// Physical plans: Hive text scans, then Ballista's shuffle nodes and DataFusion's own.
@@ -263,7 +271,8 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 let schema = node.schema.as_ref().ok_or_else(|| codec_error("decode a TRANSFORM", "no schema"))?;
                 let schema = Arc::new(arrow::datatypes::Schema::try_from(schema)?);
                 let projection = node.projection.iter().map(|&p| p as usize).collect();
-                Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?))
+                let format = ScriptFormat::from_marker(&node.format).map_err(|e| codec_error("decode a TRANSFORM", e))?;
+                Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?.with_format(format)))
             }
             Some((MAPREDUCE_TASK, payload)) => {
                 let (task, phase, key_fields): (Task, Phase, usize) =
@@ -316,6 +325,7 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 schema: Some(schema.as_ref().try_into()?),
                 default_columns,
                 projection: projection.iter().map(|&p| p as u64).collect(),
+                format: transform.format().to_marker(),
             };
             frame(TRANSFORM, &message.encode_to_vec(), buf);
             return Ok(());

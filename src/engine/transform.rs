@@ -33,7 +33,7 @@ use futures::StreamExt;
 use super::Caller;
 use super::session::Session;
 use crate::error::{Error, Result};
-use crate::hive::transform::TRANSFORM_FN;
+use crate::hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use crate::hive::types::parse_hive_type;
 use crate::mapreduce::{Counters, Phase, pair_schema};
 use crate::storage::text::{TextOptions, encode::encode_batch};
@@ -46,6 +46,7 @@ struct Cut {
     table: String,
     command: String,
     columns: String,
+    format: ScriptFormat,
     input: ast::Query,
 }
 
@@ -83,12 +84,21 @@ impl VisitorMut for Cutter {
             return ControlFlow::Break(());
         }
         let ast::FunctionArguments::List(list) = &call.args else { return ControlFlow::Continue(()) };
-        let (Some(command), Some(columns)) = (list.args.first().and_then(string_arg), list.args.get(1).and_then(string_arg)) else {
+        let (Some(command), Some(columns), Some(format)) =
+            (list.args.first().and_then(string_arg), list.args.get(1).and_then(string_arg), list.args.get(2).and_then(string_arg))
+        else {
             return ControlFlow::Continue(());
+        };
+        let format = match ScriptFormat::from_marker(&format) {
+            Ok(format) => format,
+            Err(e) => {
+                self.error = Some(e);
+                return ControlFlow::Break(());
+            }
         };
         // The input: the same SELECT with the transform's arguments as its columns.
         let mut input_select = select.clone();
-        input_select.projection = list.args[2..]
+        input_select.projection = list.args[3..]
             .iter()
             .enumerate()
             .filter_map(|(i, a)| match a {
@@ -139,7 +149,7 @@ impl VisitorMut for Cutter {
                 return ControlFlow::Break(());
             }
         }
-        self.cuts.push(Cut { table, command, columns, input });
+        self.cuts.push(Cut { table, command, columns, format, input });
         ControlFlow::Continue(())
     }
 }
@@ -232,7 +242,7 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
         }
         let input = Box::pin(session.plan_query(ast::Statement::Query(Box::new(cut.input)))).await?;
         let (schema, default_columns) = output_schema(&cut.columns)?;
-        let table = TransformTable { input, command: cut.command, schema, default_columns };
+        let table = TransformTable { input, command: cut.command, schema, default_columns, format: cut.format };
         ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, cut.table), Arc::new(table))?;
     }
     Ok(())
@@ -248,6 +258,7 @@ pub(crate) struct TransformTable {
     pub(crate) schema: SchemaRef,
     /// No AS clause: Hive's `key` and `value`, the value being the rest of the line.
     pub(crate) default_columns: bool,
+    pub(crate) format: ScriptFormat,
 }
 
 #[async_trait]
@@ -269,7 +280,8 @@ impl TableProvider for TransformTable {
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let input = state.create_physical_plan(&self.input).await?;
         let projection = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
-        Ok(Arc::new(TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, projection)?))
+        let exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, projection)?;
+        Ok(Arc::new(exec.with_format(self.format.clone())))
     }
 }
 
@@ -285,6 +297,7 @@ pub(crate) struct TransformExec {
     schema: SchemaRef,
     default_columns: bool,
     projection: Vec<usize>,
+    format: ScriptFormat,
     properties: Arc<PlanProperties>,
 }
 
@@ -304,7 +317,18 @@ impl TransformExec {
             Boundedness::Bounded,
         ));
         let ordering = input.properties().output_ordering().cloned();
-        Ok(TransformExec { input, ordering, command, schema, default_columns, projection, properties })
+        let format = ScriptFormat::default();
+        Ok(TransformExec { input, ordering, command, schema, default_columns, projection, format, properties })
+    }
+
+    /// With the row formats of `ROW FORMAT DELIMITED` (default: tabs and `\N`).
+    pub(crate) fn with_format(mut self, format: ScriptFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    pub(crate) fn format(&self) -> &ScriptFormat {
+        &self.format
     }
 
     /// What the cluster's codec sends: the command, the declared schema, whether it was declared, the columns read.
@@ -341,7 +365,8 @@ impl ExecutionPlan for TransformExec {
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
-        let mut exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?;
+        let mut exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?
+            .with_format(self.format.clone());
         exec.ordering = self.ordering.clone();
         Ok(Arc::new(exec))
     }
@@ -360,15 +385,17 @@ impl ExecutionPlan for TransformExec {
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
-        let lines = RecordBatchStreamAdapter::new(pair_schema(), input.map(|b| b.and_then(|b| to_lines(&b))));
+        let written = self.format.input.clone();
+        let lines = RecordBatchStreamAdapter::new(pair_schema(), input.map(move |b| b.and_then(|b| to_lines(&b, &written))));
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
         let command = self.command.clone();
         builder.spawn(async move { crate::mapreduce::task::run_command(&command, Phase::Transform, 1, Box::pin(lines), tx, Counters::default()).await });
         let output = builder.build();
         let (schema, default_columns, projection) = (self.schema.clone(), self.default_columns, self.projection.clone());
+        let read = self.format.output.clone();
         let projected = self.properties.eq_properties.schema().clone();
-        let typed = output.map(move |b| b.and_then(|b| from_lines(&b, &schema, default_columns, &projection)));
+        let typed = output.map(move |b| b.and_then(|b| from_lines(&b, &schema, default_columns, &projection, &read)));
         Ok(Box::pin(RecordBatchStreamAdapter::new(projected, typed)))
     }
 }
@@ -376,10 +403,11 @@ impl ExecutionPlan for TransformExec {
 const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
 
 /// Rows as Hive hands them to a script: its text serialisation (the table
-/// text writer's) with tabs between fields and `\N` for NULL. The whole batch
-/// is one value without its last newline: the streaming writer adds it back.
-fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
-    let options = TextOptions { field_delim: b'\t', ..TextOptions::default() };
+/// text writer's) with the format's field delimiter and NULL (by default tabs
+/// and `\N`). The whole batch is one value without its last newline: the
+/// streaming writer adds it back.
+fn to_lines(batch: &RecordBatch, format: &RowFormat) -> DfResult<RecordBatch> {
+    let options = TextOptions { field_delim: format.field_delim, null_format: format.null.clone(), ..TextOptions::default() };
     let mut text = Vec::new();
     encode_batch(batch, &options, &mut text)?;
     text.pop();
@@ -392,21 +420,23 @@ fn to_lines(batch: &RecordBatch) -> DfResult<RecordBatch> {
 }
 
 /// Output lines (in the key column) split into the declared columns and cast.
-fn from_lines(batch: &RecordBatch, schema: &SchemaRef, default_columns: bool, projection: &[usize]) -> DfResult<RecordBatch> {
+fn from_lines(batch: &RecordBatch, schema: &SchemaRef, default_columns: bool, projection: &[usize], format: &RowFormat) -> DfResult<RecordBatch> {
+    let delim = char::from(format.field_delim);
     let lines = batch.column(0).as_binary::<i32>();
     let n = schema.fields().len();
     let mut builders: Vec<StringBuilder> = (0..n).map(|_| StringBuilder::new()).collect();
     for row in 0..lines.len() {
         let text = String::from_utf8_lossy(lines.value(row));
         let fields: Vec<&str> = if default_columns {
-            let mut it = text.splitn(2, '\t');
+            let mut it = text.splitn(2, delim);
             vec![it.next().unwrap_or(""), it.next().unwrap_or("")]
         } else {
-            text.split('\t').collect()
+            text.split(delim).collect()
         };
         for (i, b) in builders.iter_mut().enumerate() {
             match fields.get(i) {
-                Some(&"\\N") | None => b.append_null(),
+                Some(v) if *v == format.null => b.append_null(),
+                None => b.append_null(),
                 Some(v) => b.append_value(v),
             }
         }

@@ -194,6 +194,28 @@ async fn transform_runs_commands_over_rows() {
         lines(&mut s, "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' FROM t WHERE a = 1").await,
         ["2024-03-01 10:30:00\ttrue\t1.5"]
     );
+    // ROW FORMAT DELIMITED for what the script reads and what it writes; the lines are Hive 2.3's.
+    let mut comma = lines(&mut s, "SELECT TRANSFORM(a, b) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' USING 'cat' AS (line STRING) FROM t").await;
+    comma.sort();
+    assert_eq!(comma, ["1,y", "2,x", "3,\\N"]);
+    let mut pipes = lines(
+        &mut s,
+        "SELECT TRANSFORM(a, b) ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' NULL DEFINED AS 'NA' USING 'cat' AS (line STRING) FROM t",
+    )
+    .await;
+    pipes.sort();
+    assert_eq!(pipes, ["1|y", "2|x", "3|NA"]);
+    assert_eq!(
+        lines(
+            &mut s,
+            "SELECT x + 1, y FROM (SELECT TRANSFORM(a, b) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' USING 'cat' \
+             AS (x INT, y STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' FROM t) o ORDER BY 1"
+        )
+        .await,
+        ["2\ty", "3\tx", "4\tNULL"]
+    );
+    let err = try_rows(&mut s, "SELECT TRANSFORM(a) ROW FORMAT SERDE 'x.Y' USING 'cat' FROM t").await.unwrap_err().to_string();
+    assert!(err.contains("ROW FORMAT DELIMITED"), "{err}");
     // Hive's FROM-first MapReduce scripts; the expected rows are Hive 2.3's.
     rows(
         &mut s,
