@@ -72,7 +72,7 @@ struct JobRequest {
     input_table: Option<String>,
     /// A directory on the server that must not exist yet.
     output: Option<PathBuf>,
-    /// A table (TEXTFILE, tab-separated fields) to load the output into instead.
+    /// An unpartitioned table to put the output into instead.
     output_table: Option<String>,
     /// With `output_table`: replace its rows.
     #[serde(default)]

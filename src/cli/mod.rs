@@ -86,7 +86,8 @@ pub struct MapReduceArgs {
     /// Output directory; must not exist.
     #[arg(long, required_unless_present = "output_table")]
     pub output: Option<PathBuf>,
-    /// Load the output into this table (TEXTFILE, fields terminated by '\t') instead of a directory.
+    /// Put the output into this unpartitioned table instead of a directory: its
+    /// columns are read from the key<TAB>value lines (any storage format).
     #[arg(long, conflicts_with = "output")]
     pub output_table: Option<String>,
     /// With --output-table: replace the table's rows instead of adding to them.

@@ -228,11 +228,6 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
         return Ok(());
     }
     let ctx = &session.ctx;
-    if ctx.catalog(TMP_CATALOG).is_none() {
-        let catalog = Arc::new(MemoryCatalogProvider::new());
-        datafusion::catalog::CatalogProvider::register_schema(catalog.as_ref(), TMP_SCHEMA, Arc::new(MemorySchemaProvider::new()))?;
-        ctx.register_catalog(TMP_CATALOG, catalog);
-    }
     for cut in cutter.cuts {
         if session.caller == Caller::Remote && !crate::mapreduce::command_allowed(&session.shared.config.allowed_commands, &cut.command) {
             return Err(Error::forbidden(format!(
@@ -243,9 +238,28 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
         let input = Box::pin(session.plan_query(ast::Statement::Query(Box::new(cut.input)))).await?;
         let (schema, default_columns) = output_schema(&cut.columns)?;
         let table = TransformTable { input, command: cut.command, schema, default_columns, format: cut.format };
+        ensure_temporary_schema(ctx)?;
         ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, cut.table), Arc::new(table))?;
     }
     Ok(())
+}
+
+fn ensure_temporary_schema(ctx: &datafusion::prelude::SessionContext) -> Result<()> {
+    if ctx.catalog(TMP_CATALOG).is_none() {
+        let catalog = Arc::new(MemoryCatalogProvider::new());
+        datafusion::catalog::CatalogProvider::register_schema(catalog.as_ref(), TMP_SCHEMA, Arc::new(MemorySchemaProvider::new()))?;
+        ctx.register_catalog(TMP_CATALOG, catalog);
+    }
+    Ok(())
+}
+
+/// Registers a table only this session sees, under a unique name made
+/// from `prefix`; the name to write in SQL.
+pub(crate) fn register_temporary(ctx: &datafusion::prelude::SessionContext, prefix: &str, table: Arc<dyn TableProvider>) -> Result<String> {
+    ensure_temporary_schema(ctx)?;
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, name.as_str()), table)?;
+    Ok(format!("{TMP_CATALOG}.{TMP_SCHEMA}.{name}"))
 }
 
 /// A command's output over a planned input, as a table. On a cluster it

@@ -152,9 +152,9 @@ pub struct JobSpec {
     /// row, its columns tab-separated in Hive's text forms (NULL as `\N`),
     /// as Hive's TRANSFORM hands rows to a script; the key is empty.
     pub input_table: Option<String>,
-    /// Load the output files into this table (a TEXTFILE table whose fields
-    /// are tab-separated) instead of leaving them in `output`, which is then
-    /// only the job's scratch directory.
+    /// Put the output into this (unpartitioned) table instead of leaving the
+    /// files in `output`, which is then only the job's scratch directory:
+    /// `key<TAB>value` lines are read as the table's columns.
     pub output_table: Option<OutputTable>,
     /// How many tab-separated fields of a streaming mapper's output line are
     /// the key (Hadoop's `stream.num.map.output.key.fields`; default 1).
@@ -378,10 +378,7 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         counters: counters.snapshot(),
     };
     if let Some(table) = &job.output_table {
-        // LOAD DATA moves the files into the table and commits it to the metastore at once.
-        let overwrite = if table.overwrite { "OVERWRITE " } else { "" };
-        let load = format!("LOAD DATA INPATH '{}' {overwrite}INTO TABLE {}", staging.display(), table.name);
-        let loaded = session.run(&load).await;
+        let loaded = load_into_table(engine, &mut session, &staging, table).await;
         let _ = std::fs::remove_dir_all(&staging);
         loaded?;
         return Ok(report(staging, Some(table.name.clone())));
@@ -402,18 +399,46 @@ async fn table_rows(session: &crate::engine::Session, table: &str) -> Result<dat
     }
 }
 
-/// The job writes `key<TAB>value` lines: the table must read them as its columns.
-fn check_output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -> Result<()> {
+/// The output table's metastore entry: unpartitioned, so the output files are its rows.
+fn output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -> Result<crate::metastore::Table> {
     let (db, table) = name.split_once('.').unwrap_or((session.database(), name));
     let table = engine.metastore().table(&db.to_ascii_lowercase(), &table.to_ascii_lowercase())?;
-    let tab_separated = table.serde_properties.get("field.delim").is_some_and(|d| d == "\t");
-    if table.format != crate::metastore::StorageFormat::TextFile || !tab_separated || !table.partition_columns.is_empty() {
-        return Err(Error::plan(format!(
-            "a job's output goes only into an unpartitioned TEXTFILE table with ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' \
-             (it writes key<TAB>value lines); {name} is not one"
-        )));
+    if !table.partition_columns.is_empty() || table.storage_handler.is_some() {
+        return Err(Error::plan(format!("a job's output goes into an unpartitioned table stored in files; {name} is not one")));
     }
-    Ok(())
+    Ok(table)
+}
+
+fn check_output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -> Result<()> {
+    output_table(engine, session, name).map(|_| ())
+}
+
+/// Puts the output files (`key<TAB>value` lines, the table's columns in
+/// order) into the table, atomically. A text table with tab-separated fields
+/// takes the files as they are (`LOAD DATA`, a move); any other table
+/// (Parquet, ORC, other delimiters) gets them converted by an `INSERT ...
+/// SELECT` over the files read as such a text table.
+async fn load_into_table(engine: &Engine, session: &mut crate::engine::Session, files: &Path, into: &OutputTable) -> Result<()> {
+    let table = output_table(engine, session, &into.name)?;
+    let tab_separated = table.serde_properties.get("field.delim").is_some_and(|d| d == "\t");
+    if table.format == crate::metastore::StorageFormat::TextFile && tab_separated {
+        let overwrite = if into.overwrite { "OVERWRITE " } else { "" };
+        let load = format!("LOAD DATA INPATH '{}' {overwrite}INTO TABLE {}", files.display(), into.name);
+        return session.run(&load).await.map(|_| ());
+    }
+    let overwrite = if into.overwrite { "OVERWRITE" } else { "INTO" };
+    let text = crate::metastore::Table {
+        location: crate::storage::Location::parse(&files.display().to_string())?.as_string(),
+        data_dir: None,
+        format: crate::metastore::StorageFormat::TextFile,
+        kind: crate::metastore::TableKind::External,
+        serde_properties: [("field.delim".to_string(), "\t".to_string())].into(),
+        properties: Default::default(),
+        ..table
+    };
+    let scan = crate::engine::transform::register_temporary(&session.ctx, "mapreduce_output", Arc::new(crate::engine::table::HiveTable::new(text)?))?;
+    let insert = format!("INSERT {overwrite} TABLE {} SELECT * FROM {scan}", into.name);
+    session.run(&insert).await.map(|_| ())
 }
 
 #[cfg(test)]

@@ -398,7 +398,8 @@ async fn daily_from_table_into_table(engine: &enma::engine::Engine, scratch: &Pa
          INSERT INTO readings VALUES ('m1', '2026-01-01 00:00:00', 1.5), ('m1', '2026-01-01 01:00:00', 2.0),
                                      ('m2', '2026-01-02 00:00:00', 0.25), ('m1', '2026-01-02 00:00:00', 1.0), ('m3', NULL, 1.0);
          CREATE TABLE daily (meter STRING, day STRING, kwh DOUBLE) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t';
-         CREATE TABLE not_tabs (meter STRING, day STRING, kwh DOUBLE)",
+         CREATE TABLE daily_pq (meter STRING, day DATE, kwh DECIMAL(10,3)) STORED AS PARQUET;
+         CREATE TABLE by_month (meter STRING, day STRING, kwh DOUBLE) PARTITIONED BY (month STRING)",
     )
     .await;
     let mut job = JobSpec::rust("daily-consumption", vec![], scratch.join("daily"), 2).unwrap();
@@ -410,10 +411,15 @@ async fn daily_from_table_into_table(engine: &enma::engine::Engine, scratch: &Pa
     let daily = crate::common::lines(&mut s, "SELECT * FROM daily ORDER BY meter, day").await;
     assert_eq!(daily, ["m1\t2026-01-01\t3.5", "m1\t2026-01-02\t1.0", "m2\t2026-01-02\t0.25"]);
     assert!(!job.output.exists(), "the scratch directory is gone");
-    // Only a table that reads key<TAB>value lines as its columns.
-    job.output_table = Some(OutputTable { name: "not_tabs".into(), overwrite: false });
+    // Any other table gets the lines converted to its columns (here Parquet, typed), atomically.
+    job.output_table = Some(OutputTable { name: "daily_pq".into(), overwrite: false });
+    run_job(engine, &job, |_, _| {}).await.unwrap();
+    let daily = crate::common::lines(&mut s, "SELECT meter, day, kwh FROM daily_pq ORDER BY meter, day").await;
+    assert_eq!(daily, ["m1\t2026-01-01\t3.500", "m1\t2026-01-02\t1.000", "m2\t2026-01-02\t0.250"]);
+    // Not a partitioned table: which partition the rows belong to is not the job's to say.
+    job.output_table = Some(OutputTable { name: "by_month".into(), overwrite: false });
     let err = run_job(engine, &job, |_, _| {}).await.unwrap_err().to_string();
-    assert!(err.contains("FIELDS TERMINATED BY"), "{err}");
+    assert!(err.contains("unpartitioned"), "{err}");
 }
 
 #[tokio::test]
