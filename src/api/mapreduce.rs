@@ -82,6 +82,9 @@ struct JobRequest {
     conf: BTreeMap<String, String>,
     /// Hadoop's partitioner class.
     partitioner: Option<String>,
+    /// Environment variables for the streaming commands (`-cmdenv`).
+    #[serde(default)]
+    cmdenv: BTreeMap<String, String>,
     mapper: Option<String>,
     combiner: Option<String>,
     /// A command, `NONE` for map-only; absent: the identity reducer.
@@ -184,6 +187,7 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
     let conf: Vec<(String, String)> = req.conf.clone().into_iter().collect();
     let ignored = job.apply_hadoop_conf(&conf, req.partitioner.as_deref())?;
     job.input_table = req.input_table.clone();
+    job.cmdenv = req.cmdenv.clone().into_iter().collect();
     job.output_table = req.output_table.clone().map(|name| crate::mapreduce::OutputTable { name, overwrite: req.overwrite });
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());

@@ -101,6 +101,9 @@ pub struct MapReduceArgs {
     /// Hadoop's partitioner class: `HashPartitioner` (default) or `KeyFieldBasedPartitioner`.
     #[arg(long)]
     pub partitioner: Option<String>,
+    /// An environment variable for the streaming commands, as Hadoop's `-cmdenv`.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_conf)]
+    pub cmdenv: Vec<(String, String)>,
     /// Streaming mapper command, run with `sh -c`: lines on stdin, `key<TAB>value` lines on stdout.
     #[arg(long, conflicts_with = "job")]
     pub mapper: Option<String>,
@@ -375,6 +378,7 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
         (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
     };
     job.input_table = args.input_table;
+    job.cmdenv = args.cmdenv;
     for name in job.apply_hadoop_conf(&args.conf, args.partitioner.as_deref())? {
         eprintln!("warning: -D {name} is not used by enma mapreduce; ignored");
     }

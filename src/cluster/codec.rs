@@ -275,9 +275,9 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
                 Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?.with_format(format)))
             }
             Some((MAPREDUCE_TASK, payload)) => {
-                let (task, phase, key_fields): (Task, Phase, usize) =
+                let (task, phase, key_fields, env): (Task, Phase, usize, Vec<(String, String)>) =
                     serde_json::from_slice(payload).map_err(|e| codec_error("decode a MapReduce task", e))?;
-                Ok(Arc::new(TaskExec::with_key_fields(only_input(inputs)?, task, phase, key_fields)))
+                Ok(Arc::new(TaskExec::with_key_fields(only_input(inputs)?, task, phase, key_fields).with_env(env)))
             }
             Some((PARTITION_KEY, payload)) => {
                 let by: PartitionBy = serde_json::from_slice(payload).map_err(|e| codec_error("decode a partitioner", e))?;
@@ -310,7 +310,7 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
             return frame_json(MAP_INPUT, &input.format(), buf);
         }
         if let Some(task) = node.downcast_ref::<TaskExec>() {
-            return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase(), task.key_fields()), buf);
+            return frame_json(MAPREDUCE_TASK, &(task.task(), task.phase(), task.key_fields(), task.env()), buf);
         }
         if let Some(partition) = node.downcast_ref::<PartitionKeyExec>() {
             return frame_json(PARTITION_KEY, partition.by(), buf);

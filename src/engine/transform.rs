@@ -404,7 +404,7 @@ impl ExecutionPlan for TransformExec {
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
         let command = self.command.clone();
-        builder.spawn(async move { crate::mapreduce::task::run_command(&command, Phase::Transform, 1, Box::pin(lines), tx, Counters::default()).await });
+        builder.spawn(async move { crate::mapreduce::task::run_command(&command, Phase::Transform, 1, &[], Box::pin(lines), tx, Counters::default()).await });
         let output = builder.build();
         let (schema, default_columns, projection) = (self.schema.clone(), self.default_columns, self.projection.clone());
         let read = self.format.output.clone();

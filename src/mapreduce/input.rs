@@ -133,6 +133,30 @@ pub fn splits_source(splits: &[Split]) -> Result<Arc<dyn ExecutionPlan>> {
     Ok(MemorySourceConfig::try_new_exec(&partitions, schema, None)?)
 }
 
+/// The split that partition `local` of `plan` reads, with its number in the
+/// job: found in the in-memory source of splits below (single-input operators only).
+pub(crate) fn split_at(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<(usize, Split)> {
+    if let Some(source) = plan.downcast_ref::<datafusion::datasource::source::DataSourceExec>() {
+        let memory = source.data_source().downcast_ref::<MemorySourceConfig>()?;
+        let batch = memory.partitions().get(local)?.first()?;
+        if batch.schema() != split_schema() {
+            return None;
+        }
+        let (paths, starts, ends, numbers) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_primitive::<UInt64Type>(),
+            batch.column(2).as_primitive::<UInt64Type>(),
+            batch.column(3).as_primitive::<UInt64Type>(),
+        );
+        let split = Split { path: PathBuf::from(paths.value(0)), start: starts.value(0), end: ends.value(0) };
+        return Some((numbers.value(0) as usize, split));
+    }
+    match plan.children().as_slice() {
+        [child] => split_at(child, local),
+        _ => None,
+    }
+}
+
 /// A split as a row; `index` is its number in the job, which names a map-only job's output files.
 pub(crate) fn split_schema() -> SchemaRef {
     static SCHEMA: std::sync::LazyLock<SchemaRef> = std::sync::LazyLock::new(|| {

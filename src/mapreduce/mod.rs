@@ -161,6 +161,8 @@ pub struct JobSpec {
     pub key_fields: usize,
     /// The part of the key that decides the reducer; `None`: the whole key.
     pub partition_by: Option<PartitionBy>,
+    /// Environment variables for the streaming commands (Hadoop's `-cmdenv`).
+    pub cmdenv: Vec<(String, String)>,
 }
 
 /// Where a job's output goes when it goes into a table.
@@ -191,6 +193,7 @@ impl JobSpec {
             output_table: None,
             key_fields: 1,
             partition_by: job.partitioner.map(|_| PartitionBy::Rust(name.to_string())),
+            cmdenv: vec![],
         })
     }
 }
@@ -224,6 +227,7 @@ impl JobSpec {
             output_table: None,
             key_fields: 1,
             partition_by: None,
+            cmdenv: vec![],
         }
     }
 

@@ -20,9 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::UInt64Type;
 use ballista_core::execution_plans::ShuffleReaderExec;
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::error::{DataFusionError, Result as DfResult};
@@ -34,7 +32,7 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use super::input::{InputFormat, MapInputExec, split_schema};
+use super::input::{InputFormat, MapInputExec, split_at};
 use super::{Counters, counter_batch, pair_schema, strip_counters};
 
 /// Hadoop's group for what output formats count.
@@ -161,7 +159,7 @@ pub fn part_name(number: usize) -> String {
 /// split a map task reads; in one process, partitions are not renumbered
 /// (the shuffle itself, `RepartitionExec`, is in the plan). `None` when a
 /// reduce partition has no shuffle input to tell.
-fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<usize> {
+pub(crate) fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<usize> {
     if let Some(reader) = plan.downcast_ref::<ShuffleReaderExec>() {
         return reader.partition.get(local)?.first().map(|location| location.partition_id.partition_id);
     }
@@ -171,13 +169,8 @@ fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<usize
     if plan.downcast_ref::<MapInputExec>().is_some_and(|m| m.format() == InputFormat::TableRows) {
         return None;
     }
-    if let Some(source) = plan.downcast_ref::<DataSourceExec>() {
-        let memory = source.data_source().downcast_ref::<MemorySourceConfig>()?;
-        let batch = memory.partitions().get(local)?.first()?;
-        if batch.schema() != split_schema() {
-            return None;
-        }
-        return Some(batch.column(3).as_primitive::<UInt64Type>().value(0) as usize);
+    if plan.is::<DataSourceExec>() {
+        return split_at(plan, local).map(|(number, _)| number);
     }
     // Every other operator of a job keeps its input's partitions.
     match plan.children().as_slice() {

@@ -45,6 +45,8 @@ pub struct JobPlan {
     /// Tab-separated fields of a streaming mapper's output line that are its key.
     pub key_fields: usize,
     pub partition_by: Option<PartitionBy>,
+    /// Environment variables for the streaming commands.
+    pub env: Vec<(String, String)>,
 }
 
 impl JobPlan {
@@ -62,6 +64,7 @@ impl JobPlan {
             output,
             key_fields: job.key_fields.max(1),
             partition_by: job.partition_by.clone(),
+            env: job.cmdenv.clone(),
         };
         if job.input_table.is_some() {
             // The table's own scan decides the map tasks.
@@ -100,7 +103,8 @@ impl JobPlan {
             Some(rows) => Arc::new(MapInputExec::new(rows, InputFormat::TableRows)),
             None => Arc::new(MapInputExec::new(splits_source(&self.splits)?, InputFormat::Text)),
         };
-        plan = Arc::new(TaskExec::with_key_fields(plan, self.mapper.clone(), Phase::Map, self.key_fields));
+        let task = |input, task: &Task, phase| Arc::new(TaskExec::with_key_fields(input, task.clone(), phase, self.key_fields).with_env(self.env.clone()));
+        plan = task(plan, &self.mapper, Phase::Map);
         if let Some(reducer) = &self.reducer {
             if let Some(combiner) = &self.combiner {
                 // Rust combiners fold values in a hash table; commands read sorted input, as in Hadoop.
@@ -108,7 +112,7 @@ impl JobPlan {
                     Task::Command(_) => sorted_by_key(plan)?,
                     _ => plan,
                 };
-                plan = Arc::new(TaskExec::with_key_fields(input, combiner.clone(), Phase::Combine, self.key_fields));
+                plan = task(input, combiner, Phase::Combine);
             }
             let by = match &self.partition_by {
                 Some(by) => {
@@ -118,7 +122,7 @@ impl JobPlan {
                 None => col("key", &pair_schema())?,
             };
             plan = Arc::new(RepartitionExec::try_new(plan, Partitioning::Hash(vec![by], self.reducers))?);
-            plan = Arc::new(TaskExec::new(sorted_by_key(plan)?, reducer.clone(), Phase::Reduce));
+            plan = task(sorted_by_key(plan)?, reducer, Phase::Reduce);
         }
         Ok(Arc::new(OutputExec::new(plan, self.output.clone())))
     }

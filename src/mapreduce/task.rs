@@ -102,6 +102,8 @@ pub struct TaskExec {
     phase: Phase,
     /// How many tab-separated fields of a streaming command's output line are the key.
     key_fields: usize,
+    /// Environment variables for a command (Hadoop streaming's `-cmdenv`).
+    env: Vec<(String, String)>,
     properties: Arc<PlanProperties>,
 }
 
@@ -120,7 +122,7 @@ impl TaskExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        TaskExec { input, task, phase, key_fields: key_fields.max(1), properties }
+        TaskExec { input, task, phase, key_fields: key_fields.max(1), env: vec![], properties }
     }
 }
 
@@ -142,6 +144,35 @@ impl TaskExec {
     pub fn key_fields(&self) -> usize {
         self.key_fields
     }
+
+    /// With environment variables for a command.
+    pub fn with_env(mut self, env: Vec<(String, String)>) -> Self {
+        self.env = env;
+        self
+    }
+
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The job's variables and those Hadoop streaming gives every task: the
+    /// task's partition and, for a map task, the split it reads.
+    fn task_env(&self, partition: usize) -> Vec<(String, String)> {
+        let mut env = self.env.clone();
+        if let Some(number) = super::output::global_partition(&self.input, partition) {
+            env.push(("mapreduce_task_partition".into(), number.to_string()));
+        }
+        if self.phase == Phase::Map {
+            if let Some((_, split)) = super::input::split_at(&self.input, partition) {
+                let file = split.path.display().to_string();
+                env.push(("mapreduce_map_input_file".into(), file.clone()));
+                env.push(("map_input_file".into(), file));
+                env.push(("mapreduce_map_input_start".into(), split.start.to_string()));
+                env.push(("mapreduce_map_input_length".into(), (split.end - split.start).to_string()));
+            }
+        }
+        env
+    }
 }
 
 impl ExecutionPlan for TaskExec {
@@ -153,7 +184,7 @@ impl ExecutionPlan for TaskExec {
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
-        Ok(Arc::new(TaskExec::with_key_fields(input, self.task.clone(), self.phase, self.key_fields)))
+        Ok(Arc::new(TaskExec::with_key_fields(input, self.task.clone(), self.phase, self.key_fields).with_env(self.env.clone())))
     }
 
     /// Runs the task over the partition. Counters that earlier tasks sent
@@ -161,6 +192,7 @@ impl ExecutionPlan for TaskExec {
     /// after its last output.
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let runnable = self.task.runnable(self.phase).map_err(task_error)?;
+        let env = if matches!(runnable, Runnable::Command(_)) { self.task_env(partition) } else { vec![] };
         let counters = Counters::default();
         let input = strip_counters(self.input.execute(partition, context)?, counters.clone());
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
@@ -172,7 +204,7 @@ impl ExecutionPlan for TaskExec {
                 Runnable::Map(factory) => run_map(factory, input, tx, counters.clone()).await?,
                 Runnable::Reduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters.clone()).await?,
                 Runnable::Reduce(factory) => run_reduce(factory, phase, input, tx, counters.clone()).await?,
-                Runnable::Command(command) => run_command(&command, phase, key_fields, input, tx, counters.clone()).await?,
+                Runnable::Command(command) => run_command(&command, phase, key_fields, &env, input, tx, counters.clone()).await?,
             }
             let _ = end.send(counter_batch(&counters)).await;
             Ok(())
@@ -400,6 +432,7 @@ pub(crate) async fn run_command(
     command: &str,
     phase: Phase,
     key_fields: usize,
+    env: &[(String, String)],
     mut input: SendableRecordBatchStream,
     tx: Sender<DfResult<RecordBatch>>,
     counters: Counters,
@@ -407,6 +440,7 @@ pub(crate) async fn run_command(
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -332,6 +332,7 @@ async fn word_count_on_a_two_executor_cluster_matches_the_reference() {
             reducer.replace('\'', "\\'")
         );
         assert_eq!(crate::common::lines(&mut s, &sql).await, ["NULL\t1", "x\t1", "y\t1"]);
+        Box::pin(commands_see_the_task_environment(&engine, dir.path())).await;
         // A table's rows in, a table out, with the scan and the tasks on the executors.
         Box::pin(daily_from_table_into_table(&engine, dir.path())).await;
         // A failing task fails the job with the command's message, and leaves no output.
@@ -473,4 +474,38 @@ fn streaming_secondary_sort_with_hadoops_settings() {
     assert_eq!(keyed.iter().map(|p| p.lines().count()).sum::<usize>(), 2000);
     let hashed = run("by-whole-key", &[]);
     assert!(groups_per_part(&hashed) > 1, "hashing the whole key spreads a first field over reducers");
+}
+
+/// What streaming commands find in their environment: the job's `-cmdenv`
+/// variables, and Hadoop's per-task ones (the map task's input file, the
+/// task's partition number).
+async fn commands_see_the_task_environment(engine: &enma::engine::Engine, dir: &Path) {
+    use enma::mapreduce::{JobSpec, run_job};
+    let input = dir.join("env-input");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("a.txt"), "1\n2\n").unwrap();
+    std::fs::write(input.join("b.txt"), "3\n").unwrap();
+    let mapper = r#"awk '{print ENVIRON["map_input_file"] "\t" ENVIRON["SOURCE"] "\t" ENVIRON["mapreduce_task_partition"] "\t" $0}'"#;
+    let mut job = JobSpec::streaming(vec![input.clone()], dir.join("env-output"), mapper, None, Some("NONE"), 0);
+    job.cmdenv = vec![("SOURCE".into(), "meters".into())];
+    let report = run_job(engine, &job, |_, _| {}).await.unwrap();
+    let mut seen = Vec::new();
+    for p in 0..report.parts {
+        for line in std::fs::read_to_string(job.output.join(format!("part-{p:05}"))).unwrap().lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let file = Path::new(f[0]).file_name().unwrap().to_string_lossy().into_owned();
+            assert_eq!(f[2], p.to_string(), "the task partition is the output file's number: {line}");
+            seen.push((f[3].to_string(), file, f[1].to_string()));
+        }
+    }
+    seen.sort();
+    let want: Vec<(String, String, String)> =
+        [("1", "a.txt"), ("2", "a.txt"), ("3", "b.txt")].iter().map(|(l, f)| (l.to_string(), f.to_string(), "meters".to_string())).collect();
+    assert_eq!(seen, want);
+}
+
+#[tokio::test]
+async fn streaming_commands_see_the_task_environment() {
+    let (engine, dir) = crate::common::temp_engine().await;
+    commands_see_the_task_environment(&engine, dir.path()).await;
 }
