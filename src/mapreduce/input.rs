@@ -1,12 +1,12 @@
 //! What map tasks read. Text input as Hadoop's `TextInputFormat` reads it:
-//! files cut into byte ranges (splits), one map task each; a record is a
+//! files (local, or in an object store such as S3) cut into byte ranges
+//! (splits), one map task each; a record is a
 //! line keyed by its byte offset. A split that starts inside a line leaves
 //! that line to the split before it, which reads past its own end to finish
 //! its last line, so every line is read exactly once. Or a table's rows, one
 //! map task per partition of its scan.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,50 +25,89 @@ use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream};
 
+use datafusion::execution::runtime_env::RuntimeEnv;
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncSeekExt};
 
 use super::{BATCH_ROWS, Counters, counter_batch, pair_batch, pair_schema};
 use crate::error::{Error, Result};
+use crate::storage::Location;
 
-/// One map task's input: bytes `start..end` of a file.
+/// One map task's input: bytes `start..end` of a file, named by a local
+/// path or an object store URL (`s3://bucket/key`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Split {
-    pub path: PathBuf,
+    pub path: String,
     pub start: u64,
     pub end: u64,
 }
 
+/// An input file and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: String,
+    pub size: u64,
+}
+
 /// Cuts the files into splits of about `split_bytes` (at least one per non-empty file).
-pub fn splits(files: &[PathBuf], split_bytes: u64) -> Result<Vec<Split>> {
+pub fn splits(files: &[InputFile], split_bytes: u64) -> Vec<Split> {
     let mut out = Vec::new();
-    for path in files {
-        let len = std::fs::metadata(path).map_err(|e| Error::not_found(format!("input {}: {e}", path.display())))?.len();
+    for file in files {
         let mut start = 0;
-        while start < len {
-            let end = (start + split_bytes.max(1)).min(len);
-            out.push(Split { path: path.clone(), start, end });
+        while start < file.size {
+            let end = (start + split_bytes.max(1)).min(file.size);
+            out.push(Split { path: file.path.clone(), start, end });
             start = end;
         }
     }
-    Ok(out)
+    out
 }
 
-/// The input files under `paths`: files as given, directories' files
-/// (sorted, skipping names starting with `_` or `.`, as Hadoop does).
-pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+fn is_url(path: &str) -> bool {
+    path.contains("://")
+}
+
+/// The input files under `paths`, local or in an object store: files as
+/// given, directories' files (sorted, skipping names starting with `_` or
+/// `.`, as Hadoop does). Local paths come back absolute, so any process can read them.
+pub async fn input_files(paths: &[PathBuf], runtime: &RuntimeEnv) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for p in paths {
+        let text = p.to_string_lossy();
+        if is_url(&text) {
+            let location = Location::parse(&text)?;
+            let store = runtime.object_store(location.store_url())?;
+            let url = |key: &object_store::path::Path| format!("{}{key}", location.store_url().as_str());
+            match store.head(&location.path()).await {
+                Ok(meta) => files.push(InputFile { path: url(&meta.location), size: meta.size }),
+                Err(_) => {
+                    let listing = crate::storage::list_dir(store.as_ref(), &location.path()).await?;
+                    if listing.files.is_empty() {
+                        return Err(Error::not_found(format!("input {text}: no such file or directory")));
+                    }
+                    files.extend(listing.files.iter().map(|m| InputFile { path: url(&m.location), size: m.size }));
+                }
+            }
+            continue;
+        }
         let meta = std::fs::metadata(p).map_err(|e| Error::not_found(format!("input {}: {e}", p.display())))?;
+        let mut local = vec![];
         if meta.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| f.is_file())
-                .filter(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('_') && !n.starts_with('.')))
+                .filter(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| !crate::storage::is_hidden(n)))
                 .collect();
             entries.sort();
-            files.extend(entries);
+            local.extend(entries);
         } else {
-            files.push(p.clone());
+            local.push(p.clone());
+        }
+        for f in local {
+            let absolute = f.canonicalize().map_err(|e| Error::not_found(format!("input {}: {e}", f.display())))?;
+            let size = std::fs::metadata(&absolute)?.len();
+            files.push(InputFile { path: absolute.display().to_string(), size });
         }
     }
     if files.is_empty() {
@@ -77,36 +116,69 @@ pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Reads the lines of one split, calling `line(offset, bytes)` for each
-/// (without its `\n` or `\r\n`).
-pub fn read_split(split: &Split, mut line: impl FnMut(u64, &[u8]) -> Result<()>) -> Result<()> {
-    let mut file = std::fs::File::open(&split.path).map_err(|e| Error::not_found(format!("input {}: {e}", split.path.display())))?;
-    file.seek(SeekFrom::Start(split.start))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file.take(u64::MAX));
-    let mut pos = split.start;
-    let mut buf = Vec::with_capacity(256);
-    if split.start != 0 {
-        // The line this split starts in belongs to the split before.
-        pos += reader.read_until(b'\n', &mut buf)? as u64;
+/// The lines of one split, read from `start`: a line that begins inside the
+/// split belongs to it, even if it ends after `end`.
+pub struct SplitLines<R> {
+    reader: R,
+    pos: u64,
+    end: u64,
+    started: bool,
+    start: u64,
+}
+
+impl<R: AsyncBufRead + Unpin> SplitLines<R> {
+    /// `reader` reads the file from the split's start.
+    pub fn new(reader: R, split: &Split) -> Self {
+        SplitLines { reader, pos: split.start, end: split.end, started: false, start: split.start }
     }
-    // `<=`: a line starting exactly at `end` is read here, and skipped by the next split.
-    while pos <= split.end {
+
+    /// The next line into `buf` (without its `\n` or `\r\n`), and its offset.
+    pub async fn next(&mut self, buf: &mut Vec<u8>) -> Result<Option<u64>> {
+        if !self.started {
+            self.started = true;
+            if self.start != 0 {
+                // The line this split starts in belongs to the split before.
+                buf.clear();
+                self.pos += self.reader.read_until(b'\n', buf).await? as u64;
+            }
+        }
+        // `<=`: a line starting exactly at `end` is read here, and skipped by the next split.
+        if self.pos > self.end {
+            return Ok(None);
+        }
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf)?;
+        let n = self.reader.read_until(b'\n', buf).await?;
         if n == 0 {
-            break;
+            return Ok(None);
         }
-        let mut text = &buf[..];
-        if text.ends_with(b"\n") {
-            text = &text[..text.len() - 1];
+        let offset = self.pos;
+        self.pos += n as u64;
+        if buf.ends_with(b"\n") {
+            buf.pop();
         }
-        if text.ends_with(b"\r") {
-            text = &text[..text.len() - 1];
+        if buf.ends_with(b"\r") {
+            buf.pop();
         }
-        line(pos, text)?;
-        pos += n as u64;
+        Ok(Some(offset))
     }
-    Ok(())
+}
+
+/// A reader of `split`'s file from its start: a local file, or an object
+/// store's ranged read (up to the file's end, dropped once the split's last
+/// line is read).
+async fn open_split(split: &Split, runtime: &RuntimeEnv) -> Result<Box<dyn AsyncBufRead + Unpin + Send>> {
+    let not_found = |e: &dyn std::fmt::Display| Error::not_found(format!("input {}: {e}", split.path));
+    if !is_url(&split.path) {
+        let mut file = tokio::fs::File::open(&split.path).await.map_err(|e| not_found(&e))?;
+        file.seek(std::io::SeekFrom::Start(split.start)).await?;
+        return Ok(Box::new(tokio::io::BufReader::with_capacity(1 << 20, file)));
+    }
+    let location = Location::parse(&split.path)?;
+    let store = runtime.object_store(location.store_url())?;
+    let options = object_store::GetOptions { range: Some(object_store::GetRange::Offset(split.start)), ..Default::default() };
+    let stream = store.get_opts(&location.path(), options).await.map_err(|e| not_found(&e))?.into_stream();
+    let reader = tokio_util::io::StreamReader::new(stream.map(|chunk| chunk.map_err(std::io::Error::other)));
+    Ok(Box::new(tokio::io::BufReader::with_capacity(1 << 20, reader)))
 }
 
 /// Hadoop's group for what input formats count.
@@ -122,7 +194,7 @@ pub fn splits_source(splits: &[Split]) -> Result<Arc<dyn ExecutionPlan>> {
         .enumerate()
         .map(|(i, s)| {
             let columns: Vec<ArrayRef> = vec![
-                Arc::new(StringArray::from(vec![s.path.to_string_lossy().into_owned()])),
+                Arc::new(StringArray::from(vec![s.path.clone()])),
                 Arc::new(UInt64Array::from(vec![s.start])),
                 Arc::new(UInt64Array::from(vec![s.end])),
                 Arc::new(UInt64Array::from(vec![i as u64])),
@@ -148,7 +220,7 @@ pub(crate) fn split_at(plan: &Arc<dyn ExecutionPlan>, local: usize) -> Option<(u
             batch.column(2).as_primitive::<UInt64Type>(),
             batch.column(3).as_primitive::<UInt64Type>(),
         );
-        let split = Split { path: PathBuf::from(paths.value(0)), start: starts.value(0), end: ends.value(0) };
+        let split = Split { path: paths.value(0).to_string(), start: starts.value(0), end: ends.value(0) };
         return Some((numbers.value(0) as usize, split));
     }
     match plan.children().as_slice() {
@@ -221,16 +293,17 @@ impl ExecutionPlan for MapInputExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let runtime = context.runtime_env();
         let input = self.input.execute(partition, context)?;
         Ok(match self.format {
-            InputFormat::Text => read_splits(input),
+            InputFormat::Text => read_splits(input, runtime),
             InputFormat::TableRows => row_records(input),
         })
     }
 }
 
 /// Reads the splits of the input rows, and sends the bytes read as a counter.
-fn read_splits(mut input: SendableRecordBatchStream) -> SendableRecordBatchStream {
+fn read_splits(mut input: SendableRecordBatchStream, runtime: Arc<RuntimeEnv>) -> SendableRecordBatchStream {
     let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
     let tx = builder.tx();
     builder.spawn(async move {
@@ -240,11 +313,10 @@ fn read_splits(mut input: SendableRecordBatchStream) -> SendableRecordBatchStrea
             let (paths, starts, ends) =
                 (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<UInt64Type>(), batch.column(2).as_primitive::<UInt64Type>());
             for row in 0..batch.num_rows() {
-                let split = Split { path: PathBuf::from(paths.value(row)), start: starts.value(row), end: ends.value(row) };
-                let tx = tx.clone();
-                let bytes = tokio::task::spawn_blocking(move || send_split(&split, &tx))
-                    .await
-                    .map_err(|e| DataFusionError::Internal(format!("reading a split failed: {e}")))??;
+                let split = Split { path: paths.value(row).to_string(), start: starts.value(row), end: ends.value(row) };
+                let Some(bytes) = send_split(&split, &runtime, &tx).await.map_err(DataFusionError::from)? else {
+                    return Ok(());
+                };
                 counters.add(INPUT_COUNTERS, "Bytes Read", bytes);
             }
         }
@@ -252,6 +324,26 @@ fn read_splits(mut input: SendableRecordBatchStream) -> SendableRecordBatchStrea
         Ok(())
     });
     builder.build()
+}
+
+/// Sends the records of one split in batches; the bytes it read, or `None` if the job was cancelled.
+async fn send_split(split: &Split, runtime: &RuntimeEnv, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> Result<Option<i64>> {
+    let mut lines = SplitLines::new(open_split(split, runtime).await?, split);
+    let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
+    let mut bytes = 0i64;
+    let mut buf = Vec::with_capacity(256);
+    while let Some(offset) = lines.next(&mut buf).await? {
+        keys.append_value(offset.to_string());
+        values.append_value(&buf);
+        bytes += buf.len() as i64 + 1;
+        if keys.len() >= BATCH_ROWS && tx.send(pair_batch(keys.finish(), values.finish())).await.is_err() {
+            return Ok(None);
+        }
+    }
+    if !keys.is_empty() && tx.send(pair_batch(keys.finish(), values.finish())).await.is_err() {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
 }
 
 /// One record per row, the row in Hive's text form with tabs between columns.
@@ -271,52 +363,34 @@ fn row_records(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
     Box::pin(RecordBatchStreamAdapter::new(pair_schema(), records))
 }
 
-/// Sends the records of one split in batches; the bytes it read.
-fn send_split(split: &Split, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> DfResult<i64> {
-    let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
-    let mut bytes = 0i64;
-    let mut cancelled = false;
-    let flush = |keys: &mut BinaryBuilder, values: &mut BinaryBuilder| tx.blocking_send(pair_batch(keys.finish(), values.finish())).is_ok();
-    read_split(split, |offset, line| {
-        if cancelled {
-            return Ok(());
-        }
-        keys.append_value(offset.to_string());
-        values.append_value(line);
-        bytes += line.len() as i64 + 1;
-        if keys.len() >= BATCH_ROWS && !flush(&mut keys, &mut values) {
-            cancelled = true;
-        }
-        Ok(())
-    })
-    .map_err(DataFusionError::from)?;
-    if !keys.is_empty() {
-        flush(&mut keys, &mut values);
-    }
-    Ok(bytes)
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_line_is_read_once_whatever_the_split_size() {
+    #[tokio::test]
+    async fn every_line_is_read_once_whatever_the_split_size() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.txt");
         let text = "alpha\nbe\r\n\ngamma delta\nlast line without newline";
         std::fs::write(&path, text).unwrap();
         let expected: Vec<String> = ["alpha", "be", "", "gamma delta", "last line without newline"].map(String::from).to_vec();
-        for size in 1..=text.len() as u64 + 1 {
-            let mut lines = Vec::new();
-            for split in splits(&[path.clone()], size).unwrap() {
-                read_split(&split, |_, l| {
-                    lines.push(String::from_utf8_lossy(l).into_owned());
-                    Ok(())
-                })
-                .unwrap();
+        let runtime = RuntimeEnv::default();
+        // Read as a local file and through the object store of file:// URLs: the same lines.
+        for name in [path.display().to_string(), format!("file://{}", path.display())] {
+            let files = input_files(&[PathBuf::from(&name)], &runtime).await.unwrap();
+            assert_eq!(files[0].size, text.len() as u64);
+            for size in 1..=text.len() as u64 + 1 {
+                let mut lines = Vec::new();
+                for split in splits(&files, size) {
+                    let mut reader = SplitLines::new(open_split(&split, &runtime).await.unwrap(), &split);
+                    let mut buf = Vec::new();
+                    while reader.next(&mut buf).await.unwrap().is_some() {
+                        lines.push(String::from_utf8_lossy(&buf).into_owned());
+                    }
+                }
+                assert_eq!(lines, expected, "{name}, split size {size}");
             }
-            assert_eq!(lines, expected, "split size {size}");
         }
     }
 }

@@ -329,7 +329,11 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         None => 0,
     };
     let target = if target > 0 { target } else { session.ctx.copied_config().target_partitions() };
-    let plan = plan::JobPlan::new(job, staging.clone(), target)?;
+    let files = match &job.input_table {
+        Some(_) => vec![],
+        None => input::input_files(&job.inputs, &session.ctx.runtime_env()).await?,
+    };
+    let plan = plan::JobPlan::new(job, &files, staging.clone(), target)?;
     let input = match &job.input_table {
         Some(table) => Some(table_rows(&session, table).await?),
         None => None,

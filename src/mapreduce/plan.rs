@@ -24,7 +24,7 @@ use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use serde::{Deserialize, Serialize};
 
-use super::input::{InputFormat, MapInputExec, Split, input_files, splits, splits_source};
+use super::input::{InputFile, InputFormat, MapInputExec, Split, splits, splits_source};
 use super::output::OutputExec;
 use super::partition::{PartitionBy, PartitionKeyExec, partitioned_schema};
 use super::task::{Phase, Task, TaskExec};
@@ -50,10 +50,9 @@ pub struct JobPlan {
 }
 
 impl JobPlan {
-    /// Lists and splits the input (absolute paths, so any process can read
-    /// them); splits default to the input spread over `target_partitions`
+    /// Splits the input files (see [`super::input::input_files`]); splits default to the input spread over `target_partitions`
     /// (the task slots that will run them), 1 MiB to 128 MiB each.
-    pub fn new(job: &JobSpec, output: PathBuf, target_partitions: usize) -> Result<Self> {
+    pub fn new(job: &JobSpec, files: &[InputFile], output: PathBuf, target_partitions: usize) -> Result<Self> {
         let reducer = job.reducer.clone().filter(|_| job.reducers > 0);
         let mut plan = JobPlan {
             splits: vec![],
@@ -70,13 +69,9 @@ impl JobPlan {
             // The table's own scan decides the map tasks.
             return Ok(plan);
         }
-        let files = input_files(&job.inputs)?
-            .into_iter()
-            .map(|f| f.canonicalize().map_err(|e| Error::not_found(format!("input {}: {e}", f.display()))))
-            .collect::<Result<Vec<_>>>()?;
-        let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
+        let total: u64 = files.iter().map(|f| f.size).sum();
         let split_bytes = job.split_bytes.unwrap_or_else(|| (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20));
-        plan.splits = splits(&files, split_bytes)?;
+        plan.splits = splits(files, split_bytes);
         if plan.splits.is_empty() {
             return Err(Error::plan("the input files are empty"));
         }

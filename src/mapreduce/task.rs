@@ -164,7 +164,7 @@ impl TaskExec {
         }
         if self.phase == Phase::Map {
             if let Some((_, split)) = super::input::split_at(&self.input, partition) {
-                let file = split.path.display().to_string();
+                let file = split.path.clone();
                 env.push(("mapreduce_map_input_file".into(), file.clone()));
                 env.push(("map_input_file".into(), file));
                 env.push(("mapreduce_map_input_start".into(), split.start.to_string()));

@@ -316,13 +316,7 @@ async fn tables_on_s3_read_and_write_the_same_on_the_cluster() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path().join("data"));
     config.warehouse = Some("s3://warehouse/hive".into());
-    config.s3 = enma::storage::S3Config {
-        endpoint: Some(moto.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("test".into()),
-        secret_access_key: Some("test".into()),
-        allow_http: true,
-    };
+    config.s3 = moto.config();
     let local = Engine::open(config.clone()).await.unwrap();
     let mut l = session(&local);
     rows(

@@ -509,3 +509,54 @@ async fn streaming_commands_see_the_task_environment() {
     let (engine, dir) = crate::common::temp_engine().await;
     commands_see_the_task_environment(&engine, dir.path()).await;
 }
+
+/// Input straight from an object store (a real S3-compatible server): the
+/// input directory is listed there (skipping `_SUCCESS`), and each map task
+/// reads its byte range with a ranged GET.
+#[tokio::test]
+async fn word_count_reads_its_input_from_s3() {
+    use enma::mapreduce::{JobSpec, run_job};
+    let moto = crate::s3::start_moto().await;
+    let client = reqwest::Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = BTreeMap::new();
+    let mut total = 0;
+    for (name, bytes) in [("a.txt", 300_000), ("b.txt", 100_000), ("_SUCCESS", 0)] {
+        let path = dir.path().join(name);
+        if bytes > 0 {
+            for (w, n) in write_text(&path, bytes) {
+                *expected.entry(w).or_insert(0) += n;
+            }
+        } else {
+            std::fs::write(&path, "not input").unwrap();
+        }
+        let body = std::fs::read(&path).unwrap();
+        total += if bytes > 0 { body.len() } else { 0 };
+        let r = client.put(format!("{}/external/words/{name}", moto.endpoint)).body(body).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
+    config.s3 = moto.config();
+    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let job = JobSpec {
+        split_bytes: Some(64 << 10),
+        ..JobSpec::rust("wordcount", vec!["s3://external/words".into()], dir.path().join("out"), 2).unwrap()
+    };
+    let report = run_job(&engine, &job, |_, _| {}).await.unwrap();
+    assert_eq!(read_counts(&job.output), expected);
+    assert_eq!(counter(&report, "File Input Format Counters", "Bytes Read"), Some(total as i64), "{:?}", report.counters);
+    // Streaming commands see the object's URL as their input file.
+    let files = JobSpec::streaming(
+        vec!["s3://external/words/b.txt".into()],
+        dir.path().join("files"),
+        r#"awk 'NR == 1 {print ENVIRON["map_input_file"]}'"#,
+        None,
+        Some("NONE"),
+        0,
+    );
+    run_job(&engine, &files, |_, _| {}).await.unwrap();
+    assert_eq!(std::fs::read_to_string(files.output.join("part-00000")).unwrap(), "s3://external/words/b.txt\n");
+    let missing = JobSpec::rust("wordcount", vec!["s3://external/nothing".into()], dir.path().join("o2"), 1).unwrap();
+    let err = run_job(&engine, &missing, |_, _| {}).await.unwrap_err().to_string();
+    assert!(err.contains("s3://external/nothing"), "{err}");
+}

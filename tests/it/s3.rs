@@ -23,6 +23,19 @@ impl Drop for Moto {
     }
 }
 
+impl Moto {
+    /// ENMA's settings for this server.
+    pub fn config(&self) -> S3Config {
+        S3Config {
+            endpoint: Some(self.endpoint.clone()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("test".into()),
+            secret_access_key: Some("test".into()),
+            allow_http: true,
+        }
+    }
+}
+
 pub async fn start_moto() -> Moto {
     let bin = std::env::var("ENMA_MOTO_SERVER").expect("ENMA_MOTO_SERVER must name moto_server: run the tests with tests/run.sh");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -53,13 +66,7 @@ async fn warehouse_on_s3() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path());
     config.warehouse = Some("s3://warehouse/hive".into());
-    config.s3 = S3Config {
-        endpoint: Some(moto.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("test".into()),
-        secret_access_key: Some("test".into()),
-        allow_http: true,
-    };
+    config.s3 = moto.config();
     let engine = Engine::open(config.clone()).await.unwrap();
     let mut s = session(&engine);
     rows(
