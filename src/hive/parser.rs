@@ -73,25 +73,13 @@ fn starts_select(tokens: &[TokenWithSpan], i: usize) -> bool {
         || ((is_word(t, "MAP") || is_word(t, "REDUCE")) && !matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen)))
 }
 
-fn at_top_level(tokens: &[TokenWithSpan], i: usize) -> bool {
-    let depth: i32 = tokens[..i]
-        .iter()
-        .map(|t| match t.token {
-            Token::LParen | Token::LBracket => 1,
-            Token::RParen | Token::RBracket => -1,
-            _ => 0,
-        })
-        .sum();
-    depth == 0
-}
-
 /// One clause of a FROM-first statement, tokens `start..end`, as an
 /// ordinary statement: `[INSERT ...] SELECT list FROM src [WHERE ...]`
 /// (`SELECT MAP ...` for a MAP or REDUCE clause).
 fn select_first(sql: &str, tokens: &[TokenWithSpan], start: usize, end: Option<usize>, from_text: &str) -> Result<String> {
     let end_off = end.map(|e| offset_of(sql, &tokens[e])).unwrap_or(sql.len());
     let clause_tokens = &tokens[start..end.unwrap_or(tokens.len())];
-    let Some(sel) = (0..clause_tokens.len()).find(|&i| at_top_level(clause_tokens, i) && starts_select(clause_tokens, i)) else {
+    let Some(&sel) = top_level_at(clause_tokens, |i| starts_select(clause_tokens, i)).first() else {
         return Err(Error::parse("each INSERT of a multi-insert needs a SELECT"));
     };
     let after_select = &clause_tokens[sel + 1..];
@@ -141,7 +129,7 @@ fn rewrite_from_first_subqueries(sql: &str) -> Result<String> {
     let inner_tokens = tokenize(&inner)?;
     let rest = rewrite_from_first_subqueries(&sql[inner_end..])?;
     // Not a query (`trim(FROM s)`): left as it is.
-    let Some(sel) = (0..inner_tokens.len()).find(|&i| at_top_level(&inner_tokens, i) && starts_select(&inner_tokens, i)) else {
+    let Some(&sel) = top_level_at(&inner_tokens, |i| starts_select(&inner_tokens, i)).first() else {
         return Ok(format!("{}{inner}{rest}", &sql[..inner_start]));
     };
     let from_text = inner[offset_of(&inner, &inner_tokens[0]) + 4..offset_of(&inner, &inner_tokens[sel])].trim();
@@ -194,13 +182,18 @@ fn is_word(t: &Token, kw: &str) -> bool {
 
 /// Indexes of the tokens at bracket depth 0 that satisfy `pred`.
 fn top_level(tokens: &[TokenWithSpan], pred: impl Fn(&Token) -> bool) -> Vec<usize> {
+    top_level_at(tokens, |i| pred(&tokens[i].token))
+}
+
+/// As [`top_level`], for a predicate that looks at a token's neighbours too (given its index).
+fn top_level_at(tokens: &[TokenWithSpan], pred: impl Fn(usize) -> bool) -> Vec<usize> {
     let mut depth = 0i32;
     let mut out = Vec::new();
     for (i, t) in tokens.iter().enumerate() {
         match t.token {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket => depth -= 1,
-            _ if depth == 0 && pred(&t.token) => out.push(i),
+            _ if depth == 0 && pred(i) => out.push(i),
             _ => {}
         }
     }
@@ -212,7 +205,7 @@ fn top_level(tokens: &[TokenWithSpan], pred: impl Fn(&Token) -> bool) -> Vec<usi
 /// reads `src`. The inserts run one after the other, each atomic on its own.
 fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement> {
     let starts: Vec<usize> =
-        (0..tokens.len()).filter(|&i| at_top_level(tokens, i) && (is_word(&tokens[i].token, "INSERT") || starts_select(tokens, i))).collect();
+        top_level_at(tokens, |i| is_word(&tokens[i].token, "INSERT") || starts_select(tokens, i));
     let Some(&first) = starts.first() else {
         return Err(Error::parse("FROM ... must be followed by INSERT, SELECT, MAP or REDUCE"));
     };
