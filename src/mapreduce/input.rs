@@ -285,7 +285,7 @@ impl DisplayAs for MapInputExec {
 }
 
 impl ExecutionPlan for MapInputExec {
-    one_input_operator!("MapInputExec");
+    one_input_operator!("MapInputExec", one_task_per_partition);
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("MapInputExec has one child".into()))?;

@@ -18,9 +18,10 @@
 //! tasks: on a cluster, a file system every executor mounts at the same path
 //! (as HDFS is for Hadoop).
 
-/// The parts of `ExecutionPlan` that a job's one-input operators (fields
-/// `input` and `properties`) share: one task per input partition, so the
-/// optimizer must not add partitions in front of them.
+/// The parts of `ExecutionPlan` that one-input operators (fields `input`
+/// and `properties`) write alike. With `one_task_per_partition`, the
+/// optimizer must not add partitions in front of the operator (a job's
+/// operators run one task per split or reducer).
 macro_rules! one_input_operator {
     ($name:literal) => {
         fn name(&self) -> &str {
@@ -43,12 +44,16 @@ macro_rules! one_input_operator {
         ) -> datafusion::error::Result<datafusion::common::tree_node::TreeNodeRecursion> {
             Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
         }
+    };
+    ($name:literal, one_task_per_partition) => {
+        one_input_operator!($name);
 
         fn benefits_from_input_partitioning(&self) -> Vec<bool> {
             vec![false]
         }
     };
 }
+pub(crate) use one_input_operator;
 
 pub mod api;
 pub mod input;
@@ -316,7 +321,8 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     // Callers check paths and commands first (the API does, for remote callers).
     let mut session = engine.session("default", Caller::Operator)?;
     if let Some(table) = &job.output_table {
-        check_output_table(engine, &session, &table.name)?;
+        // Refused before any work, and looked up again when loading (it may have changed).
+        output_table(engine, &session, &table.name)?;
     }
     let parent = job.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
@@ -415,10 +421,6 @@ fn output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -
         return Err(Error::plan(format!("a job's output goes into an unpartitioned table stored in files; {name} is not one")));
     }
     Ok(table)
-}
-
-fn check_output_table(engine: &Engine, session: &crate::engine::Session, name: &str) -> Result<()> {
-    output_table(engine, session, name).map(|_| ())
 }
 
 /// Puts the output files (`key<TAB>value` lines, the table's columns in

@@ -69,7 +69,7 @@ impl DisplayAs for OutputExec {
 }
 
 impl ExecutionPlan for OutputExec {
-    one_input_operator!("OutputExec");
+    one_input_operator!("OutputExec", one_task_per_partition);
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("OutputExec has one child".into()))?;

@@ -77,7 +77,7 @@ impl DisplayAs for PartitionKeyExec {
 }
 
 impl ExecutionPlan for PartitionKeyExec {
-    one_input_operator!("PartitionKeyExec");
+    one_input_operator!("PartitionKeyExec", one_task_per_partition);
 
     fn maintains_input_order(&self) -> Vec<bool> {
         vec![true]

@@ -176,7 +176,7 @@ impl TaskExec {
 }
 
 impl ExecutionPlan for TaskExec {
-    one_input_operator!("TaskExec");
+    one_input_operator!("TaskExec", one_task_per_partition);
 
     fn maintains_input_order(&self) -> Vec<bool> {
         vec![false]
