@@ -1136,6 +1136,14 @@ def wordcount_ratios(systems: list[dict]) -> list[str]:
     return [f"{enma} / {peer} {fmt_ratio(best[enma] / best[peer])}" for enma, peer in pairs]
 
 
+# The sections filled from another script's results: their report.json key, the
+# run.py option that names the results, its loader, their "Not run" entry, the script.
+EXTRA_SECTIONS = (
+    ("kv_store", "kv_json", kv_results, KV_NOT_RUN, "benches/kv.sh"),
+    ("wordcount", "wordcount_json", wordcount_results, WORDCOUNT_NOT_RUN, "benches/mapreduce/wordcount.py"),
+)
+
+
 def wordcount_section(data: dict) -> list[str]:
     """The report's word-count section: what ran, a table of best times, then ENMA's ratios to Spark."""
     lines = [
@@ -1573,19 +1581,14 @@ def main(argv: list[str] | None = None) -> int:
     micro = criterion_results(args.criterion) if args.criterion else []
     if args.criterion and not micro:
         log(f"no criterion results under {args.criterion}")
-    kv = None
-    if args.kv_json:
-        try:
-            kv = kv_results(args.kv_json)
-        except (OSError, ValueError) as e:
-            not_run[KV_NOT_RUN] = f"no results from benches/kv.sh: {e}"
-    wordcount = None
-    if args.wordcount_json:
-        try:
-            wordcount = wordcount_results(args.wordcount_json)
-        except (OSError, ValueError) as e:
-            not_run[WORDCOUNT_NOT_RUN] = f"no results from benches/mapreduce/wordcount.py: {e}"
-    write_report(args.out, meta, runs, not_run, micro, kv, wordcount)
+    extra = {}
+    for key, option, load, entry, script in EXTRA_SECTIONS:
+        if path := getattr(args, option):
+            try:
+                extra[key] = load(path)
+            except (OSError, ValueError) as e:
+                not_run[entry] = f"no results from {script}: {e}"
+    write_report(args.out, meta, runs, not_run, micro, extra.get("kv_store"), extra.get("wordcount"))
     return 0
 
 
@@ -1667,8 +1670,7 @@ def rerender(args: argparse.Namespace) -> int:
         runs = runs_from_json(data)
         not_run = dict(data.get("not_run") or {})
         micro = list(data.get("micro_benchmarks") or [])
-        kv = data.get("kv_store")
-        wordcount = data.get("wordcount")
+        extra = {key: data.get(key) for key, *_ in EXTRA_SECTIONS}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         log(f"--from-json {args.from_json}: not a report.json written by run.py ({type(e).__name__}: {e})")
         return 1
@@ -1677,25 +1679,19 @@ def rerender(args: argparse.Namespace) -> int:
         if not micro:
             log(f"no criterion results under {args.criterion}")
             return 1
-    if args.kv_json:
-        try:
-            kv = kv_results(args.kv_json)
-        except (OSError, ValueError) as e:
-            log(f"--kv-json {args.kv_json}: {e}")
-            return 1
-        not_run.pop(KV_NOT_RUN, None)
-    if args.wordcount_json:
-        try:
-            wordcount = wordcount_results(args.wordcount_json)
-        except (OSError, ValueError) as e:
-            log(f"--wordcount-json {args.wordcount_json}: {e}")
-            return 1
-        not_run.pop(WORDCOUNT_NOT_RUN, None)
+    for key, option, load, entry, _ in EXTRA_SECTIONS:
+        if path := getattr(args, option):
+            try:
+                extra[key] = load(path)
+            except (OSError, ValueError) as e:
+                log(f"--{option.replace('_', '-')} {path}: {e}")
+                return 1
+            not_run.pop(entry, None)
     meta["rerendered"] = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
     }
-    write_report(args.out, meta, runs, not_run, micro, kv, wordcount)
+    write_report(args.out, meta, runs, not_run, micro, extra.get("kv_store"), extra.get("wordcount"))
     return 0
 
 
