@@ -21,7 +21,13 @@ pub enum ErrorKind {
     Timeout,
     /// The query was cancelled.
     Cancelled,
-    /// Execution failed (bad data, storage error, resources exhausted).
+    /// The data or a function's arguments do not allow the statement: a value
+    /// a cast or function refuses, a division by zero where Hive errs too.
+    InvalidData,
+    /// The statement needs more than the server's limits allow (memory,
+    /// the size of a function's results).
+    ResourcesExhausted,
+    /// Execution failed on the server's side (a storage or I/O error).
     Execution,
     /// A service this one depends on (the cluster's scheduler) cannot be reached.
     Unavailable,
@@ -99,10 +105,20 @@ impl From<DataFusionError> for Error {
             | DataFusionError::SchemaError(..)
             | DataFusionError::NotImplemented(_)
             | DataFusionError::Configuration(_) => ErrorKind::Plan,
-            DataFusionError::External(inner) => match inner.downcast_ref::<Error>() {
-                Some(err) => return err.clone(),
-                None => ErrorKind::Execution,
-            },
+            DataFusionError::External(inner) => {
+                if let Some(err) = inner.downcast_ref::<Error>() {
+                    return err.clone();
+                }
+                if let Some(refusal) = inner.downcast_ref::<enma_udfs::Refusal>() {
+                    return Self::forbidden(refusal.to_string());
+                }
+                ErrorKind::Execution
+            }
+            // What DataFusion and the functions raise while computing values
+            // (a cast that fails, a bad argument) is about the data, not the server.
+            DataFusionError::Execution(_) => ErrorKind::InvalidData,
+            DataFusionError::ArrowError(e, _) if arrow_data_error(e) => ErrorKind::InvalidData,
+            DataFusionError::ResourcesExhausted(_) => ErrorKind::ResourcesExhausted,
             _ => ErrorKind::Execution,
         };
         let message = match e.find_root() {
@@ -115,6 +131,22 @@ impl From<DataFusionError> for Error {
         }
         Self::new(kind, message)
     }
+}
+
+/// Arrow's errors about values rather than about I/O or the code.
+fn arrow_data_error(e: &arrow::error::ArrowError) -> bool {
+    use arrow::error::ArrowError as A;
+    matches!(
+        e,
+        A::CastError(_)
+            | A::ParseError(_)
+            | A::InvalidArgumentError(_)
+            | A::DivideByZero
+            | A::ArithmeticOverflow(_)
+            | A::ComputeError(_)
+            | A::CsvError(_)
+            | A::JsonError(_)
+    )
 }
 
 impl From<Error> for DataFusionError {
@@ -140,7 +172,8 @@ impl From<std::io::Error> for Error {
 
 impl From<arrow::error::ArrowError> for Error {
     fn from(e: arrow::error::ArrowError) -> Self {
-        Self::execution(e.to_string())
+        let kind = if arrow_data_error(&e) { ErrorKind::InvalidData } else { ErrorKind::Execution };
+        Self::new(kind, e.to_string())
     }
 }
 

@@ -53,6 +53,8 @@ impl From<Error> for ApiError {
             ErrorKind::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ErrorKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             ErrorKind::Cancelled => (StatusCode::INTERNAL_SERVER_ERROR, "cancelled"),
+            ErrorKind::InvalidData => (StatusCode::BAD_REQUEST, "invalid_data"),
+            ErrorKind::ResourcesExhausted => (StatusCode::BAD_REQUEST, "resources_exhausted"),
             ErrorKind::Execution => (StatusCode::INTERNAL_SERVER_ERROR, "execution_error"),
             ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),

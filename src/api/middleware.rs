@@ -46,6 +46,35 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// Gives every error response the API's JSON shape: the rejections of
+/// axum's extractors (a path that is not UTF-8, a bad query string) come as
+/// plain text; they are wrapped as `{"error": {"code", "message"}}` with
+/// the same status.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
+    let code = match status {
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    };
+    ApiError::new(status, code, message).into_response()
+}
+
 /// Answers 500 with a JSON body when the handler panics; the server keeps running.
 pub async fn catch_panic(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();

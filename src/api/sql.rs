@@ -56,7 +56,7 @@ async fn run_sql(
     let request = parse_request(&body?)?;
     let deadline = state.config().query_timeout.map(|limit| started + limit);
     tracing::debug!(database = request.database, sql = request.sql, "running SQL");
-    let results = with_deadline(deadline, start(&state, &request, format, deadline, started)).await??;
+    let results = with_deadline(deadline, start(state, request, format, deadline, started)).await??;
     let mut response = results.into_body().into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     Ok(response)
@@ -74,16 +74,25 @@ fn parse_request(body: &[u8]) -> Result<SqlRequest, ApiError> {
     Ok(request)
 }
 
-/// Runs the statements and pulls the first batch of the result.
+/// Runs the statements and pulls the first batch of the result, on the
+/// query threads; the rest of the batches are pulled there too.
 async fn start(
-    state: &AppState,
-    request: &SqlRequest,
+    state: AppState,
+    request: SqlRequest,
     format: ResultFormat,
     deadline: Option<Instant>,
     started: Instant,
 ) -> Result<ResultStream> {
-    let mut session = state.engine().session(&request.database, Caller::Remote)?;
-    let mut output = session.run(&request.sql).await?;
-    let first = output.stream.next().await.transpose().map_err(Error::from)?;
-    Ok(ResultStream::new(format, output.schema, output.stream, first, deadline, started, Box::new(session)))
+    let engine = state.engine().clone();
+    let threads = engine.clone();
+    let (schema, stream, first) = threads
+        .query_threads()
+        .run(async move {
+            let mut session = engine.session(&request.database, Caller::Remote)?;
+            let mut output = session.run(&request.sql).await?;
+            let first = output.stream.next().await.transpose().map_err(Error::from)?;
+            Ok::<_, Error>((output.schema, engine.query_threads().forward(output.stream, session), first))
+        })
+        .await?;
+    Ok(ResultStream::new(format, schema, stream, first, deadline, started, Box::new(())))
 }

@@ -265,17 +265,30 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("Error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+    // Statements are planned on the thread that runs them: every thread gets
+    // the query threads' stack (see `engine::query_threads`).
+    let stack = crate::engine::query_threads::STACK_SIZE;
+    let main = std::thread::Builder::new().name("enma-main".into()).stack_size(stack).spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread().thread_stack_size(stack).enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("Error: cannot start the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match runtime.block_on(run(cli)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
         }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+    });
+    match main.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprintln!("Error: cannot start the main thread: {e}");
             ExitCode::FAILURE
         }
     }

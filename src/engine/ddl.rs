@@ -8,7 +8,7 @@ use super::{Caller, empty_output};
 use crate::error::{Error, Result};
 use crate::hive::statement::{CreateTable, PartitionSpec, TableName};
 use crate::hive::types::{hive_type_name, is_integer_type};
-use crate::metastore::model::partition_name;
+use crate::metastore::model::{check_object_name, partition_name};
 use crate::metastore::{Column, Database, DatabaseEntry, Partition, StorageFormat, Table, TableKind};
 use crate::storage::paths::unescape_path_name;
 use crate::storage::{Location, remove_dir};
@@ -19,7 +19,8 @@ impl Session {
         let loc = Location::parse(text)?;
         if loc.is_local() && self.caller == Caller::Remote {
             let path = loc.url().to_file_path().map_err(|_| Error::plan(format!("invalid file location '{text}'")))?;
-            self.check_local_access(&path, "a table location")?;
+            let real = self.check_local_access(&path, "a table location")?;
+            return Location::parse(&real.to_string_lossy());
         }
         Ok(loc)
     }
@@ -32,9 +33,10 @@ impl Session {
         location: Option<String>,
         properties: BTreeMap<String, String>,
     ) -> Result<QueryOutput> {
+        check_object_name("database", &name)?;
         let location = match location {
             Some(l) => self.user_location(&l)?.as_string(),
-            None => self.shared.warehouse.child(&format!("{name}.db")).as_string(),
+            None => self.shared.warehouse.child(&format!("{name}.db"))?.as_string(),
         };
         self.shared.metastore.update(|c| {
             if c.databases.contains_key(&name) {
@@ -84,6 +86,7 @@ impl Session {
             return Err(Error::plan("CREATE TEMPORARY TABLE is not supported yet"));
         }
         let db = self.db_of(&ct.name).to_string();
+        check_object_name("table", &ct.name.name)?;
         let database = self.shared.metastore.database(&db)?;
         if self.shared.metastore.table(&db, &ct.name.name).is_ok() {
             return if ct.if_not_exists {
@@ -94,7 +97,7 @@ impl Session {
         }
         let location = match &ct.location {
             Some(l) => self.user_location(l)?.as_string(),
-            None => Location::parse(&database.location)?.child(&ct.name.name).as_string(),
+            None => Location::parse(&database.location)?.child(&ct.name.name)?.as_string(),
         };
         let mut table = Table {
             database: db.clone(),
@@ -238,12 +241,13 @@ impl Session {
     pub(crate) async fn rename_table(&mut self, from: TableName, to: TableName) -> Result<QueryOutput> {
         let from_db = self.db_of(&from).to_string();
         let to_db = self.db_of(&to).to_string();
+        check_object_name("table", &to.name)?;
         let old = self.shared.metastore.table(&from_db, &from.name)?;
         let to_database = self.shared.metastore.database(&to_db)?;
         // A managed table in the warehouse moves with its name, as in Hive.
-        let default_loc = Location::parse(&self.shared.metastore.database(&from_db)?.location)?.child(&from.name).as_string();
+        let default_loc = Location::parse(&self.shared.metastore.database(&from_db)?.location)?.child(&from.name)?.as_string();
         let moves = old.kind == TableKind::Managed && old.location == default_loc;
-        let new_loc = Location::parse(&to_database.location)?.child(&to.name);
+        let new_loc = Location::parse(&to_database.location)?.child(&to.name)?;
         // Refuse before moving any data.
         if self.shared.metastore.table(&to_db, &to.name).is_ok() {
             return Err(Error::exists(format!("Table already exists: {to_db}.{}", to.name)));
@@ -378,7 +382,7 @@ impl Session {
             let values = full_partition_values(&table, &spec)?;
             let location = match loc {
                 Some(l) => self.user_location(&l)?.as_string(),
-                None => Location::parse(&table.location)?.child(&partition_name(&table, &values)).as_string(),
+                None => Location::parse(&table.location)?.child(&partition_name(&table, &values))?.as_string(),
             };
             new.push(Partition { values, location, data_dir: None });
         }
@@ -450,7 +454,7 @@ impl Session {
                     }
                     let mut vs = values.clone();
                     vs.push(unescape_path_name(v));
-                    next.push((vs, loc.child(&d).as_string()));
+                    next.push((vs, loc.child(&d)?.as_string()));
                 }
             }
             found = next;

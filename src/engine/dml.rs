@@ -286,7 +286,7 @@ impl Session {
         match table.partition(values) {
             Some(p) => Ok((Location::parse(&p.location)?, Location::parse(&p.current_data_location())?)),
             None => {
-                let base = Location::parse(&table.location)?.child(&partition_name(table, values));
+                let base = Location::parse(&table.location)?.child(&partition_name(table, values))?;
                 Ok((base.clone(), base))
             }
         }
@@ -298,10 +298,10 @@ impl Session {
         let file = format!("part-00000-{txn}.{}", table.format.extension());
         let destination = if overwrite {
             let name = new_generation();
-            Destination::Generation { file: base.child(&name).child(&file).path(), name }
+            Destination::Generation { file: base.child(&name)?.child(&file)?.path(), name }
         } else {
-            let dir = current.child(&format!(".staging-{txn}"));
-            Destination::Staged { file: dir.child(&file).path(), dest: current.child(&file).path(), dir }
+            let dir = current.child(&format!(".staging-{txn}"))?;
+            Destination::Staged { file: dir.child(&file)?.path(), dest: current.child(&file)?.path(), dir }
         };
         Ok(UnitWriter { base, destination, writer: None })
     }
@@ -344,6 +344,16 @@ impl Session {
             let store = self.shared.runtime.object_store(base.store_url())?;
             remove_stale_generations(store.as_ref(), &base, current.as_deref(), retain).await?;
         }
+        // Leftovers of killed writes to the same units go with this one's commit.
+        let table = self.shared.metastore.table(&db, &name)?;
+        for ch in &changes {
+            let current = match &ch.values {
+                None => table.data_dir.clone(),
+                Some(values) => table.partition(values).and_then(|p| p.data_dir.clone()),
+            };
+            let store = self.shared.runtime.object_store(ch.base.store_url())?;
+            remove_abandoned(store.as_ref(), &ch.base, current.as_deref()).await?;
+        }
         Ok(())
     }
 
@@ -378,10 +388,7 @@ impl Session {
         };
         let source = if local || path.starts_with('/') {
             let p = std::path::PathBuf::from(path.strip_prefix("file://").unwrap_or(&path));
-            if self.caller == Caller::Remote {
-                let canonical = std::fs::canonicalize(&p).unwrap_or(p.clone());
-                self.check_local_access(&canonical, "LOAD DATA LOCAL")?;
-            }
+            let p = self.check_local_access(&p, "LOAD DATA LOCAL")?;
             Location::parse(&std::fs::canonicalize(&p).map_err(|e| Error::not_found(format!("Invalid path '{path}': {e}")))?.to_string_lossy())?
         } else {
             self.user_location(&path)?
@@ -402,18 +409,18 @@ impl Session {
         let dest_store = self.shared.runtime.object_store(base.store_url())?;
         let generation = overwrite.then(new_generation);
         let target = match &generation {
-            Some(g) => base.child(g),
+            Some(g) => base.child(g)?,
             None => current,
         };
         let same_store = source.store_url() == base.store_url() && !local;
         for f in files {
             let fname = f.filename().unwrap_or("data").to_string();
-            let mut dest = target.child(&fname).path();
+            let mut dest = target.child(&fname)?.path();
             if generation.is_none() && dest_store.head(&dest).await.is_ok() {
                 // Hive renames a clashing file to name_copy_N.
                 let mut n = 1;
                 loop {
-                    let candidate = target.child(&format!("{fname}_copy_{n}")).path();
+                    let candidate = target.child(&format!("{fname}_copy_{n}"))?.path();
                     if dest_store.head(&candidate).await.is_err() {
                         dest = candidate;
                         break;
@@ -504,7 +511,10 @@ impl UnitWriter {
         }
         if let Ok(store) = session.shared.runtime.object_store(self.base.store_url()) {
             let dir = match &self.destination {
-                Destination::Generation { name, .. } => self.base.child(name),
+                Destination::Generation { name, .. } => match self.base.child(name) {
+                    Ok(dir) => dir,
+                    Err(_) => return,
+                },
                 Destination::Staged { dir, .. } => dir.clone(),
             };
             let _ = remove_dir(store.as_ref(), &dir).await;
@@ -562,6 +572,72 @@ fn generation_time(name: &str) -> Option<i64> {
     name.strip_prefix(".gen-")?.split('-').next()?.parse().ok()
 }
 
+/// How long a write's hidden directory (`.staging-*` of INSERT INTO, `.gen-*`
+/// of an overwrite) may go without a new file before a later write takes it
+/// for the leftover of a killed one.
+const ABANDONED_AFTER_SECONDS: i64 = 3600;
+
+/// Removes what killed writes left in a unit: `.staging-*` directories in its
+/// base or current generation, and `.gen-*` generations newer than the
+/// current one (never committed, so no reader uses them), once nothing was
+/// written into them for [`ABANDONED_AFTER_SECONDS`].
+async fn remove_abandoned(store: &dyn ObjectStore, base: &Location, current: Option<&str>) -> Result<()> {
+    let current_time = current.and_then(generation_time).unwrap_or(i64::MIN);
+    let mut dirs = vec![base.clone()];
+    if let Some(g) = current {
+        dirs.push(base.child(g)?);
+    }
+    let horizon = chrono::Utc::now() - chrono::Duration::seconds(ABANDONED_AFTER_SECONDS);
+    for dir in dirs {
+        let listing = match store.list_with_delimiter(Some(&dir.path())).await {
+            Ok(l) => l,
+            Err(object_store::Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for prefix in listing.common_prefixes {
+            let Some(name) = prefix.filename() else { continue };
+            let leftover = name.starts_with(".staging-")
+                || (Some(name) != current && generation_time(name).is_some_and(|t| t > current_time));
+            if !leftover {
+                continue;
+            }
+            let leftover = dir.child(name)?;
+            let newest = match leftover.url().to_file_path() {
+                // Local files being written are not listed yet: look at the directory itself.
+                Ok(path) if leftover.is_local() => newest_local_change(&path),
+                _ => {
+                    let times = store.list(Some(&prefix)).filter_map(|m| async move { m.ok().map(|m| m.last_modified) });
+                    times.fold(None, |acc: Option<chrono::DateTime<chrono::Utc>>, t| async move { Some(acc.map_or(t, |a| a.max(t))) }).await
+                }
+            };
+            if newest.is_none_or(|t| t < horizon) {
+                tracing::info!(dir = %dir.child(name)?, "removing the leftover of a write that did not finish");
+                remove_dir(store, &dir.child(name)?).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The latest modification time of a local directory or anything in it.
+fn newest_local_change(dir: &std::path::Path) -> Option<chrono::DateTime<chrono::Utc>> {
+    let mut newest = std::fs::metadata(dir).and_then(|m| m.modified()).ok()?;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if let Ok(t) = meta.modified() {
+                newest = newest.max(t);
+            }
+            if meta.is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    Some(newest.into())
+}
+
 /// Deletes the generations of a unit that no reader can still need: every
 /// generation but `current` whose successor was created more than `retain`
 /// seconds ago. The files directly in the base directory count as the
@@ -577,7 +653,7 @@ async fn remove_stale_generations(store: &dyn ObjectStore, base: &Location, curr
         .into_iter()
         .filter_map(|p| {
             let name = p.filename()?.to_string();
-            Some((generation_time(&name)?, base.child(&name), name))
+            Some((generation_time(&name)?, base.child(&name).ok()?, name))
         })
         .collect();
     gens.sort_by(|a, b| a.0.cmp(&b.0));

@@ -11,6 +11,7 @@ mod ddl;
 mod dml;
 mod functions;
 mod output;
+pub mod query_threads;
 mod session;
 mod show;
 pub(crate) mod transform;
@@ -55,6 +56,9 @@ pub struct EngineConfig {
     /// The Ballista scheduler (`df://host:port`) that runs queries; `None`
     /// runs them in this process.
     pub scheduler: Option<String>,
+    /// Name of the threads REST queries run on (see [`query_threads`]), to
+    /// tell engines apart in profiles and tests.
+    pub query_thread_name: String,
 }
 
 impl EngineConfig {
@@ -68,6 +72,7 @@ impl EngineConfig {
             allowed_commands: vec![],
             target_partitions: None,
             scheduler: None,
+            query_thread_name: query_threads::DEFAULT_NAME.into(),
         }
     }
 }
@@ -89,6 +94,8 @@ pub(crate) struct EngineShared {
     pub warehouse: Location,
     /// Hive's built-in functions and the user functions, built once.
     pub functions: enma_udfs::Functions,
+    /// Where REST queries are planned and run.
+    pub query_threads: query_threads::QueryThreads,
     /// The key-value store under `<data_dir>/kv`, opened on first use.
     pub kv: crate::kv::LazyStore,
 }
@@ -129,7 +136,8 @@ impl Engine {
         config.data_dir = data_dir;
         let functions = all_functions();
         let kv = crate::kv::LazyStore::default();
-        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions, kv }) })
+        let query_threads = query_threads::QueryThreads::new(&config.query_thread_name, config.target_partitions)?;
+        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions, query_threads, kv }) })
     }
 
     pub fn metastore(&self) -> &Metastore {
@@ -148,6 +156,11 @@ impl Engine {
             config = config.with_target_partitions(n);
         }
         datafusion::prelude::SessionContext::new_with_config_rt(config, self.shared.runtime.clone()).task_ctx()
+    }
+
+    /// The threads queries of remote callers run on.
+    pub fn query_threads(&self) -> &query_threads::QueryThreads {
+        &self.shared.query_threads
     }
 
     /// The key-value store in the data directory, opened on first use; the

@@ -127,7 +127,7 @@ impl Session {
             register_restricted_in_file(&mut state, shared.config.allowed_local_dirs.clone())?;
         }
         let ctx = SessionContext::new_with_state(state);
-        ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone() }));
+        ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone(), caller }));
         let mut session = Self {
             shared,
             ctx,
@@ -314,8 +314,9 @@ impl Session {
         }
     }
 
-    /// `${var}`, `${hiveconf:var}`, `${hivevar:var}`, `${env:VAR}` from SET
-    /// values; an unknown variable stays as written, as in Hive.
+    /// `${var}`, `${hiveconf:var}`, `${hivevar:var}` from SET values, and
+    /// `${env:VAR}` for the operator (remote callers see it unreplaced); an
+    /// unknown variable stays as written, as in Hive.
     fn substitute_variables(&self, sql: &str) -> Result<String> {
         if !sql.contains("${") {
             return Ok(sql.to_string());
@@ -324,7 +325,9 @@ impl Session {
         let out = re.replace_all(sql, |c: &regex::Captures| {
             let name = &c[2];
             let value = match c.get(1).map(|m| m.as_str()) {
-                Some("env") => std::env::var(name).ok(),
+                // The server's environment holds its secrets: the operator's only.
+                Some("env") if self.caller == Caller::Operator => std::env::var(name).ok(),
+                Some("env") => None,
                 Some("system") => None,
                 Some(ns) => self.conf.get(&format!("{ns}:{name}")).or_else(|| self.conf.get(name)).cloned(),
                 None => self.conf.get(name).or_else(|| self.conf.get(&format!("hivevar:{name}"))).cloned(),
@@ -339,21 +342,21 @@ impl Session {
         name.database.as_deref().unwrap_or(&self.database)
     }
 
-    /// Remote callers may not touch the server's own disk unless allowed.
-    pub(crate) fn check_local_access(&self, path: &std::path::Path, what: &str) -> Result<()> {
+    /// Remote callers may not touch the server's own disk unless allowed:
+    /// the path, resolved through links and `..`, must lie under an allowed
+    /// directory. Returns the path to use: the real one for remote callers,
+    /// `path` as given for the operator.
+    pub(crate) fn check_local_access(&self, path: &std::path::Path, what: &str) -> Result<std::path::PathBuf> {
         if self.caller == Caller::Operator {
-            return Ok(());
+            return Ok(path.to_path_buf());
         }
-        let allowed = &self.shared.config.allowed_local_dirs;
-        let ok = allowed.iter().any(|dir| path.starts_with(dir));
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::forbidden(format!(
+        match crate::storage::local::allowed_real_path(path, &self.shared.config.allowed_local_dirs)? {
+            Some(real) => Ok(real),
+            None => Err(Error::forbidden(format!(
                 "{what} on the server's local disk ({}) is not allowed for remote callers; \
                  the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
                 path.display()
-            )))
+            ))),
         }
     }
 }

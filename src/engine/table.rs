@@ -75,6 +75,8 @@ pub fn text_options(table: &Table) -> TextOptions {
 #[derive(Debug)]
 pub struct HiveCatalog {
     pub(crate) shared: Arc<EngineShared>,
+    /// Remote callers read local files only where the disk policy allows.
+    pub(crate) caller: super::Caller,
 }
 
 impl CatalogProvider for HiveCatalog {
@@ -84,7 +86,7 @@ impl CatalogProvider for HiveCatalog {
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
         let db = self.shared.metastore.database(name).ok()?;
-        Some(Arc::new(HiveSchema { shared: self.shared.clone(), database: db.name }))
+        Some(Arc::new(HiveSchema { shared: self.shared.clone(), database: db.name, caller: self.caller }))
     }
 }
 
@@ -93,6 +95,7 @@ impl CatalogProvider for HiveCatalog {
 pub struct HiveSchema {
     shared: Arc<EngineShared>,
     database: String,
+    caller: super::Caller,
 }
 
 #[async_trait]
@@ -106,7 +109,12 @@ impl SchemaProvider for HiveSchema {
             Ok(table) if table.storage_handler.is_some() => {
                 Ok(Some(Arc::new(crate::kv::table::HBaseTable::new(&table, self.shared.kv()?)?)))
             }
-            Ok(table) => Ok(Some(Arc::new(HiveTable::new(table)?))),
+            Ok(table) => {
+                if self.caller == super::Caller::Remote {
+                    check_remote_read(&self.shared, &table)?;
+                }
+                Ok(Some(Arc::new(HiveTable::new(table)?)))
+            }
             Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -115,6 +123,36 @@ impl SchemaProvider for HiveSchema {
     fn table_exist(&self, name: &str) -> bool {
         self.shared.metastore.table(&self.database, name).is_ok()
     }
+}
+
+/// A remote caller reads a table's local directories only as the metastore
+/// records them: a directory that now resolves through a symbolic link to
+/// somewhere else is refused, unless its real path is inside the warehouse
+/// or a directory the operator allowed.
+fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
+    let mut roots: Vec<std::path::PathBuf> = shared.config.allowed_local_dirs.clone();
+    if let Ok(dir) = shared.warehouse.url().to_file_path() {
+        roots.push(dir);
+    }
+    let locations = std::iter::once(table.current_data_location()).chain(table.partitions.iter().map(|p| p.current_data_location()));
+    for text in locations {
+        let loc = Location::parse(&text)?;
+        let Ok(path) = loc.url().to_file_path() else { continue };
+        if !loc.is_local() || !path.exists() {
+            continue;
+        }
+        let real = crate::storage::local::real_path(&path)?;
+        if real != path && crate::storage::local::allowed_real_path(&path, &roots)?.is_none() {
+            return Err(Error::forbidden(format!(
+                "table {} reads {}, which now leads through a symbolic link to {}: not allowed for remote callers \
+                 (--allow-local-dir, ENMA_ALLOW_LOCAL_DIRS)",
+                table.qualified_name(),
+                path.display(),
+                real.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A scan over one Hive table, as of the metastore snapshot it was made from.

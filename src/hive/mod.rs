@@ -4,6 +4,7 @@
 pub mod coercion;
 pub mod dialect;
 pub mod lateral;
+pub mod limits;
 pub mod parser;
 pub mod rewrite;
 pub mod statement;

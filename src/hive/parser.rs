@@ -149,6 +149,7 @@ pub fn parse_statement(sql: &str) -> Result<HiveStatement> {
         return Ok(HiveStatement::Reset);
     }
     let mut tokens = tokenize(trimmed)?;
+    super::limits::check_operators(&tokens)?;
     let rewritten;
     let mut trimmed = trimmed;
     if tokens.windows(2).any(|w| matches!(w[0].token, Token::LParen) && is_word(&w[1].token, "FROM")) {

@@ -5,6 +5,23 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
+/// Hive's rule for database and table names (its metastore's `validateName`):
+/// letters, digits and `_`, at most 128 characters. Quoting a name in SQL
+/// does not widen it: names become directory names under the warehouse.
+pub fn check_object_name(kind: &str, name: &str) -> Result<()> {
+    let valid = !name.is_empty() && name.len() <= 128 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::plan(format!(
+            "Invalid {kind} name {}: use letters, digits and _ (at most 128 characters)",
+            name.escape_debug()
+        )))
+    }
+}
+
 /// A database (Hive's "schema"): a namespace of tables with a default location.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Database {

@@ -6,6 +6,7 @@
 //! configured S3 credentials. [`Location`] is a directory or file URL split
 //! into the store part and the object path. Writes go through [`write`].
 
+pub mod local;
 pub mod paths;
 pub mod text;
 pub mod write;
@@ -168,9 +169,31 @@ impl Location {
     pub fn path(&self) -> Path {
         Path::from_url_path(self.url.path()).unwrap_or_else(|_| Path::from(self.url.path()))
     }
-    /// A child location (`name` may hold several `/`-separated parts).
-    pub fn child(&self, name: &str) -> Location {
-        Location::parse(&format!("{}/{}", self.as_string(), name.trim_start_matches('/'))).unwrap_or_else(|_| self.clone())
+    /// A child location: `name` holds one or more `/`-separated directory
+    /// or file names, taken literally (a `%` in a name is a `%` on disk, as
+    /// in Hive's escaped partition names). The child always lies strictly
+    /// under `self`: `.`, `..` and empty names, backslashes and control
+    /// characters are refused.
+    pub fn child(&self, name: &str) -> Result<Location> {
+        let refuse = || Error::plan(format!("'{}' is not a valid name for a directory under {self}", name.escape_debug()));
+        let name = name.trim_start_matches('/');
+        let bad_part = |part: &str| part.is_empty() || part == "." || part == "..";
+        if name.chars().any(|c| c.is_control() || c == '\\') || name.split('/').any(bad_part) {
+            return Err(refuse());
+        }
+        let mut url = self.url.clone();
+        {
+            let mut segments = url.path_segments_mut().map_err(|_| refuse())?;
+            segments.pop_if_empty();
+            for part in name.split('/') {
+                segments.push(part);
+            }
+        }
+        let child = Location { url };
+        if !child.as_string().starts_with(&format!("{}/", self.as_string())) {
+            return Err(refuse());
+        }
+        Ok(child)
     }
 }
 
@@ -260,7 +283,15 @@ mod tests {
         assert_eq!(l.path().as_ref(), "tmp/x/y");
         let s = Location::parse("s3://bucket/a/b").unwrap();
         assert_eq!(s.store_url().as_str(), "s3://bucket/");
-        assert_eq!(s.child("k=1").path().as_ref(), "a/b/k=1");
+        assert_eq!(s.child("k=1").unwrap().path().as_ref(), "a/b/k=1");
+        // Hive's escaped names are names: their `%` stays a `%` on disk.
+        let escaped = l.child("k=..%2F..%2Fx").unwrap();
+        assert_eq!(escaped.url().to_file_path().unwrap(), std::path::Path::new("/tmp/x/y/k=..%2F..%2Fx"));
+        assert_eq!(l.child("a b/c#d?e").unwrap().url().to_file_path().unwrap(), std::path::Path::new("/tmp/x/y/a b/c#d?e"));
+        for bad in ["..", "../x", "a/../../x", "a//b", ".", "x\\..\\y", "a\0b", ""] {
+            assert!(s.child(bad).is_err(), "{bad:?} must be refused");
+            assert!(l.child(bad).is_err(), "{bad:?} must be refused");
+        }
         assert!(Location::parse("relative/path").is_err());
         assert!(Location::parse("s3:///nobucket").is_err());
     }

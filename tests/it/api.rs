@@ -27,7 +27,7 @@ const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 const SLOW_SQL: &str = "SELECT max(value % 7) AS m, count(*) AS n FROM range(1000000000000) WHERE value % 3 = 1";
 
 /// A server running in this process.
-struct TestServer {
+pub(crate) struct TestServer {
     url: String,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -36,12 +36,20 @@ struct TestServer {
 }
 
 impl TestServer {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::with(ServeConfig::default()).await
     }
 
-    async fn with(mut config: ServeConfig) -> Self {
-        let (engine, dir) = temp_engine().await;
+    pub(crate) async fn with(config: ServeConfig) -> Self {
+        Self::with_engine(config, |_| {}).await
+    }
+
+    /// A server whose engine settings `adjust` changes (allowed directories, commands).
+    pub(crate) async fn with_engine(mut config: ServeConfig, adjust: impl FnOnce(&mut enma::engine::EngineConfig)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine_config = enma::engine::EngineConfig::new(dir.path().join("data"));
+        adjust(&mut engine_config);
+        let engine = enma::engine::Engine::open(engine_config).await.unwrap();
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         let server = bind(engine, config).await.unwrap();
         let url = format!("http://{}", server.local_addr());
@@ -52,16 +60,16 @@ impl TestServer {
         Self { url, client: reqwest::Client::new(), shutdown: Some(tx), task: Some(task), _dir: dir }
     }
 
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.get(format!("{}{path}", self.url))
     }
 
-    fn sql(&self, sql: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn sql(&self, sql: &str) -> reqwest::RequestBuilder {
         self.client.post(format!("{}/v1/sql", self.url)).json(&json!({ "sql": sql }))
     }
 
     /// Status and JSON body of a response.
-    async fn json(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    pub(crate) async fn json(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
         let response = request.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
@@ -69,18 +77,18 @@ impl TestServer {
         (status, body)
     }
 
-    async fn sql_json(&self, sql: &str) -> (StatusCode, Value) {
+    pub(crate) async fn sql_json(&self, sql: &str) -> (StatusCode, Value) {
         Self::json(self.sql(sql)).await
     }
 
     /// Runs statements that must succeed.
-    async fn exec(&self, sql: &str) -> Value {
+    pub(crate) async fn exec(&self, sql: &str) -> Value {
         let (status, body) = self.sql_json(sql).await;
         assert_eq!(status, StatusCode::OK, "{sql}: {body}");
         body
     }
 
-    async fn assert_alive(&self) {
+    pub(crate) async fn assert_alive(&self) {
         let (status, body) = Self::json(self.get("/health")).await;
         assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
         let body = self.exec("SELECT 40 + 2 AS answer").await;
@@ -89,7 +97,7 @@ impl TestServer {
 
     /// Asks the server to stop and waits until it has; fails if in-flight
     /// work keeps it running.
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.shutdown.take().unwrap().send(());
         let task = self.task.take().unwrap();
         tokio::time::timeout(Duration::from_secs(20), task)
@@ -376,8 +384,10 @@ async fn body_over_limit_is_413() {
 fn slow_query_times_out_with_504() {
     on_named_runtime(async {
         let server =
-            TestServer::with(ServeConfig { query_timeout: Some(Duration::from_millis(500)), ..Default::default() })
-                .await;
+            TestServer::with_engine(ServeConfig { query_timeout: Some(Duration::from_millis(500)), ..Default::default() }, |c| {
+                c.query_thread_name = RUNTIME_THREADS.into()
+            })
+            .await;
         let started = Instant::now();
         let (status, body) = server.sql_json(SLOW_SQL).await;
         assert_error(status, &body, StatusCode::GATEWAY_TIMEOUT, "timeout");
@@ -404,12 +414,13 @@ async fn timeout_while_streaming_aborts_the_body() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn execution_error_before_the_first_byte_is_500() {
+async fn data_error_before_the_first_byte_is_400() {
     let server = TestServer::start().await;
+    // A value a cast refuses is the request's fault, not the server's.
     let sql = "SELECT arrow_cast(CASE WHEN value < 0 THEN '1' ELSE 'x' END, 'Int32') AS v FROM range(10)";
     for accept in ["application/json", "text/csv", ARROW_STREAM] {
         let (status, body) = TestServer::json(server.sql(sql).header("accept", accept)).await;
-        assert_error(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "execution_error");
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_data");
     }
     server.stop().await;
 }
@@ -489,7 +500,7 @@ async fn server_survives_bad_input() {
 #[test]
 fn disconnecting_client_cancels_its_query() {
     on_named_runtime(async {
-        let server = TestServer::start().await;
+        let server = TestServer::with_engine(ServeConfig::default(), |c| c.query_thread_name = RUNTIME_THREADS.into()).await;
         // Before the first byte: the client goes away while the query computes.
         let request = tokio::spawn(server.sql(SLOW_SQL).send());
         assert_goes_busy().await;

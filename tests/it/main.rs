@@ -7,6 +7,7 @@ mod s3;
 mod sql;
 mod cli;
 mod api;
+mod hardening;
 mod functions;
 mod tpch;
 mod cluster;

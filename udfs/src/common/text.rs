@@ -300,9 +300,42 @@ pub fn java_split<'a>(s: &'a str, re: &regex::Regex, keep_trailing: bool) -> Vec
     parts
 }
 
-/// The longest string a function builds (256 MiB): longer results (`repeat('x',
+/// The longest string a function builds (16 MiB): longer results (`repeat('x',
 /// 2147483647)`) are NULL rather than exhausting memory.
-pub const MAX_RESULT_BYTES: usize = 1 << 28;
+pub const MAX_RESULT_BYTES: usize = 16 << 20;
+
+/// The most bytes the functions that make strings longer than their
+/// arguments (`repeat`, `space`, `lpad`, `rpad`) build for one batch of rows
+/// (64 MiB). Their output is not accounted in the query's memory pool, so it
+/// is capped: past it the query fails with an error naming the function.
+pub const MAX_BATCH_RESULT_BYTES: usize = 64 << 20;
+
+/// What a growing function may still build for the current batch.
+pub struct ResultBudget {
+    function: &'static str,
+    left: usize,
+}
+
+impl ResultBudget {
+    pub fn new(function: &'static str) -> Self {
+        Self { function, left: MAX_BATCH_RESULT_BYTES }
+    }
+    /// Accounts for a value of `bytes` about to be built.
+    pub fn take(&mut self, bytes: usize) -> Result<()> {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => datafusion::common::exec_err!(
+                "{}: the results for one batch of rows would exceed {} MiB (each value may have up to {} MiB)",
+                self.function,
+                MAX_BATCH_RESULT_BYTES >> 20,
+                MAX_RESULT_BYTES >> 20
+            ),
+        }
+    }
+}
 
 /// Row `i` of a string array, None when NULL.
 pub fn at(a: &StringArray, i: usize) -> Option<&str> {

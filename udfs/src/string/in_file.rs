@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanArray};
 use arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::text::{TextFunction, at, strings};
@@ -34,13 +34,13 @@ impl InFile {
     fn check(&self, name: &str) -> Result<()> {
         let Some(dirs) = &self.allowed else { return Ok(()) };
         let path = std::fs::canonicalize(name).unwrap_or_else(|_| Path::new(name).to_path_buf());
-        if dirs.iter().any(|d| path.starts_with(d)) {
+        if dirs.iter().any(|d| std::fs::canonicalize(d).is_ok_and(|d| path.starts_with(d))) {
             return Ok(());
         }
-        exec_err!(
+        Err(datafusion::error::DataFusionError::External(Box::new(crate::Refusal(format!(
             "in_file: reading {name} on the server's local disk is not allowed for remote callers; \
              the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)"
-        )
+        )))))
     }
 }
 

@@ -10,7 +10,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{TextFunction, at, int_at, ints, strings};
+use crate::common::text::{MAX_RESULT_BYTES, ResultBudget, TextFunction, at, int_at, ints, strings};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -38,21 +38,31 @@ impl TextFunction for Lpad {
         &DOC
     }
     fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-        let (s, len, p) = (strings(&args[0])?, ints(&args[1])?, strings(&args[2])?);
-        let out: StringArray = (0..rows)
-            .map(|i| match (at(&s, i), int_at(&len, i), at(&p, i)) {
-                (Some(s), Some(len), Some(p)) => pad(s, len, p, true),
-                _ => None,
-            })
-            .collect();
-        Ok(Arc::new(out))
+        pad_rows("lpad", args, rows, true)
     }
+}
+
+/// `lpad` or `rpad` over a batch, within the batch's [`ResultBudget`].
+pub fn pad_rows(function: &'static str, args: &[ArrayRef], rows: usize, left: bool) -> Result<ArrayRef> {
+    let (s, len, p) = (strings(&args[0])?, ints(&args[1])?, strings(&args[2])?);
+    let mut budget = ResultBudget::new(function);
+    let out: StringArray = (0..rows)
+        .map(|i| match (at(&s, i), int_at(&len, i), at(&p, i)) {
+            (Some(s), Some(len), Some(p)) => {
+                let bytes = (len.max(0) as u64).saturating_mul(p.len().max(1) as u64);
+                budget.take(bytes.min(MAX_RESULT_BYTES as u64 + 1) as usize)?;
+                Ok(pad(s, len, p, left))
+            }
+            _ => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    Ok(Arc::new(out))
 }
 
 /// Pads `s` to `len` characters with `pad` repeated (on the left when
 /// `left`), or cuts it to its first `len` characters. Shared with `rpad`.
 pub fn pad(s: &str, len: i64, pad: &str, left: bool) -> Option<String> {
-    let len = usize::try_from(len).ok().filter(|l| *l <= crate::common::text::MAX_RESULT_BYTES)?;
+    let len = usize::try_from(len).ok().filter(|l| *l <= MAX_RESULT_BYTES)?;
     let chars = s.chars().count();
     if len <= chars {
         return Some(crate::common::text::take_chars(s, len).to_string());

@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{MAX_RESULT_BYTES, TextFunction, at, int_at, ints, strings};
+use crate::common::text::{MAX_RESULT_BYTES, ResultBudget, TextFunction, at, int_at, ints, strings};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -32,12 +32,16 @@ impl TextFunction for Repeat {
     }
     fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let (s, n) = (strings(&args[0])?, ints(&args[1])?);
+        let mut budget = ResultBudget::new("repeat");
         let out: StringArray = (0..rows)
             .map(|i| match (at(&s, i), int_at(&n, i)) {
-                (Some(s), Some(n)) => repeat(s, n),
-                _ => None,
+                (Some(s), Some(n)) => {
+                    budget.take((s.len() as u64).saturating_mul(n.max(0) as u64).min(MAX_RESULT_BYTES as u64 + 1) as usize)?;
+                    Ok(repeat(s, n))
+                }
+                _ => Ok(None),
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Arc::new(out))
     }
 }

@@ -3,15 +3,15 @@
 //! len is negative, or when padding is needed and pad is empty.
 
 use std::ops::RangeInclusive;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
-use arrow::array::{ArrayRef, StringArray};
+use arrow::array::ArrayRef;
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use super::lpad::pad;
-use crate::common::text::{TextFunction, at, int_at, ints, strings};
+use super::lpad::pad_rows;
+use crate::common::text::TextFunction;
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -39,20 +39,13 @@ impl TextFunction for Rpad {
         &DOC
     }
     fn eval(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-        let (s, len, p) = (strings(&args[0])?, ints(&args[1])?, strings(&args[2])?);
-        let out: StringArray = (0..rows)
-            .map(|i| match (at(&s, i), int_at(&len, i), at(&p, i)) {
-                (Some(s), Some(len), Some(p)) => pad(s, len, p, false),
-                _ => None,
-            })
-            .collect();
-        Ok(Arc::new(out))
+        pad_rows("rpad", args, rows, false)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::string::lpad::pad;
 
     #[test]
     fn pads_on_the_right_or_cuts() {

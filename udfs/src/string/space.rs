@@ -8,7 +8,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::text::{MAX_RESULT_BYTES, TextFunction, ints};
+use crate::common::text::{MAX_RESULT_BYTES, ResultBudget, TextFunction, ints};
 use crate::doc::hive_doc;
 
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
@@ -32,7 +32,16 @@ impl TextFunction for Space {
     }
     fn eval(&self, args: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
         let n = ints(&args[0])?;
-        Ok(Arc::new(n.iter().map(|v| v.and_then(space)).collect::<StringArray>()))
+        let mut budget = ResultBudget::new("space");
+        let out = n
+            .iter()
+            .map(|v| {
+                let Some(v) = v else { return Ok(None) };
+                budget.take((v.max(0) as u64).min(MAX_RESULT_BYTES as u64 + 1) as usize)?;
+                Ok(space(v))
+            })
+            .collect::<Result<StringArray>>()?;
+        Ok(Arc::new(out))
     }
 }
 

@@ -1,0 +1,71 @@
+//! The local disk as remote callers may see it: real paths (symbolic links
+//! and `..` resolved) and the check that a path lies under one of the
+//! directories the operator allowed.
+//!
+//! The check compares real paths, so neither `..` nor a symbolic link inside
+//! an allowed directory leads out of it. It runs when a path is named (a
+//! LOCATION, LOAD DATA, a MapReduce input or output) and again when a table
+//! is read, so a link that appears later is caught then.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The real path of an absolute `path`: its longest existing ancestor
+/// resolved by the file system (links and `..` followed), then the parts that
+/// do not exist yet, which may not contain `..`.
+pub fn real_path(path: &Path) -> Result<PathBuf> {
+    if !path.is_absolute() {
+        return Err(Error::plan(format!("'{}' is not an absolute path", path.display())));
+    }
+    let components: Vec<Component> = path.components().collect();
+    for split in (1..=components.len()).rev() {
+        let head: PathBuf = components[..split].iter().collect();
+        let Ok(real) = std::fs::canonicalize(&head) else { continue };
+        let mut out = real;
+        for part in &components[split..] {
+            match part {
+                Component::Normal(name) => out.push(name),
+                Component::CurDir => {}
+                _ => {
+                    return Err(Error::forbidden(format!(
+                        "'{}' climbs out of a directory that does not exist yet (`..`)",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        return Ok(out);
+    }
+    Err(Error::not_found(format!("no part of '{}' exists", path.display())))
+}
+
+/// The real path of `path` when it lies under one of `allowed` (compared as
+/// real paths); `None` when it does not.
+pub fn allowed_real_path(path: &Path, allowed: &[PathBuf]) -> Result<Option<PathBuf>> {
+    let real = real_path(path)?;
+    let inside = allowed.iter().any(|dir| std::fs::canonicalize(dir).is_ok_and(|dir| real.starts_with(dir)));
+    Ok(inside.then_some(real))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_links_and_dot_dot() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(tmp.path()).unwrap();
+        let allowed = base.join("allowed");
+        std::fs::create_dir(&allowed).unwrap();
+        std::fs::create_dir(base.join("other")).unwrap();
+        std::os::unix::fs::symlink(base.join("other"), allowed.join("link")).unwrap();
+        let dirs = vec![allowed.clone()];
+        assert_eq!(allowed_real_path(&allowed.join("t/new"), &dirs).unwrap(), Some(allowed.join("t/new")));
+        assert_eq!(allowed_real_path(&allowed.join("../other"), &dirs).unwrap(), None);
+        assert_eq!(allowed_real_path(&allowed.join("link"), &dirs).unwrap(), None);
+        assert_eq!(allowed_real_path(&allowed.join("link/x"), &dirs).unwrap(), None);
+        assert!(allowed_real_path(&allowed.join("new/../../other"), &dirs).is_err());
+        assert_eq!(real_path(&allowed.join("./a/./b")).unwrap(), allowed.join("a/b"));
+    }
+}
