@@ -21,6 +21,10 @@ pub enum Error {
     NoSuchFamily { table: String, family: String },
     #[error("{0}")]
     InvalidArgument(String),
+    /// A row key, column or value beyond the store's limits (see [`crate::MAX_ROW_BYTES`]
+    /// and its neighbours); a client error, like `InvalidArgument`.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("storage: {0}")]
     Storage(#[from] fjall::Error),
     #[error("corrupt store: {0}")]

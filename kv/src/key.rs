@@ -7,6 +7,12 @@
 //! a row are contiguous, and the inverted big-endian timestamp puts the newest
 //! version first. The value is one tag byte (reserved for cell kinds) and the
 //! cell's bytes.
+//!
+//! The LSM tree takes keys of at most 65,535 bytes (fjall stores a key's length
+//! as a `u16`, and panics on a longer one) and values of at most `u32::MAX`
+//! bytes, so every row, column and value is checked against the limits below
+//! before it becomes a key or a bound: an oversized one is an
+//! [`Error::TooLarge`], never a panic.
 
 use bytes::Bytes;
 
@@ -18,6 +24,78 @@ const TERMINATOR: u8 = 0x01;
 
 /// The value tag of a plain put.
 pub(crate) const TAG_PUT: u8 = 0;
+
+/// Longest key the LSM tree takes: fjall stores a key's length as a `u16`.
+const MAX_LSM_KEY: usize = u16::MAX as usize;
+
+/// A cell key's framing: the terminators of row, family and qualifier, and
+/// the eight-byte timestamp.
+const CELL_KEY_FRAMING: usize = 3 * 2 + 8;
+
+/// Most bytes a cell's row, family and qualifier take together, each `0x00`
+/// byte counted twice (it is escaped): 65,521.
+pub const MAX_CELL_KEY_BYTES: usize = MAX_LSM_KEY - CELL_KEY_FRAMING;
+
+/// Longest row key: HBase's own limit (`Short.MAX_VALUE`), 32,767 bytes.
+pub const MAX_ROW_BYTES: usize = i16::MAX as usize;
+
+/// Longest column family name: HBase's own limit (`Byte.MAX_VALUE`), 127 bytes.
+pub const MAX_FAMILY_BYTES: usize = i8::MAX as usize;
+
+/// Longest cell value: fjall's `u32` value length less the tag byte.
+pub const MAX_VALUE_BYTES: usize = u32::MAX as usize - 1;
+
+/// Bytes `part` takes in a key once its zero bytes are escaped.
+fn escaped_len(part: &[u8]) -> usize {
+    part.len() + part.iter().filter(|&&b| b == ESCAPE).count()
+}
+
+/// Refuses a row key (or a scan bound or prefix) that no cell key could hold.
+/// Every key or bound built from an accepted row fits the LSM tree.
+pub(crate) fn check_row(row: &[u8]) -> Result<()> {
+    if row.len() > MAX_ROW_BYTES {
+        return Err(Error::TooLarge(format!(
+            "row key is {} bytes; the longest allowed is {MAX_ROW_BYTES}",
+            row.len()
+        )));
+    }
+    let encoded = escaped_len(row);
+    if encoded > MAX_CELL_KEY_BYTES {
+        return Err(Error::TooLarge(format!(
+            "row key of {} bytes takes {encoded} in the store (each 0x00 byte counts twice); \
+             the most allowed is {MAX_CELL_KEY_BYTES}",
+            row.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a cell address whose key would be longer than the LSM tree takes.
+pub(crate) fn check_cell(row: &[u8], family: &[u8], qualifier: &[u8]) -> Result<()> {
+    check_row(row)?;
+    let encoded = escaped_len(row) + escaped_len(family) + escaped_len(qualifier);
+    if encoded > MAX_CELL_KEY_BYTES {
+        return Err(Error::TooLarge(format!(
+            "row key ({} bytes), family ({}) and qualifier ({}) take {encoded} bytes together in the store \
+             (each 0x00 byte counts twice); the most allowed is {MAX_CELL_KEY_BYTES}",
+            row.len(),
+            family.len(),
+            qualifier.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a value longer than the LSM tree takes.
+pub(crate) fn check_value(value: &[u8]) -> Result<()> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(Error::TooLarge(format!(
+            "value is {} bytes; the longest allowed is {MAX_VALUE_BYTES}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
 
 /// Appends the escaped bytes of `part` without the terminator: the key prefix
 /// shared by every encoded string that starts with `part`.
@@ -158,6 +236,30 @@ mod tests {
         assert!(!cell_key(b"a", b"f", b"q", 1).starts_with(&p));
         assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
         assert_eq!(prefix_end(b"\xff\xff"), None);
+    }
+
+    #[test]
+    fn limits_keep_every_key_within_the_lsm_tree() {
+        assert_eq!((MAX_CELL_KEY_BYTES, MAX_ROW_BYTES, MAX_FAMILY_BYTES), (65_521, 32_767, 127));
+        // The longest accepted row: its row prefix and scan bounds fit, with room to spare.
+        let row = vec![b'r'; MAX_ROW_BYTES];
+        check_row(&row).unwrap();
+        assert!(prefix_end(&row_prefix(&row)).unwrap().len() <= MAX_LSM_KEY);
+        assert!(matches!(check_row(&vec![b'r'; MAX_ROW_BYTES + 1]), Err(Error::TooLarge(_))));
+        // Zero bytes are escaped, so they count twice.
+        let zeros = vec![0u8; MAX_ROW_BYTES];
+        assert!(matches!(check_row(&zeros), Err(Error::TooLarge(m)) if m.contains("counts twice")));
+        let zeros = vec![0u8; MAX_CELL_KEY_BYTES / 2];
+        check_row(&zeros).unwrap();
+        assert!(row_prefix(&zeros).len() <= MAX_LSM_KEY);
+        // A cell key at the limit is exactly the tree's longest key; one byte more is refused.
+        let qualifier = vec![b'q'; MAX_CELL_KEY_BYTES - MAX_ROW_BYTES - 2];
+        check_cell(&row, b"cf", &qualifier).unwrap();
+        assert_eq!(cell_key(&row, b"cf", &qualifier, 1).len(), MAX_LSM_KEY);
+        let longer = vec![b'q'; qualifier.len() + 1];
+        assert!(matches!(check_cell(&row, b"cf", &longer), Err(Error::TooLarge(_))));
+        let with_zero = [&qualifier[1..], b"\0"].concat();
+        assert!(matches!(check_cell(&row, b"cf", &with_zero), Err(Error::TooLarge(_))));
     }
 
     #[test]

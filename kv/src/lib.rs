@@ -17,6 +17,6 @@ mod store;
 
 pub use error::{Error, Result};
 pub use filter::Filter;
-pub use key::prefix_end;
+pub use key::{MAX_CELL_KEY_BYTES, MAX_FAMILY_BYTES, MAX_ROW_BYTES, MAX_VALUE_BYTES, prefix_end};
 pub use model::{Cell, Column, Family, Get, Mutation, Row, Scan, TableName, TableSchema, TimeRange, LATEST};
 pub use store::{Scanner, Store, StoreOptions};

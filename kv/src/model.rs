@@ -107,6 +107,14 @@ impl Family {
                 self.name
             )));
         }
+        if self.name.len() > crate::MAX_FAMILY_BYTES {
+            return Err(Error::invalid(format!(
+                "column family name '{}' is {} bytes; the longest allowed is {}",
+                self.name,
+                self.name.len(),
+                crate::MAX_FAMILY_BYTES
+            )));
+        }
         if self.max_versions == 0 {
             return Err(Error::invalid(format!("column family '{}': VERSIONS must be at least 1", self.name)));
         }

@@ -259,6 +259,9 @@ impl Store {
     /// here the whole call commits as one batch).
     pub fn mutate_rows(&self, table: &TableName, rows: &[(Bytes, Vec<Mutation>)]) -> Result<()> {
         let table = self.writable(table)?;
+        for (row, _) in rows {
+            key::check_row(row)?;
+        }
         let _locks = self.lock_rows(&table, rows.iter().map(|(r, _)| &r[..]));
         let mut batch = RowBatch::new(&table);
         let now = now_millis();
@@ -274,6 +277,7 @@ impl Store {
     /// and returns the new value.
     pub fn increment(&self, table: &TableName, row: &[u8], family: &[u8], qualifier: &[u8], amount: i64) -> Result<i64> {
         let table = self.writable(table)?;
+        key::check_cell(row, family, qualifier)?;
         let _lock = self.lock_rows(&table, [row]);
         let current = match latest_value(&table, row, family, qualifier)? {
             None => 0,
@@ -316,6 +320,7 @@ impl Store {
         mutations: &[Mutation],
     ) -> Result<bool> {
         let table = self.writable(table)?;
+        key::check_cell(row, family, qualifier)?;
         let _lock = self.lock_rows(&table, [row]);
         let current = latest_value(&table, row, family, qualifier)?;
         if current.as_deref() != expected {
@@ -354,6 +359,7 @@ impl Store {
             ..Scan::default()
         };
         let table = self.readable(table)?;
+        key::check_row(&get.row)?;
         let prefix = key::row_prefix(&get.row);
         let end = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
         let iter = table.keyspace.range::<Vec<u8>, _>((Bound::Included(prefix), end));
@@ -368,6 +374,9 @@ impl Store {
     /// Opens a scan; the scanner reads from a snapshot taken now.
     pub fn scanner(&self, table: &TableName, scan: Scan) -> Result<Scanner> {
         let table = self.readable(table)?;
+        for bound in [Some(&scan.start_row), Some(&scan.stop_row), scan.prefix.as_ref()].into_iter().flatten() {
+            key::check_row(bound)?;
+        }
         let (lower, upper) = scan_bounds(&scan);
         let iter = table.keyspace.range::<Vec<u8>, _>((lower, upper));
         let iter: Box<dyn Iterator<Item = fjall::Guard> + Send> =
@@ -528,6 +537,8 @@ impl<'t> RowBatch<'t> {
         match m {
             Mutation::Put { family, qualifier, timestamp, value } => {
                 self.family(family)?;
+                key::check_cell(row, family, qualifier)?;
+                key::check_value(value)?;
                 let ts = resolve(*timestamp, now)?;
                 let mut v = Vec::with_capacity(value.len() + 1);
                 v.push(TAG_PUT);
@@ -537,11 +548,13 @@ impl<'t> RowBatch<'t> {
             }
             Mutation::DeleteColumn { family, qualifier, timestamp } => {
                 self.family(family)?;
+                key::check_cell(row, family, qualifier)?;
                 let upto = resolve(*timestamp, now)?;
                 self.remove_upto(&key::column_prefix(row, family, qualifier), upto)?;
             }
             Mutation::DeleteVersion { family, qualifier, timestamp } => {
                 self.family(family)?;
+                key::check_cell(row, family, qualifier)?;
                 let keys = self.keys(&key::column_prefix(row, family, qualifier))?;
                 let target = match timestamp {
                     None | Some(LATEST) => keys.into_iter().next(),
@@ -556,6 +569,7 @@ impl<'t> RowBatch<'t> {
             }
             Mutation::DeleteFamily { family, timestamp } => {
                 self.family(family)?;
+                key::check_cell(row, family, b"")?;
                 let upto = resolve(*timestamp, now)?;
                 self.remove_upto(&key::family_prefix(row, family), upto)?;
             }
@@ -975,6 +989,53 @@ mod tests {
         assert!(store.get(&next, &Get::new("r")).unwrap().is_none(), "a new table starts empty");
         assert!(matches!(store.mutate_row(&t, b"r", &[put("nope", "q", None, "v")]), Err(Error::NoSuchFamily { .. })));
         assert!(matches!(store.mutate_row(&t, b"r", &[put("d", "q", Some(-4), "v")]), Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn oversized_keys_are_errors_not_panics() {
+        let (_dir, store, t) = store();
+        let too_long = Bytes::from(vec![b'r'; crate::MAX_ROW_BYTES + 1]);
+        let huge = Bytes::from(vec![b'x'; 70_000]);
+        let too_large = |r: Result<()>| assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
+        let put_huge_row = store.mutate_row(&t, &huge, &[put("d", "q", None, "v")]);
+        too_large(put_huge_row);
+        too_large(store.mutate_row(&t, &too_long, &[Mutation::DeleteRow { timestamp: None }]));
+        let huge_qualifier = Mutation::Put { family: b("d"), qualifier: huge.clone(), timestamp: None, value: b("v") };
+        too_large(store.mutate_row(&t, b"r", &[huge_qualifier]));
+        let delete_huge = Mutation::DeleteColumn { family: b("d"), qualifier: huge.clone(), timestamp: None };
+        too_large(store.mutate_row(&t, b"r", &[delete_huge]));
+        let version_huge = Mutation::DeleteVersion { family: b("d"), qualifier: huge.clone(), timestamp: Some(1) };
+        too_large(store.mutate_row(&t, b"r", &[version_huge]));
+        too_large(store.increment(&t, b"r", b"d", &huge, 1).map(drop));
+        too_large(store.check_and_mutate(&t, &huge, b"d", b"q", None, &[]).map(drop));
+        // Reads with an oversized row or bound are refused too: the LSM tree panics on such a bound.
+        too_large(store.get(&t, &Get::new(huge.clone())).map(drop));
+        for scan in [
+            Scan { start_row: huge.clone(), ..Scan::default() },
+            Scan { stop_row: huge.clone(), ..Scan::default() },
+            Scan { start_row: huge.clone(), reversed: true, ..Scan::default() },
+            Scan { prefix: Some(huge.clone()), ..Scan::default() },
+            Scan { start_row: Bytes::from(vec![0u8; crate::MAX_ROW_BYTES]), ..Scan::default() },
+        ] {
+            too_large(store.scanner(&t, scan).map(drop));
+        }
+        // Up to the limits everything works, zero bytes included.
+        let longest = Bytes::from(vec![0x7f; crate::MAX_ROW_BYTES]);
+        let qualifier = Bytes::from(vec![b'q'; crate::MAX_CELL_KEY_BYTES - crate::MAX_ROW_BYTES - 1]);
+        let at_limit = Mutation::Put { family: b("d"), qualifier: qualifier.clone(), timestamp: Some(1), value: b("v") };
+        store.mutate_row(&t, &longest, &[at_limit]).unwrap();
+        let row = store.get(&t, &Get::new(longest.clone())).unwrap().unwrap();
+        assert_eq!(row.cells[0].qualifier, qualifier);
+        let zeros = Bytes::from(vec![0u8; 20_000]);
+        store.mutate_row(&t, &zeros, &[put("d", "q", None, "z")]).unwrap();
+        for reversed in [false, true] {
+            let scan = Scan { start_row: longest.clone(), reversed, ..Scan::default() };
+            assert_eq!(store.scanner(&t, scan).unwrap().count(), 1 + usize::from(reversed));
+        }
+        // A family name longer than HBase allows is refused when the table is made.
+        let long_family = Family::new("f".repeat(crate::MAX_FAMILY_BYTES + 1));
+        let schema = TableSchema { name: TableName::parse("wide").unwrap(), families: vec![long_family] };
+        assert!(matches!(store.create_table(schema), Err(Error::InvalidArgument(_))));
     }
 
     /// The writer that `acknowledged_writes_survive_kill_9` starts and kills:

@@ -73,7 +73,7 @@ impl From<enma_kv::Error> for ApiError {
             E::TableDisabled(_) => (StatusCode::CONFLICT, "table_disabled"),
             E::TableEnabled(_) => (StatusCode::CONFLICT, "table_enabled"),
             E::NamespaceNotEmpty(_) => (StatusCode::CONFLICT, "namespace_not_empty"),
-            E::InvalidArgument(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            E::InvalidArgument(_) | E::TooLarge(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             E::Storage(_) | E::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_error"),
         };
         ApiError::new(status, code, e.to_string())
@@ -122,6 +122,7 @@ mod tests {
         );
         assert_eq!(status(enma_kv::Error::TableExists("t".into())), StatusCode::CONFLICT);
         assert_eq!(status(enma_kv::Error::InvalidArgument("bad".into())), StatusCode::BAD_REQUEST);
+        assert_eq!(status(enma_kv::Error::TooLarge("row key is 70000 bytes".into())), StatusCode::BAD_REQUEST);
         assert_eq!(status(enma_kv::Error::Corrupt("x".into())), StatusCode::INTERNAL_SERVER_ERROR);
     }
 

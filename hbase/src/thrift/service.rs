@@ -42,7 +42,7 @@ pub enum Fault {
 impl From<enma_kv::Error> for Fault {
     fn from(e: enma_kv::Error) -> Self {
         match e {
-            enma_kv::Error::InvalidArgument(m) => Fault::IllegalArgument(m),
+            enma_kv::Error::InvalidArgument(m) | enma_kv::Error::TooLarge(m) => Fault::IllegalArgument(m),
             e @ enma_kv::Error::TableExists(_) => Fault::AlreadyExists(e.to_string()),
             e => Fault::Io(e.to_string()),
         }
