@@ -9,6 +9,12 @@
 //! length before either. Each connection gets its own thread (up to
 //! `ThriftConfig::max_connections`; more wait in the listen backlog).
 //!
+//! Nothing a peer announces is allocated before it arrives, and no peer holds
+//! a connection it does not use (`transport`): frames are capped at
+//! `max_frame_bytes`, a connection idle between calls for `idle_timeout` is
+//! closed, and so is one whose call does not arrive whole within
+//! `request_timeout`, so a full set of connections frees up by itself.
+//!
 //! No Thrift code generator is involved: `value` reads any request into a
 //! tree of field ids and values through the `thrift` crate's protocols,
 //! `service` maps each method's fields onto the store, `structs` holds the
@@ -20,9 +26,10 @@
 mod scanners;
 mod service;
 mod structs;
+mod transport;
 pub mod value;
 
-use std::io::{self, Cursor, Read, Write};
+use std::io::{self, BufReader, Cursor, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
@@ -34,17 +41,19 @@ use thrift::protocol::{
     TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol, TCompactOutputProtocol, TInputProtocol,
     TMessageIdentifier, TMessageType, TOutputProtocol,
 };
-use thrift::transport::{TBufferedReadTransport, TBufferedWriteTransport, TFramedReadTransport, TFramedWriteTransport};
+use thrift::transport::{TBufferedWriteTransport, TFramedWriteTransport};
 use thrift::{ApplicationErrorKind, TConfiguration};
 
 use scanners::Scanners;
 use service::{Caller, Service};
+use transport::{Binaries, Deadline, Frames, Source, Timed};
 use value::{Struct, Value};
 
 /// How the Thrift server runs.
 #[derive(Debug, Clone)]
 pub struct ThriftConfig {
-    /// Connections served at once; further clients wait to be accepted.
+    /// Connections served at once (a thread each); further clients wait to be
+    /// accepted until one closes, which `idle_timeout` and `request_timeout` bound.
     pub max_connections: usize,
     /// Scanners nobody has read for this long are closed.
     pub scanner_idle_timeout: Duration,
@@ -52,11 +61,19 @@ pub struct ThriftConfig {
     pub max_scanners: usize,
     /// Largest string or binary value a request may carry.
     pub max_value_bytes: usize,
+    /// Largest frame a framed-transport client may announce; a larger
+    /// announcement closes the connection (HBase's server caps frames too).
+    pub max_frame_bytes: usize,
     /// Most elements in one list, set or map of a request.
     pub max_container_len: usize,
-    /// Close a connection that sends nothing for this long; `None` (HBase's
-    /// behaviour) keeps idle connections, as client pools expect.
+    /// Close a connection that sends no call for this long, as HBase's server
+    /// does after its socket read timeout (60 s); `None` keeps idle connections
+    /// open for ever, and lets idle clients hold every connection slot.
     pub idle_timeout: Option<Duration>,
+    /// Close a connection whose call has begun but not fully arrived after
+    /// this long (a stalled or trickling frame); also the longest a reply's
+    /// write may block on a client that does not read.
+    pub request_timeout: Duration,
     /// What `getClusterId` answers.
     pub cluster_id: String,
 }
@@ -64,12 +81,14 @@ pub struct ThriftConfig {
 impl Default for ThriftConfig {
     fn default() -> Self {
         ThriftConfig {
-            max_connections: 256,
+            max_connections: 1024,
             scanner_idle_timeout: Duration::from_secs(600),
             max_scanners: 10_000,
             max_value_bytes: 64 << 20,
+            max_frame_bytes: 16 << 20,
             max_container_len: 4 << 20,
-            idle_timeout: None,
+            idle_timeout: Some(Duration::from_secs(60)),
+            request_timeout: Duration::from_secs(60),
             cluster_id: "enma".into(),
         }
     }
@@ -127,10 +146,18 @@ struct Server {
 impl Server {
     fn connection(&self, stream: TcpStream, peer: SocketAddr, id: u64, permit: Permit) {
         let _permit = permit;
+        let _span = tracing::debug_span!("thrift_connection", %peer).entered();
         // Scanners the client left open go with the connection, even if a call panicked.
         let _cleanup = OnDrop(|| self.service.scanners.remove_owned_by(id));
         match self.converse(stream, id) {
             Ok(()) => tracing::debug!(%peer, "Thrift connection closed"),
+            // Bytes that are not Thrift, or a frame over the cap: worth an operator's eye.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                tracing::warn!(%peer, error = %e, "Thrift connection closed: unreadable request")
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                tracing::info!(%peer, error = %e, "Thrift connection closed: timed out")
+            }
             Err(e) => tracing::debug!(%peer, error = %e, "Thrift connection ended"),
         }
     }
@@ -138,10 +165,12 @@ impl Server {
     /// Answers calls until the client hangs up or sends something unreadable.
     fn converse(&self, stream: TcpStream, id: u64) -> io::Result<()> {
         stream.set_nodelay(true)?;
-        stream.set_read_timeout(self.config.idle_timeout)?;
+        stream.set_write_timeout(Some(self.config.request_timeout).filter(|t| !t.is_zero()))?;
         let caller = Caller { connection: id, local: stream.local_addr()? };
+        let deadline = Deadline::new(self.config.idle_timeout, self.config.request_timeout);
+        let mut timed = Timed::new(stream.try_clone()?, deadline.clone());
         let mut head = [0u8; 5];
-        match (&stream).read_exact(&mut head) {
+        match timed.read_exact(&mut head) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
             Err(e) => return Err(e),
@@ -149,17 +178,19 @@ impl Server {
         let wire = Wire::sniff(&head).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, format!("not a Thrift message: starts with {head:02x?}"))
         })?;
-        let reader = Cursor::new(head.to_vec()).chain(stream.try_clone()?);
-        let mut input = wire.input(reader, &self.config);
+        let reader = BufReader::new(Cursor::new(head).chain(timed));
+        let (mut input, mut strings) = wire.reader(reader, &self.config);
         let mut output = wire.output(stream);
         loop {
+            deadline.call_read();
             let message = match input.read_message_begin() {
                 Ok(m) => m,
                 Err(e) if is_eof(&e) => return Ok(()),
                 Err(e) => return Err(protocol_error(e)),
             };
-            let args = value::read_struct(&mut *input).map_err(protocol_error)?;
+            let args = value::read_struct_with(&mut *input, &mut strings).map_err(protocol_error)?;
             input.read_message_end().map_err(protocol_error)?;
+            deadline.call_read();
             let reply = self.answer(caller, &message, &args);
             if message.message_type == TMessageType::OneWay {
                 continue;
@@ -246,6 +277,9 @@ enum Encoding {
 /// Longest method name we accept from a binary client without a version header.
 const MAX_UNVERSIONED_NAME: i32 = 256;
 
+/// Longest method name we read at all (`Hbase.thrift`'s longest is 29 bytes).
+const MAX_METHOD_NAME: usize = 4096;
+
 impl Wire {
     /// Reads the transport and protocol off a connection's first five bytes
     /// (every Thrift call is longer); `None` for anything else.
@@ -265,22 +299,23 @@ impl Wire {
         Some(Wire { framed, encoding })
     }
 
-    fn input<R: Read + Send + 'static>(&self, reader: R, config: &ThriftConfig) -> Box<dyn TInputProtocol + Send> {
+    /// The protocol reading a connection's calls, and the reader of their
+    /// strings, both over one [`Source`] (with the framing, when framed).
+    fn reader(&self, reader: impl Read + 'static, config: &ThriftConfig) -> (Box<dyn TInputProtocol>, Binaries) {
+        let source =
+            if self.framed { Source::new(Frames::new(reader, config.max_frame_bytes)) } else { Source::new(reader) };
+        // The protocol reads only method names as strings (with its own up-front allocation).
         let limits = TConfiguration::builder()
-            .max_string_size(Some(config.max_value_bytes))
+            .max_string_size(Some(MAX_METHOD_NAME))
             .max_container_size(Some(config.max_container_len))
             .build()
             .unwrap_or_default();
-        let transport: Box<dyn Read + Send> = if self.framed {
-            Box::new(TFramedReadTransport::new(reader))
-        } else {
-            Box::new(TBufferedReadTransport::new(reader))
-        };
-        match self.encoding {
+        let input: Box<dyn TInputProtocol> = match self.encoding {
             // Accept both kinds of binary header whatever the first message had.
-            Encoding::Binary { .. } => Box::new(TBinaryInputProtocol::with_config(transport, false, limits)),
-            Encoding::Compact => Box::new(TCompactInputProtocol::with_config(transport, limits)),
-        }
+            Encoding::Binary { .. } => Box::new(TBinaryInputProtocol::with_config(source.clone(), false, limits)),
+            Encoding::Compact => Box::new(TCompactInputProtocol::with_config(source.clone(), limits)),
+        };
+        (input, Binaries::new(source, self.encoding == Encoding::Compact, config.max_value_bytes))
     }
 
     fn output<W: Write + Send + 'static>(&self, writer: W) -> Box<dyn Write + Send> {
@@ -316,7 +351,16 @@ fn is_eof(e: &thrift::Error) -> bool {
 
 fn protocol_error(e: thrift::Error) -> io::Error {
     match e {
-        thrift::Error::Transport(t) => io::Error::other(t.message),
+        thrift::Error::Transport(t) => {
+            let kind = match t.kind {
+                thrift::TransportErrorKind::TimedOut => io::ErrorKind::TimedOut,
+                thrift::TransportErrorKind::EndOfFile => io::ErrorKind::UnexpectedEof,
+                _ => io::ErrorKind::Other,
+            };
+            io::Error::new(kind, t.message)
+        }
+        // The error's own Display shows only its kind.
+        thrift::Error::Protocol(p) => io::Error::new(io::ErrorKind::InvalidData, format!("{p}: {}", p.message)),
         other => io::Error::new(io::ErrorKind::InvalidData, other.to_string()),
     }
 }
@@ -388,20 +432,98 @@ mod tests {
         let mut out = wire.output(stream.try_clone().unwrap());
         out.write_all(&wire.encode(&request).unwrap()).unwrap();
         out.flush().unwrap();
-        let mut input = wire.input(stream.try_clone().unwrap(), &ThriftConfig::default());
+        let (mut input, mut strings) = wire.reader(stream.try_clone().unwrap(), &ThriftConfig::default());
         let header = input.read_message_begin().unwrap();
         assert_eq!((header.name.as_str(), header.sequence_number), (name, 7));
-        (header.message_type, value::read_struct(&mut *input).unwrap())
+        (header.message_type, value::read_struct_with(&mut *input, &mut strings).unwrap())
     }
 
     fn start() -> (tempfile::TempDir, SocketAddr) {
+        start_with(ThriftConfig { max_connections: 2, ..ThriftConfig::default() })
+    }
+
+    fn start_with(config: ThriftConfig) -> (tempfile::TempDir, SocketAddr) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
-        let config = ThriftConfig { max_connections: 2, ..ThriftConfig::default() };
         spawn(listener, store, config);
         (dir, address)
+    }
+
+    /// Whether the server closes `stream` within `within` (reading whatever it sends first).
+    fn closed_within(stream: &TcpStream, within: Duration) -> bool {
+        stream.set_read_timeout(Some(within)).unwrap();
+        let mut sink = Vec::new();
+        match (&*stream).read_to_end(&mut sink) {
+            Ok(_) => true,
+            Err(e) => e.kind() == io::ErrorKind::ConnectionReset,
+        }
+    }
+
+    #[test]
+    fn announced_frames_idle_and_stalled_clients_cannot_lock_others_out() {
+        let config = ThriftConfig {
+            max_connections: 8,
+            idle_timeout: Some(Duration::from_millis(600)),
+            request_timeout: Duration::from_millis(400),
+            ..ThriftConfig::default()
+        };
+        let (_dir, address) = start_with(config);
+        let wire = Wire { framed: true, encoding: Encoding::Binary { strict: true } };
+
+        // Twice as many connections as slots, each announcing a 16 MB frame and
+        // sending nine bytes of it, then nothing.
+        let mut hostile = Vec::new();
+        for _ in 0..16 {
+            let mut s = TcpStream::connect(address).unwrap();
+            let mut start = 16_000_000i32.to_be_bytes().to_vec();
+            start.extend_from_slice(&[0x80, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0d, b'g']);
+            s.write_all(&start).unwrap();
+            hostile.push(s);
+        }
+        // Connections that never send a byte.
+        let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(address).unwrap()).collect();
+
+        // A normal client still gets served: the stalled calls time out and free their slots.
+        let started = std::time::Instant::now();
+        let client = TcpStream::connect(address).unwrap();
+        client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let (kind, reply) = call(&client, wire, "getTableNames", Struct::new());
+        assert_eq!(kind, TMessageType::Reply);
+        assert_eq!(reply.get(0), Some(&Value::list(TType::String, vec![])));
+        assert!(started.elapsed() < Duration::from_secs(10), "served after {:?}", started.elapsed());
+        for s in hostile.iter().chain(&idle) {
+            assert!(closed_within(s, Duration::from_secs(5)), "a hostile or idle connection is still open");
+        }
+
+        // A call that trickles in a byte at a time is closed at the request timeout,
+        // however steadily the bytes come.
+        let mut slow = TcpStream::connect(address).unwrap();
+        let request =
+            Outgoing { id: TMessageIdentifier::new("getTableNames", TMessageType::Call, 7), body: Struct::new() };
+        let bytes = Wire { framed: false, encoding: Encoding::Compact }.encode(&request).unwrap();
+        let trickle_started = std::time::Instant::now();
+        let mut cut_off = false;
+        for b in &bytes[..bytes.len() - 1] {
+            if slow.write_all(&[*b]).is_err() {
+                cut_off = true;
+                break;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        assert!(cut_off || closed_within(&slow, Duration::from_secs(5)));
+        assert!(trickle_started.elapsed() < Duration::from_secs(5));
+
+        // An announcement over the frame cap closes the connection at once.
+        let mut big = TcpStream::connect(address).unwrap();
+        big.write_all(&[0x7f, 0xff, 0xff, 0xff, 0x80, 0x01, 0x00, 0x01]).unwrap();
+        assert!(closed_within(&big, Duration::from_millis(300)));
+
+        // And the connection that was served is closed once idle for the idle timeout.
+        assert!(closed_within(&client, Duration::from_secs(5)));
+        let (kind, _) = call(&TcpStream::connect(address).unwrap(), wire, "getClusterId", Struct::new());
+        assert_eq!(kind, TMessageType::Reply);
     }
 
     #[test]

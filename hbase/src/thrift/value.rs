@@ -221,35 +221,64 @@ fn too_deep() -> thrift::Error {
     ))
 }
 
-/// Reads one struct (a call's arguments, say), keeping every field.
-pub fn read_struct(i: &mut dyn TInputProtocol) -> thrift::Result<Struct> {
-    read_struct_at(i, 0)
+/// How `binary` and `string` values are read. The protocols' own
+/// `read_bytes` allocates the length a peer announces before its bytes
+/// arrive, so the server reads them another way (`transport::Binaries`).
+pub trait Strings {
+    fn read(&mut self, i: &mut dyn TInputProtocol) -> thrift::Result<Bytes>;
 }
 
-fn read_struct_at(i: &mut dyn TInputProtocol, depth: usize) -> thrift::Result<Struct> {
+/// The protocol's own `read_bytes`: for input already in memory (replies, tests).
+pub struct Trusting;
+
+impl Strings for Trusting {
+    fn read(&mut self, i: &mut dyn TInputProtocol) -> thrift::Result<Bytes> {
+        Ok(Bytes::from(i.read_bytes()?))
+    }
+}
+
+/// Reads one struct (a call's arguments, say), keeping every field; strings
+/// through the protocol's `read_bytes`, so only for input already in memory.
+pub fn read_struct(i: &mut dyn TInputProtocol) -> thrift::Result<Struct> {
+    read_struct_with(i, &mut Trusting)
+}
+
+/// Reads one struct, its strings with `strings`.
+pub fn read_struct_with(i: &mut dyn TInputProtocol, strings: &mut dyn Strings) -> thrift::Result<Struct> {
+    read_struct_at(&mut Reader { i, strings }, 0)
+}
+
+/// A protocol and the way its strings are read.
+struct Reader<'a> {
+    i: &'a mut dyn TInputProtocol,
+    strings: &'a mut dyn Strings,
+}
+
+fn read_struct_at(r: &mut Reader<'_>, depth: usize) -> thrift::Result<Struct> {
     if depth >= MAX_DEPTH {
         return Err(too_deep());
     }
-    i.read_struct_begin()?;
+    r.i.read_struct_begin()?;
     let mut fields = Vec::new();
     loop {
-        let field = i.read_field_begin()?;
+        let field = r.i.read_field_begin()?;
         if field.field_type == TType::Stop {
             break;
         }
         let id = field.id.unwrap_or_default();
-        let value = read_value(i, field.field_type, depth + 1)?;
-        i.read_field_end()?;
+        let value = read_value(r, field.field_type, depth + 1)?;
+        r.i.read_field_end()?;
         fields.push((id, value));
     }
-    i.read_struct_end()?;
+    r.i.read_struct_end()?;
     Ok(Struct { fields })
 }
 
-fn read_value(i: &mut dyn TInputProtocol, ttype: TType, depth: usize) -> thrift::Result<Value> {
+fn read_value(r: &mut Reader<'_>, ttype: TType, depth: usize) -> thrift::Result<Value> {
     if depth >= MAX_DEPTH {
         return Err(too_deep());
     }
+    let i = &mut *r.i;
     Ok(match ttype {
         TType::Bool => Value::Bool(i.read_bool()?),
         TType::I08 => Value::Byte(i.read_i8()?),
@@ -257,35 +286,35 @@ fn read_value(i: &mut dyn TInputProtocol, ttype: TType, depth: usize) -> thrift:
         TType::I32 => Value::I32(i.read_i32()?),
         TType::I64 => Value::I64(i.read_i64()?),
         TType::Double => Value::Double(i.read_double()?),
-        TType::String => Value::Binary(Bytes::from(i.read_bytes()?)),
+        TType::String => Value::Binary(r.strings.read(i)?),
         TType::Uuid => Value::Uuid(*i.read_uuid()?.as_bytes()),
-        TType::Struct => Value::Struct(read_struct_at(i, depth)?),
+        TType::Struct => Value::Struct(read_struct_at(r, depth)?),
         TType::List => {
-            let head = i.read_list_begin()?;
-            let items = read_items(i, head.element_type, head.size, depth)?;
-            i.read_list_end()?;
+            let head = r.i.read_list_begin()?;
+            let items = read_items(r, head.element_type, head.size, depth)?;
+            r.i.read_list_end()?;
             Value::List(head.element_type, items)
         }
         TType::Set => {
-            let head = i.read_set_begin()?;
-            let items = read_items(i, head.element_type, head.size, depth)?;
-            i.read_set_end()?;
+            let head = r.i.read_set_begin()?;
+            let items = read_items(r, head.element_type, head.size, depth)?;
+            r.i.read_set_end()?;
             Value::Set(head.element_type, items)
         }
         TType::Map => {
-            let head = i.read_map_begin()?;
+            let head = r.i.read_map_begin()?;
             let mut entries = Vec::new();
             if head.size > 0 {
                 let (Some(k), Some(v)) = (head.key_type, head.value_type) else {
                     return Err(invalid("map without key or value type"));
                 };
                 for _ in 0..head.size {
-                    let key = read_value(i, k, depth + 1)?;
-                    let value = read_value(i, v, depth + 1)?;
+                    let key = read_value(r, k, depth + 1)?;
+                    let value = read_value(r, v, depth + 1)?;
                     entries.push((key, value));
                 }
             }
-            i.read_map_end()?;
+            r.i.read_map_end()?;
             // An empty map's types may be absent on the wire (compact protocol).
             Value::Map(head.key_type.unwrap_or(TType::String), head.value_type.unwrap_or(TType::String), entries)
         }
@@ -293,11 +322,11 @@ fn read_value(i: &mut dyn TInputProtocol, ttype: TType, depth: usize) -> thrift:
     })
 }
 
-fn read_items(i: &mut dyn TInputProtocol, element: TType, size: i32, depth: usize) -> thrift::Result<Vec<Value>> {
+fn read_items(r: &mut Reader<'_>, element: TType, size: i32, depth: usize) -> thrift::Result<Vec<Value>> {
     // No capacity up front: the size is the peer's claim, the elements are real.
     let mut items = Vec::new();
     for _ in 0..size.max(0) {
-        items.push(read_value(i, element, depth + 1)?);
+        items.push(read_value(r, element, depth + 1)?);
     }
     Ok(items)
 }
