@@ -14,7 +14,9 @@
 //!
 //! Row keys and columns are bytes, so handlers read the raw request path
 //! ([`spec`]) rather than axum's UTF-8 `Path`. Store calls block (fjall), so
-//! each runs on tokio's blocking pool. Representations: JSON, XML and, where
+//! each runs on tokio's blocking pool. Answers that can be as large as a
+//! table (scans, row ranges, multigets) are streamed a chunk at a time
+//! (`stream`), never gathered in memory. Representations: JSON, XML and, where
 //! HBase has them, plain text, raw bytes and protobuf ([`format`], [`model`],
 //! [`xml`], [`protobuf`]).
 
@@ -26,6 +28,7 @@ pub mod protobuf;
 mod rows;
 mod scan;
 pub mod spec;
+mod stream;
 pub mod xml;
 
 use std::sync::Arc;
@@ -216,12 +219,35 @@ pub(crate) mod testing {
                 .filter_map(|l| l.split_once(':'))
                 .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
                 .collect();
-            let body = raw[split + 4..].to_vec();
+            let mut body = raw[split + 4..].to_vec();
+            let chunked = headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+            if chunked {
+                body = dechunk(&body);
+            }
             Reply { status, headers, body }
         }
 
         pub async fn get(&self, path: &str, accept: &str) -> Reply {
             self.call("GET", path, &[("Accept", accept)], b"").await
+        }
+    }
+
+    /// The body of a chunked response; panics on a malformed or unfinished one.
+    fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = raw.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+            let size = std::str::from_utf8(&raw[..line_end]).unwrap().split(';').next().unwrap().trim();
+            let size = usize::from_str_radix(size, 16).unwrap();
+            raw = &raw[line_end + 2..];
+            if size == 0 {
+                return body;
+            }
+            body.extend_from_slice(&raw[..size]);
+            assert_eq!(&raw[size..size + 2], b"\r\n", "chunk terminator");
+            raw = &raw[size + 2..];
         }
     }
 }

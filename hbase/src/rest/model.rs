@@ -114,6 +114,58 @@ pub struct RowModel {
     pub cells: Vec<CellModel>,
 }
 
+impl RowModel {
+    /// A row read from the store.
+    pub fn from_row(r: &Row) -> RowModel {
+        RowModel {
+            key: Some(r.key.clone()),
+            cells: r
+                .cells
+                .iter()
+                .map(|c| CellModel { column: Some(c.column().into()), timestamp: Some(c.timestamp), value: c.value.clone() })
+                .collect(),
+        }
+    }
+
+    /// `{"key", "Cell": [{"column", "timestamp", "$"}]}`, one element of a CellSet's `Row`.
+    pub fn to_json(&self) -> Value {
+        let cells: Vec<Value> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let mut m = Map::new();
+                if let Some(col) = &c.column {
+                    m.insert("column".into(), b64(col).into());
+                }
+                if let Some(ts) = c.timestamp {
+                    m.insert("timestamp".into(), ts.into());
+                }
+                m.insert("$".into(), b64(&c.value).into());
+                Value::Object(m)
+            })
+            .collect();
+        let mut m = Map::new();
+        if let Some(k) = &self.key {
+            m.insert("key".into(), b64(k).into());
+        }
+        m.insert("Cell".into(), cells.into());
+        Value::Object(m)
+    }
+
+    /// `<Row key=".."><Cell column=".." timestamp="..">value</Cell>...</Row>`.
+    pub fn write_xml(&self, w: &mut Writer) {
+        let key = self.key.as_ref().map(|k| b64(k)).unwrap_or_default();
+        w.start("Row", &[("key", &key)]).close_start();
+        for c in &self.cells {
+            let column = c.column.as_ref().map(|k| b64(k)).unwrap_or_default();
+            let ts = c.timestamp.map(|t| t.to_string()).unwrap_or_default();
+            w.start("Cell", &[("column", &column), ("timestamp", &ts)]).close_start();
+            w.text(&b64(&c.value)).end("Cell");
+        }
+        w.end("Row");
+    }
+}
+
 /// HBase's CellSet: rows of cells, the body of every read and write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CellSet {
@@ -123,22 +175,7 @@ pub struct CellSet {
 impl CellSet {
     /// The CellSet of rows read from the store.
     pub fn from_rows(rows: &[Row]) -> CellSet {
-        let rows = rows
-            .iter()
-            .map(|r| RowModel {
-                key: Some(r.key.clone()),
-                cells: r
-                    .cells
-                    .iter()
-                    .map(|c| CellModel {
-                        column: Some(c.column().into()),
-                        timestamp: Some(c.timestamp),
-                        value: c.value.clone(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        CellSet { rows }
+        CellSet { rows: rows.iter().map(RowModel::from_row).collect() }
     }
 
     /// Reads `{"Row": [{"key", "Cell": [{"column", "timestamp", "$"}]}]}`.
@@ -208,33 +245,7 @@ impl Model for CellSet {
     }
 
     fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let cells: Vec<Value> = r
-                    .cells
-                    .iter()
-                    .map(|c| {
-                        let mut m = Map::new();
-                        if let Some(col) = &c.column {
-                            m.insert("column".into(), b64(col).into());
-                        }
-                        if let Some(ts) = c.timestamp {
-                            m.insert("timestamp".into(), ts.into());
-                        }
-                        m.insert("$".into(), b64(&c.value).into());
-                        Value::Object(m)
-                    })
-                    .collect();
-                let mut m = Map::new();
-                if let Some(k) = &r.key {
-                    m.insert("key".into(), b64(k).into());
-                }
-                m.insert("Cell".into(), cells.into());
-                Value::Object(m)
-            })
-            .collect();
+        let rows: Vec<Value> = self.rows.iter().map(RowModel::to_json).collect();
         json!({ "Row": rows })
     }
 
@@ -242,15 +253,7 @@ impl Model for CellSet {
         let mut w = Writer::document();
         w.start("CellSet", &[]).close_start();
         for r in &self.rows {
-            let key = r.key.as_ref().map(|k| b64(k)).unwrap_or_default();
-            w.start("Row", &[("key", &key)]).close_start();
-            for c in &r.cells {
-                let column = c.column.as_ref().map(|k| b64(k)).unwrap_or_default();
-                let ts = c.timestamp.map(|t| t.to_string()).unwrap_or_default();
-                w.start("Cell", &[("column", &column), ("timestamp", &ts)]).close_start();
-                w.text(&b64(&c.value)).end("Cell");
-            }
-            w.end("Row");
+            r.write_xml(&mut w);
         }
         w.end("CellSet");
         w.finish()

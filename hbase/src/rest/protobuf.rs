@@ -145,23 +145,32 @@ fn text(b: &[u8], what: &str) -> Result<String, String> {
 
 /// Writes a `CellSet` message.
 pub fn cell_set_to_protobuf(set: &CellSet) -> Vec<u8> {
-    let mut out = Encoder::default();
+    let mut out = Vec::new();
     for row in &set.rows {
-        let mut r = Encoder::default();
-        r.bytes(1, row.key.as_deref().unwrap_or_default());
-        for cell in &row.cells {
-            let mut c = Encoder::default();
-            if let Some(column) = &cell.column {
-                c.bytes(2, column);
-            }
-            if let Some(ts) = cell.timestamp {
-                c.int(3, ts);
-            }
-            c.bytes(4, &cell.value);
-            r.message(2, c);
-        }
-        out.message(1, r);
+        out.extend_from_slice(&cell_set_row_to_protobuf(row));
     }
+    out
+}
+
+/// One row as the `rows` field of a `CellSet` message. Concatenated, rows
+/// make the whole message (a repeated field is its elements one after
+/// another), which is how a CellSet is streamed.
+pub fn cell_set_row_to_protobuf(row: &RowModel) -> Vec<u8> {
+    let mut r = Encoder::default();
+    r.bytes(1, row.key.as_deref().unwrap_or_default());
+    for cell in &row.cells {
+        let mut c = Encoder::default();
+        if let Some(column) = &cell.column {
+            c.bytes(2, column);
+        }
+        if let Some(ts) = cell.timestamp {
+            c.int(3, ts);
+        }
+        c.bytes(4, &cell.value);
+        r.message(2, c);
+    }
+    let mut out = Encoder::default();
+    out.message(1, r);
     out.finish()
 }
 

@@ -18,6 +18,7 @@ use super::admin::body_error;
 use super::format::{Format, render};
 use super::model::{CellModel, CellSet, RowModel};
 use super::spec::{Query, RowSpec, Rows, percent_decode, split_column};
+use super::stream::{self, CHUNK_BYTES, Producer, RowIter};
 use super::{ApiError, AppState, blocking, protobuf, scan, table_and_rest};
 
 /// Read representations of rows: JSON first, XML, a single cell's raw bytes, protobuf.
@@ -37,13 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/{table}/{*spec}", get(read).put(write).post(write).delete(delete))
 }
 
-/// Reads what a row specification names, up to all of it.
-pub(crate) fn read_rows(
-    store: &Store,
-    table: &TableName,
-    spec: &RowSpec,
-    max_versions: u32,
-) -> Result<Vec<Row>, ApiError> {
+/// The rows a row specification names, read lazily: a single row is read
+/// now, a range or prefix as the iterator is advanced.
+fn open_rows(store: &Store, table: &TableName, spec: &RowSpec, max_versions: u32) -> Result<RowIter, ApiError> {
     let columns = spec.read_columns();
     let scan = |start: Bytes, stop: Bytes, prefix: Option<Bytes>| Scan {
         start_row: start,
@@ -63,12 +60,19 @@ pub(crate) fn read_rows(
                 max_versions,
                 filter: None,
             };
-            return Ok(store.get(table, &get)?.into_iter().collect());
+            return Ok(Box::new(store.get(table, &get)?.into_iter().map(Ok)));
         }
         Rows::Range { start, end } => scan(start.clone(), end.clone(), None),
         Rows::Prefix(p) => scan(Bytes::new(), Bytes::new(), Some(p.clone())),
     };
-    Ok(store.scanner(table, scan)?.collect::<Result<Vec<_>, _>>()?)
+    Ok(Box::new(store.scanner(table, scan)?))
+}
+
+/// Opens `rows` and reads its first row, so an empty answer is known before
+/// the response starts.
+fn first_row(mut rows: RowIter) -> Result<(RowIter, Option<Row>), ApiError> {
+    let first = rows.next().transpose()?;
+    Ok((rows, first))
 }
 
 /// `GET /{table}/{spec}`: rows and cells, or a stateless scan when the spec ends with `*`.
@@ -88,16 +92,21 @@ async fn read(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
         ));
     }
     let store = state.store.clone();
-    let rows = blocking(move || read_rows(&store, &table, &spec, max_versions)).await?;
-    if rows.is_empty() {
+    let single = matches!(spec.rows, Rows::Single(_));
+    let (rows, first) = blocking(move || first_row(open_rows(&store, &table, &spec, max_versions)?)).await?;
+    let Some(first) = first else {
         return Err(ApiError::not_found("no cells found for this row specification"));
-    }
+    };
     if format == Format::Binary
-        && let Some(cell) = rows.first().and_then(|r| r.cells.first())
+        && let Some(cell) = first.cells.first()
     {
         return Ok(raw_cell(cell.value.clone(), cell.timestamp));
     }
-    Ok(render(&CellSet::from_rows(&rows), format))
+    if single {
+        return Ok(render(&CellSet::from_rows(&[first]), format));
+    }
+    // A range or prefix can be the whole table: streamed, not gathered.
+    Ok(stream::respond(Producer::new(rows, Some(first), format, CHUNK_BYTES)))
 }
 
 /// A single cell's value as the body, its timestamp in `X-Timestamp`.
@@ -143,18 +152,18 @@ async fn multiget(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -
         return Err(ApiError::bad_request("multiget needs at least one `row` query parameter"));
     }
     let store = state.store.clone();
-    let rows = blocking(move || {
-        let mut rows = Vec::new();
+    let (rows, first) = blocking(move || {
+        let mut each = Vec::with_capacity(specs.len());
         for spec in &specs {
-            rows.extend(read_rows(&store, &table, spec, max_versions)?);
+            each.push(open_rows(&store, &table, spec, max_versions)?);
         }
-        Ok(rows)
+        first_row(Box::new(each.into_iter().flatten()))
     })
     .await?;
-    if rows.is_empty() {
+    let Some(first) = first else {
         return Err(ApiError::not_found("none of the requested rows exists"));
-    }
-    Ok(render(&CellSet::from_rows(&rows), format))
+    };
+    Ok(stream::respond(Producer::new(rows, Some(first), format, CHUNK_BYTES)))
 }
 
 /// `PUT` or `POST /{table}/{spec}`: stores a CellSet (or one raw value), or
@@ -281,12 +290,22 @@ fn cell_columns<'a>(
     })
 }
 
-/// Puts for every row of a CellSet.
+/// Puts for every row of a CellSet. As in HBase, a put needs cells: an
+/// empty CellSet, or a row without cells, is a bad request.
 fn puts(spec: &RowSpec, cells: &CellSet) -> Result<Vec<(Bytes, Vec<Mutation>)>, ApiError> {
+    if cells.rows.is_empty() {
+        return Err(ApiError::bad_request("nothing to put: the CellSet has no rows"));
+    }
     let default_ts = path_timestamp(spec);
     let mut rows = Vec::with_capacity(cells.rows.len());
     for row in &cells.rows {
         let key = row_key(spec, row)?;
+        if row.cells.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "nothing to put for row '{}': it has no cells",
+                String::from_utf8_lossy(&key[..key.len().min(100)])
+            )));
+        }
         let mut mutations = Vec::with_capacity(row.cells.len());
         for item in cell_columns(spec, row) {
             let (cell, column) = item?;
@@ -396,6 +415,9 @@ type Change = (Bytes, Bytes, Bytes);
 fn one_row_changes(spec: &RowSpec, cells: &CellSet) -> Result<(Bytes, Vec<Change>), ApiError> {
     let row = single_row(cells)?;
     let key = row_key(spec, row)?;
+    if row.cells.is_empty() {
+        return Err(ApiError::bad_request("nothing to change: the row has no cells"));
+    }
     let mut changes = Vec::with_capacity(row.cells.len());
     for item in cell_columns(spec, row) {
         let (cell, column) = item?;
@@ -651,6 +673,78 @@ mod tests {
         assert_eq!(values(&with_cols), [triple("a2", "cf:q", "2")]);
         assert_eq!(s.get("/t/multiget?row=zz", JSON).await.status, 404);
         assert_eq!(s.get("/t/multiget", JSON).await.status, 400);
+    }
+
+    /// A row key, qualifier or scan bound beyond the store's limits is a 400
+    /// with the JSON error body, never a panic and a 500.
+    #[tokio::test]
+    async fn oversized_keys_are_bad_requests() {
+        let s = setup().await;
+        let bad_request = |r: &Reply, what: &str| {
+            assert_eq!(r.status, 400, "{what}: {}", r.text());
+            assert_eq!(r.json()["error"]["code"], "bad_request", "{what}");
+        };
+        // In a CellSet body, a row key past the LSM tree's 65,535-byte keys.
+        let huge = "k".repeat(70_000);
+        let body = cell_set(&[(&huge, &[("cf:q", None, "v")])]);
+        bad_request(&s.call("PUT", "/t/fakerow", &[("Content-Type", JSON)], &body).await, "CellSet row");
+        let raw = [("Content-Type", "application/octet-stream"), ("X-Row", huge.as_str()), ("X-Column", "cf:q")];
+        bad_request(&s.call("PUT", "/t/fakerow", &raw, b"v").await, "X-Row");
+        let qualifier = format!("cf:{huge}");
+        let body = cell_set(&[("r", &[(&qualifier, None, "v")])]);
+        bad_request(&s.call("PUT", "/t/r", &[("Content-Type", JSON)], &body).await, "qualifier");
+        let check = cell_set(&[(&huge, &[("cf:q", None, "new"), ("cf:q", None, "")])]);
+        bad_request(&s.call("PUT", "/t/x?check=put", &[("Content-Type", JSON)], &check).await, "check=put");
+
+        // In the path (a URI holds at most 65,534 bytes): past HBase's 32,767-byte row keys.
+        let long = "k".repeat(40_000);
+        bad_request(&s.get(&format!("/t/{long}"), JSON).await, "get");
+        bad_request(&s.get(&format!("/t/{long}/cf:q"), "application/octet-stream").await, "raw get");
+        bad_request(&s.get(&format!("/t/a,{long}"), JSON).await, "range");
+        bad_request(&s.get(&format!("/t/{long}*"), JSON).await, "prefix scan");
+        bad_request(&s.get(&format!("/t/*?startrow={long}"), JSON).await, "scan start");
+        bad_request(&s.get(&format!("/t/multiget?row={long}"), JSON).await, "multiget");
+        bad_request(&s.call("DELETE", &format!("/t/{long}"), &[], b"").await, "delete");
+        bad_request(&s.call("PUT", &format!("/t/{long}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await, "raw put");
+        let scanner = serde_json::json!({ "startRow": b64(long.as_bytes()) }).to_string();
+        bad_request(&s.call("PUT", "/t/scanner", &[("Content-Type", JSON)], scanner.as_bytes()).await, "scanner");
+
+        // The longest row key HBase allows still works.
+        let longest = "k".repeat(enma_kv::MAX_ROW_BYTES);
+        let put = s.call("PUT", &format!("/t/{longest}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await;
+        assert_eq!(put.status, 200, "{}", put.text());
+        assert_eq!(s.get(&format!("/t/{longest}/cf:q"), "application/octet-stream").await.body, b"v");
+    }
+
+    /// As HBase answers a put without cells: 400, whatever the representation.
+    #[tokio::test]
+    async fn puts_without_cells_are_bad_requests() {
+        let s = setup().await;
+        for (content_type, body) in [
+            (None, &b""[..]),
+            (Some(JSON), b""),
+            (Some(JSON), b"{}"),
+            (Some(JSON), br#"{"Row":[]}"#),
+            (Some(JSON), br#"{"Row":[{"key":"cg==","Cell":[]}]}"#),
+            (Some("text/xml"), b"<CellSet/>"),
+            (Some("text/xml"), b"<CellSet><Row key=\"cg==\"></Row></CellSet>"),
+        ] {
+            let headers: Vec<(&str, &str)> = content_type.map(|c| ("Content-Type", c)).into_iter().collect();
+            for method in ["PUT", "POST"] {
+                let r = s.call(method, "/t/r", &headers, body).await;
+                assert_eq!(r.status, 400, "{method} {content_type:?} {:?}: {}", String::from_utf8_lossy(body), r.text());
+                assert_eq!(r.json()["error"]["code"], "bad_request");
+            }
+        }
+        let no_cells = br#"{"Row":[{"key":"cg==","Cell":[]}]}"#;
+        for check in ["increment", "append", "put", "delete"] {
+            let r = s.call("POST", &format!("/t/r?check={check}"), &[("Content-Type", JSON)], no_cells).await;
+            assert_eq!(r.status, 400, "check={check}: {}", r.text());
+        }
+        assert_eq!(s.get("/t/r", JSON).await.status, 404, "nothing was written");
+        // An empty value is still a value: a raw put of no bytes stores it.
+        let empty = s.call("PUT", "/t/r/cf:q", &[("Content-Type", "application/octet-stream")], b"").await;
+        assert_eq!(empty.status, 200);
     }
 
     #[tokio::test]

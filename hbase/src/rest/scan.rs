@@ -1,6 +1,7 @@
 //! Scans: stateless ones (`GET /{table}/*?startrow=..`, `/{table}/{prefix}*`)
-//! answered in one response, and stateful scanners (`PUT /{table}/scanner`)
-//! read a batch of cells per `GET` until 204 No Content.
+//! answered in one response, streamed as the rows are read (`stream`), and
+//! stateful scanners (`PUT /{table}/scanner`) read a batch of cells per `GET`
+//! until 204 No Content.
 //!
 //! A stateful scanner hands out cells, not rows, as HBase's does: with a
 //! batch of 2, a row of three cells arrives as two cells, then the last cell
@@ -27,6 +28,7 @@ use super::admin::body_error;
 use super::format::{Format, render};
 use super::model::{CellSet, ScannerModel, b64};
 use super::spec::{Query, percent_decode};
+use super::stream::{self, CHUNK_BYTES, Producer, RowIter};
 use super::{ApiError, AppState, blocking, protobuf, table_and_rest};
 
 /// The routes of this area, merged by [`super::router`].
@@ -37,8 +39,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /{table}/{prefix}*?startrow=&endrow=&column=&starttime=&endtime=&maxversions=&batchsize=&limit=&reversed=&filter=`:
-/// the whole scan as one CellSet. Row bounds are raw (not base64); `filter` is
-/// HBase's filter language.
+/// the whole scan as one CellSet, streamed. Row bounds are raw (not base64);
+/// `filter` is HBase's filter language.
 pub(crate) async fn stateless(
     state: AppState,
     table: TableName,
@@ -83,10 +85,10 @@ pub(crate) async fn stateless(
     let rows = blocking(move || {
         let filter = filter.map(|f| Filter::parse(&f)).transpose()?;
         let scanner = store.scanner(&table, Scan { filter, ..scan })?;
-        Ok(scanner.collect::<Result<Vec<Row>, _>>()?)
+        Ok(Box::new(scanner) as RowIter)
     })
     .await?;
-    Ok(render(&CellSet::from_rows(&rows), format))
+    Ok(stream::respond(Producer::new(rows, None, format, CHUNK_BYTES)))
 }
 
 fn positive(n: i64) -> Option<usize> {
@@ -376,6 +378,7 @@ mod tests {
 
     use super::super::RestConfig;
     use super::super::model::{b64, unb64};
+    use super::super::stream::CHUNK_BYTES;
     use super::super::testing::{Reply, Server};
 
     const JSON: &str = "application/json";
@@ -432,6 +435,63 @@ mod tests {
         assert!(xml.contains("<CellSet><Row"), "{xml}");
         assert_eq!(s.get("/t/*?maxversions=x", JSON).await.status, 400);
         assert_eq!(s.get("/nope/*", JSON).await.status, 404);
+    }
+
+    /// A table many times larger than a chunk comes back whole, in chunks as
+    /// it is read, in every representation a scan offers; so do row ranges,
+    /// prefixes and multigets.
+    #[tokio::test]
+    async fn scans_of_tables_larger_than_a_chunk_are_streamed() {
+        let s = Server::start(RestConfig::default()).await;
+        let schema = br#"{"name":"big","ColumnSchema":[{"name":"cf"}]}"#;
+        assert_eq!(s.call("PUT", "/big/schema", &[("Content-Type", JSON)], schema).await.status, 201);
+        let value = "v".repeat(300);
+        let count = 2_000;
+        for batch in 0..4 {
+            let rows: Vec<serde_json::Value> = (batch * count / 4..(batch + 1) * count / 4)
+                .map(|i| {
+                    let cell = serde_json::json!({"column": b64(b"cf:q"), "$": b64(value.as_bytes())});
+                    serde_json::json!({"key": b64(format!("row{i:05}").as_bytes()), "Cell": [cell]})
+                })
+                .collect();
+            let body = serde_json::json!({ "Row": rows }).to_string();
+            assert_eq!(s.call("PUT", "/big/fakerow", &[("Content-Type", JSON)], body.as_bytes()).await.status, 200);
+        }
+        let streamed = |r: &Reply| {
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+            assert_eq!(r.header("content-length"), None);
+        };
+        let all = s.get("/big/*", JSON).await;
+        streamed(&all);
+        assert!(all.body.len() > 10 * CHUNK_BYTES, "{} bytes", all.body.len());
+        let got = cells(&all);
+        assert_eq!(got.len(), count);
+        assert_eq!(got[count - 1].0, format!("row{:05}", count - 1));
+        assert!(got.iter().all(|(_, v)| *v == value));
+
+        let xml = s.get("/big/*", "text/xml").await;
+        streamed(&xml);
+        assert_eq!(xml.header("content-type"), Some("text/xml"));
+        let parsed = super::super::model::CellSet::from_xml(&xml.body).unwrap();
+        assert_eq!(parsed.rows.len(), count);
+
+        let range = s.get("/big/row00100,row01900/cf", JSON).await;
+        streamed(&range);
+        assert_eq!(cells(&range).len(), 1_800);
+        let prefix = s.get("/big/row01*/cf:q", "application/x-protobuf").await;
+        streamed(&prefix);
+        let parsed = super::super::protobuf::cell_set_from_protobuf(&prefix.body).unwrap();
+        assert_eq!(parsed.rows.len(), 1_000);
+        let multi = s.get("/big/multiget?row=row00001&row=row00003&row=nope", JSON).await;
+        assert_eq!(cells(&multi).iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["row00001", "row00003"]);
+        // Errors known before the first byte are still statuses.
+        assert_eq!(s.get("/nope/*", JSON).await.status, 404);
+        assert_eq!(s.get("/big/*?filter=NoSuchFilter()", JSON).await.status, 400);
+        assert_eq!(s.get("/big/zzz,zzzz", JSON).await.status, 404);
+        // A single row is small, and answered with its length.
+        let one = s.get("/big/row00007", JSON).await;
+        assert!(one.header("content-length").is_some());
     }
 
     #[tokio::test]
