@@ -43,9 +43,13 @@ impl std::fmt::Debug for QueryThreads {
 }
 
 impl QueryThreads {
-    /// `threads` threads named `name` (one per core when `None`).
-    pub fn new(name: &str, threads: Option<usize>) -> Result<Self> {
-        let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
+    /// Threads named `name`, twice as many as a query's partitions (`None`:
+    /// the number of cores). A cancelled query stops only at its next batch
+    /// boundary, which a CPU-bound operator may take seconds to reach; with
+    /// threads to spare, the queries after it do not wait for that.
+    pub fn new(name: &str, partitions: Option<usize>) -> Result<Self> {
+        let partitions = partitions.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        let threads = 2 * partitions.max(1);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name(name)
