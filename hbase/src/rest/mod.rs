@@ -279,6 +279,61 @@ mod tests {
         assert_eq!(wrong_method.status, 405);
     }
 
+    /// Malformed or hostile requests get a 4xx with the JSON error body: no
+    /// input may panic a handler or pass for a server error.
+    #[tokio::test]
+    async fn bad_input_is_a_client_error_never_a_server_error() {
+        let server = Server::start(RestConfig::default()).await;
+        const JSON: &str = "application/json";
+        let schema = br#"{"name":"t","ColumnSchema":[{"name":"cf"}]}"#;
+        assert_eq!(server.call("PUT", "/t/schema", &[("Content-Type", JSON)], schema).await.status, 201);
+        let deep_json = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep_xml = format!("<CellSet>{}{}</CellSet>", "<Row>".repeat(10_000), "</Row>".repeat(10_000));
+        let long_family = format!(r#"{{"name":"t2","ColumnSchema":[{{"name":"{}"}}]}}"#, "f".repeat(300));
+        let long_row = "r".repeat(40_000);
+        let huge_key = format!(r#"{{"Row":[{{"key":"{}","Cell":[{{"column":"Y2Y6cQ==","$":"dg=="}}]}}]}}"#, "a".repeat(100_000));
+        let octet = [("Content-Type", "application/octet-stream")];
+        let json = [("Content-Type", JSON)];
+        let cases: Vec<(&str, String, &[(&str, &str)], Vec<u8>)> = vec![
+            ("GET", "/t/%FF%FE".into(), &[], vec![]),
+            ("GET", "/t/*?maxversions=-1".into(), &[], vec![]),
+            ("GET", "/t/*?limit=99999999999999999999999".into(), &[], vec![]),
+            ("GET", "/t/*?starttime=5&endtime=1".into(), &[], vec![]),
+            ("GET", "/t/*?reversed=maybe".into(), &[], vec![]),
+            ("GET", "/t/*?filter=ValueFilter(=,'regex:(((((')".into(), &[], vec![]),
+            ("GET", "/t/*?filter=PageFilter(-1)".into(), &[], vec![]),
+            ("GET", "/t/r/cf:q/abc".into(), &[], vec![]),
+            ("GET", "/t/r/cf:q/9,1".into(), &[], vec![]),
+            ("GET", format!("/t/{long_row}"), &[], vec![]),
+            ("GET", format!("/t/*?startrow={long_row}"), &[], vec![]),
+            ("GET", "/t/scanner/nope?n=-5".into(), &[], vec![]),
+            ("GET", "/bad%20name/r".into(), &[], vec![]),
+            ("PUT", "/t/r".into(), &json, deep_json.into_bytes()),
+            ("PUT", "/t/r".into(), &[("Content-Type", "text/xml")], deep_xml.into_bytes()),
+            ("PUT", "/t/r".into(), &[("Content-Type", "text/xml")], b"<!DOCTYPE x [<!ENTITY a 'b'>]><CellSet/>".to_vec()),
+            ("PUT", "/t/r".into(), &json, huge_key.into_bytes()),
+            ("PUT", "/t/r".into(), &json, br#"{"Row":[{"key":"!!","Cell":[]}]}"#.to_vec()),
+            ("PUT", "/t/r".into(), &[("Content-Type", "application/x-protobuf")], vec![0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+            ("PUT", "/t/r/cf:q".into(), &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "-5")], b"v".to_vec()),
+            ("PUT", "/t/r/cf:q".into(), &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "x")], b"v".to_vec()),
+            ("PUT", "/t/r/nope:q".into(), &octet, b"v".to_vec()),
+            ("PUT", format!("/t/{long_row}/cf:q"), &octet, b"v".to_vec()),
+            ("PUT", "/t/r".into(), &[], vec![]),
+            ("PUT", "/t2/schema".into(), &json, long_family.into_bytes()),
+            ("PUT", "/t/scanner".into(), &json, br#"{"startTime":-1}"#.to_vec()),
+            ("PUT", "/t/scanner".into(), &json, br#"{"filter":"{\"type\":\"Nope\"}"}"#.to_vec()),
+            ("POST", "/t/r?check=increment".into(), &json, br#"{"Row":[{"key":"cg==","Cell":[{"column":"Y2Y6cQ==","$":"eA=="}]}]}"#.to_vec()),
+            ("DELETE", "/t/r/cf:q/-7".into(), &[], vec![]),
+            ("DELETE", "/t/a*".into(), &[], vec![]),
+        ];
+        for (method, path, headers, body) in cases {
+            let reply = server.call(method, &path, headers, &body).await;
+            let shown = &path[..path.len().min(80)];
+            assert!((400..500).contains(&reply.status), "{method} {shown}: {} {}", reply.status, reply.text());
+            assert!(reply.json()["error"]["code"].is_string(), "{method} {shown}: {}", reply.text());
+        }
+    }
+
     #[test]
     fn table_names_come_from_the_raw_path() {
         let (t, rest) = table_and_rest("/ns%3At/row/cf").unwrap();

@@ -102,6 +102,12 @@ fn check_time_range(t: TimeRange) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Most bytes of cells one read of a stateful scanner answers (at least one
+/// cell), whatever its batch: a scanner without a batch would otherwise hand
+/// over the whole table in one response. Clients read until 204, so the rest
+/// simply comes with the next read.
+const MAX_BATCH_BYTES: usize = 16 << 20;
+
 /// An open stateful scanner: the store's row scanner and the cells of the row
 /// it is partway through.
 pub(crate) struct Cursor {
@@ -142,12 +148,20 @@ impl Cursor {
         }
     }
 
-    /// Up to `limit` cells, stopping before the `max_rows + 1`-th row when `max_rows > 0`.
-    fn take(&mut self, limit: usize, max_rows: usize) -> Result<Vec<Cell>, ApiError> {
+    /// Up to `limit` cells, stopping before the `max_rows + 1`-th row when
+    /// `max_rows > 0`, and before `max_bytes` of cells (after at least one).
+    fn take(&mut self, limit: usize, max_rows: usize, max_bytes: usize) -> Result<Vec<Cell>, ApiError> {
         let mut out: Vec<Cell> = Vec::new();
         let mut rows = 0;
+        let mut bytes = 0;
         while out.len() < limit {
             let Some(cell) = self.next_cell()? else { break };
+            let size = cell.row.len() + cell.family.len() + cell.qualifier.len() + cell.value.len();
+            if !out.is_empty() && bytes + size > max_bytes {
+                self.pending.push_front(cell);
+                break;
+            }
+            bytes += size;
             if out.last().is_none_or(|last| last.row != cell.row) {
                 rows += 1;
                 if max_rows > 0 && rows > max_rows {
@@ -329,7 +343,7 @@ async fn next(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Re
     let cells = blocking(move || {
         let mut cursor = lock(&cursor);
         let limit = if format == Format::Binary { 1 } else { max_cells.unwrap_or(cursor.batch) };
-        cursor.take(limit, max_rows)
+        cursor.take(limit, max_rows, MAX_BATCH_BYTES)
     })
     .await;
     state.scanners.touch(&id);
@@ -571,6 +585,46 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(s.call("PUT", "/t/scanner", &[("Content-Type", JSON)], b"{}").await.status, 201);
         assert_eq!(s.get(&path_of(a.header("location").unwrap()), JSON).await.status, 404);
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_byte_budget_and_the_rest_comes_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = enma_kv::Store::open(dir.path(), Default::default()).unwrap();
+        let t = enma_kv::TableName::parse("t").unwrap();
+        let schema = enma_kv::TableSchema { name: t.clone(), families: vec![enma_kv::Family::new("cf")] };
+        store.create_table(schema).unwrap();
+        for r in 0..10 {
+            let put = enma_kv::Mutation::Put {
+                family: "cf".into(),
+                qualifier: "q".into(),
+                timestamp: None,
+                value: vec![b'v'; 1000].into(),
+            };
+            store.mutate_row(&t, format!("r{r}").as_bytes(), &[put]).unwrap();
+        }
+        let scanner = store.scanner(&t, enma_kv::Scan::default()).unwrap();
+        let mut cursor = super::Cursor {
+            scanner,
+            pending: Default::default(),
+            batch: usize::MAX,
+            skip_row: None,
+            stop_below: None,
+            done: false,
+        };
+        let mut sizes = Vec::new();
+        loop {
+            let cells = cursor.take(usize::MAX, 0, 3_500).unwrap();
+            if cells.is_empty() {
+                break;
+            }
+            sizes.push(cells.len());
+        }
+        assert_eq!(sizes, [3, 3, 3, 1]);
+        // One cell larger than the budget still comes, alone.
+        let scanner = store.scanner(&t, enma_kv::Scan::default()).unwrap();
+        let mut cursor = super::Cursor { scanner, done: false, ..cursor };
+        assert_eq!(cursor.take(usize::MAX, 0, 10).unwrap().len(), 1);
     }
 
     #[test]
