@@ -294,7 +294,8 @@ mod tests {
         let huge_key = format!(r#"{{"Row":[{{"key":"{}","Cell":[{{"column":"Y2Y6cQ==","$":"dg=="}}]}}]}}"#, "a".repeat(100_000));
         let octet = [("Content-Type", "application/octet-stream")];
         let json = [("Content-Type", JSON)];
-        let cases: Vec<(&str, String, &[(&str, &str)], Vec<u8>)> = vec![
+        type Case<'a> = (&'a str, String, &'a [(&'a str, &'a str)], Vec<u8>);
+        let cases: Vec<Case> = vec![
             ("GET", "/t/%FF%FE".into(), &[], vec![]),
             ("GET", "/t/*?maxversions=-1".into(), &[], vec![]),
             ("GET", "/t/*?limit=99999999999999999999999".into(), &[], vec![]),

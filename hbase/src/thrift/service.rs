@@ -692,6 +692,37 @@ mod tests {
         assert_eq!(cell_values(left), vec![("v40".into(), 40)]);
     }
 
+    /// Keys past the store's limits are the client's error (IllegalArgument
+    /// where the method declares it, IOError otherwise), never a panic.
+    #[test]
+    fn oversized_keys_are_client_errors() {
+        let f = fixture();
+        f.create("t", &[("a", 1)]);
+        let huge = "k".repeat(70_000);
+        let put = |row: &str, column: &str| {
+            let m = Value::Struct(Struct::new().with(1, Value::Bool(false)).with(2, bin(column)).with(3, bin("v")));
+            f.call("mutateRow", vec![bin("t"), bin(row), Value::list(TType::Struct, vec![m])])
+        };
+        let illegal = |r: Reply| assert!(matches!(&r, Err(Fault::IllegalArgument(m)) if m.contains("allowed")), "{r:?}");
+        illegal(put(&huge, "a:q"));
+        illegal(put("r", &format!("a:{huge}")));
+        illegal(f.call("atomicIncrement", vec![bin("t"), bin(&huge), bin("a:n"), Value::I64(1)]));
+        for (method, fields) in [
+            ("getRow", vec![bin("t"), bin(&huge)]),
+            ("get", vec![bin("t"), bin(&huge), bin("a:q")]),
+            ("deleteAllRow", vec![bin("t"), bin(&huge)]),
+            ("scannerOpen", vec![bin("t"), bin(&huge), strs(&[])]),
+            ("scannerOpenWithPrefix", vec![bin("t"), bin(&huge), strs(&[])]),
+            ("getRowOrBefore", vec![bin("t"), bin(&huge), bin("a")]),
+        ] {
+            let fault = f.call(method, fields).unwrap_err();
+            assert!(matches!(&fault, Fault::IllegalArgument(m) if m.contains("allowed")), "{method}: {fault:?}");
+            // These methods declare only IOError, which carries the message.
+            assert_eq!(fault.encode(method).0, 1, "{method}");
+        }
+        assert!(put("r", "a:q").is_ok());
+    }
+
     #[test]
     fn rows_scanners_and_errors() {
         let f = fixture();
