@@ -4,22 +4,27 @@
 //! `GET /v1/mapreduce/jobs` lists the registered Rust jobs.
 //!
 //! Remote callers touch the server's disk and run commands only where the
-//! operator allowed it: inputs and outputs under `--allow-local-dir`,
-//! commands listed in `--allow-command` (403 otherwise, naming the setting).
+//! operator allowed it: inputs and outputs (paths or `file://` URLs) under
+//! `--allow-local-dir`, resolved through symlinks; commands listed in
+//! `--allow-command`, split into words and run without a shell (403
+//! otherwise, naming the setting). Every refusal, a malformed body included,
+//! is the API's JSON error.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
 use crate::error::Error;
-use crate::mapreduce::{JobSpec, run_job, rust_jobs};
+use crate::mapreduce::{Command, JobSpec, run_job, rust_jobs};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,10 +124,11 @@ async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Re
     jobs.get(&id).cloned().map(Json).ok_or_else(|| Error::not_found(format!("no MapReduce job '{id}'")).into())
 }
 
-/// A path a remote caller names must lie under a directory the operator allowed.
+/// A path a remote caller names (or a `file://` URL) must lie under a directory the operator allowed.
 fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, Error> {
-    let absolute = if path.is_absolute() { path.to_path_buf() } else {
-        return Err(Error::plan(format!("{what} must be an absolute path on the server, not '{}'", path.display())));
+    let local = crate::mapreduce::local_path(path)?;
+    let absolute = if local.is_absolute() { local } else {
+        return Err(Error::plan(format!("{what} must be an absolute path or a file:// URL on the server, not '{}'", path.display())));
     };
     // Resolve what exists, so `..` and links cannot leave an allowed directory.
     let (existing, rest) = match absolute.canonicalize() {
@@ -148,8 +154,8 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
 }
 
 /// A command a remote caller asks to run must be on the operator's list
-/// (an exact command, or a prefix ending in `*`).
-fn allowed_command(state: &AppState, command: &str) -> Result<(), Error> {
+/// (an exact command, or a prefix ending in `*`, matched word by word).
+fn allowed_command(state: &AppState, command: &Command) -> Result<(), Error> {
     if !crate::mapreduce::command_allowed(&state.engine().config().allowed_commands, command) {
         return Err(Error::forbidden(format!(
             "running the command '{command}' is not allowed for remote callers; \
@@ -159,14 +165,39 @@ fn allowed_command(state: &AppState, command: &str) -> Result<(), Error> {
     Ok(())
 }
 
-async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+/// The request, from a JSON body (a body sent as another content type is refused).
+fn parse_request(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<JobRequest, ApiError> {
+    let body = body?;
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let essence = content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("the body must be JSON (Content-Type: application/json), not {essence}"),
+            ));
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body must be a JSON job like {{\"input\": [\"/dir\"], \"output\": \"/out\", \"mapper\": \"cat\"}}: {e}"
+        ))
+    })
+}
+
+async fn start_job(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+    let req = parse_request(&headers, body)?;
     let inputs = match (&req.input_table, req.input.is_empty()) {
         (None, true) => return Err(ApiError::bad_request("give input files (\"input\") or a table (\"input_table\")")),
         (Some(_), false) => return Err(ApiError::bad_request("give \"input\" or \"input_table\", not both")),
         _ => req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?,
     };
     let output = match (&req.output, &req.output_table) {
-        (Some(path), None) => allowed_path(&state, path, "output")?,
+        (Some(path), None) => allowed_path(&state, &crate::mapreduce::output_dir(path)?, "output")?,
         // Into a table: the files are written in a scratch directory of the server's data directory first.
         (None, Some(_)) => state.engine().config().data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()),
         _ => return Err(ApiError::bad_request("give an output directory (\"output\") or a table (\"output_table\"), one of them")),
@@ -175,7 +206,8 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
         (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
         (Some(name), None) => JobSpec::rust(name, inputs, output.clone(), req.num_reducers)?,
         (None, Some(m)) => {
-            let job = JobSpec::streaming(inputs, output.clone(), m, req.combiner.as_deref(), req.reducer.as_deref(), req.num_reducers);
+            let (combiner, reducer) = (req.combiner.as_deref(), req.reducer.as_deref());
+            let job = JobSpec::streaming_without_shell(inputs, output.clone(), m, combiner, reducer, req.num_reducers)?;
             for command in job.commands() {
                 allowed_command(&state, command)?;
             }
@@ -189,6 +221,7 @@ async fn start_job(State(state): State<AppState>, Json(req): Json<JobRequest>) -
     job.input_table = req.input_table.clone();
     job.cmdenv = req.cmdenv.clone().into_iter().collect();
     job.output_table = req.output_table.clone().map(|name| crate::mapreduce::OutputTable { name, overwrite: req.overwrite });
+    job.check_limits()?;
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());
     }

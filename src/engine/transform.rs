@@ -5,9 +5,11 @@
 //! rest of the query sees the transform's columns like any table's.
 //!
 //! Each input partition runs one command process, as each Hive mapper runs the
-//! script: rows go to its stdin as tab-separated text (NULL as `\N`), and each
-//! line it prints is split at tabs into the declared columns (`key` and `value`,
-//! strings, when none are declared), cast to their types.
+//! script (the operator's command with `sh -c`; a remote caller's, allowed by
+//! the operator, split into words and run without a shell, see
+//! [`crate::mapreduce::command`]): rows go to its stdin as tab-separated text
+//! (NULL as `\N`), and each line it prints is split at tabs into the declared
+//! columns (`key` and `value`, strings, when none are declared), cast to their types.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -34,7 +36,7 @@ use super::session::Session;
 use crate::error::{Error, Result};
 use crate::hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use crate::hive::types::parse_hive_type;
-use crate::mapreduce::{Counters, Phase, pair_schema};
+use crate::mapreduce::{Command, Counters, Phase, command_allowed, pair_schema};
 use crate::storage::text::{TextOptions, encode::encode_batch};
 
 const TMP_CATALOG: &str = "enma_tmp";
@@ -228,15 +230,22 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
     }
     let ctx = &session.ctx;
     for cut in cutter.cuts {
-        if session.caller == Caller::Remote && !crate::mapreduce::command_allowed(&session.shared.config.allowed_commands, &cut.command) {
-            return Err(Error::forbidden(format!(
-                "running the command '{}' is not allowed for remote callers; the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)",
-                cut.command
-            )));
-        }
+        let command = match session.caller {
+            Caller::Operator => Command::shell(&cut.command),
+            Caller::Remote => {
+                let command = Command::parse(&cut.command)?;
+                if !command_allowed(&session.shared.config.allowed_commands, &command) {
+                    return Err(Error::forbidden(format!(
+                        "running the command '{}' is not allowed for remote callers; the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)",
+                        cut.command
+                    )));
+                }
+                command
+            }
+        };
         let input = Box::pin(session.plan_query(ast::Statement::Query(Box::new(cut.input)))).await?;
         let (schema, default_columns) = output_schema(&cut.columns)?;
-        let table = TransformTable { input, command: cut.command, schema, default_columns, format: cut.format };
+        let table = TransformTable { input, command: command.to_line(), schema, default_columns, format: cut.format };
         ensure_temporary_schema(ctx)?;
         ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, cut.table), Arc::new(table))?;
     }
@@ -267,6 +276,7 @@ pub(crate) fn register_temporary(ctx: &datafusion::prelude::SessionContext, pref
 #[derive(Debug)]
 pub(crate) struct TransformTable {
     pub(crate) input: LogicalPlan,
+    /// The command as [`Command::to_line`] writes it (the operator's as `sh -c '...'`).
     pub(crate) command: String,
     pub(crate) schema: SchemaRef,
     /// No AS clause: Hive's `key` and `value`, the value being the rest of the line.
@@ -306,7 +316,7 @@ pub(crate) struct TransformExec {
     /// BY): kept, and then the command runs once over the whole input, as
     /// Hive's single reducer would.
     ordering: Option<datafusion::physical_expr::LexOrdering>,
-    command: String,
+    command: Command,
     schema: SchemaRef,
     default_columns: bool,
     projection: Vec<usize>,
@@ -315,9 +325,21 @@ pub(crate) struct TransformExec {
 }
 
 impl TransformExec {
+    /// `command` as [`Command::to_line`] writes it.
     pub(crate) fn new(
         input: Arc<dyn ExecutionPlan>,
         command: String,
+        schema: SchemaRef,
+        default_columns: bool,
+        projection: Vec<usize>,
+    ) -> DfResult<Self> {
+        let command = Command::parse(&command).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        Self::with_command(input, command, schema, default_columns, projection)
+    }
+
+    fn with_command(
+        input: Arc<dyn ExecutionPlan>,
+        command: Command,
         schema: SchemaRef,
         default_columns: bool,
         projection: Vec<usize>,
@@ -345,8 +367,8 @@ impl TransformExec {
     }
 
     /// What the cluster's codec sends: the command, the declared schema, whether it was declared, the columns read.
-    pub(crate) fn parts(&self) -> (&str, &SchemaRef, bool, &[usize]) {
-        (&self.command, &self.schema, self.default_columns, &self.projection)
+    pub(crate) fn parts(&self) -> (String, &SchemaRef, bool, &[usize]) {
+        (self.command.to_line(), &self.schema, self.default_columns, &self.projection)
     }
 }
 
@@ -361,7 +383,7 @@ impl ExecutionPlan for TransformExec {
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
-        let mut exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?
+        let mut exec = TransformExec::with_command(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?
             .with_format(self.format.clone());
         exec.ordering = self.ordering.clone();
         Ok(Arc::new(exec))

@@ -56,6 +56,7 @@ macro_rules! one_input_operator {
 pub(crate) use one_input_operator;
 
 pub mod api;
+pub mod command;
 pub mod input;
 pub mod output;
 pub mod partition;
@@ -78,20 +79,28 @@ pub use api::{
     Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job,
     rust_job, rust_jobs,
 };
+pub use command::{Command, command_allowed};
 pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 
 use crate::engine::{Caller, Engine};
 use crate::error::{Error, Result};
 
-/// Whether the operator's list allows a remote caller to run `command`: an
-/// exact entry, or an entry ending in `*` that prefixes it.
-pub fn command_allowed(allowed: &[String], command: &str) -> bool {
-    allowed.iter().any(|a| match a.strip_suffix('*') {
-        Some(prefix) => command.starts_with(prefix),
-        None => command == a,
-    })
-}
+/// Most reduce tasks (output files) a job may have. All of a job's reduce
+/// tasks run at once in one process (DataFusion runs every partition of a
+/// plan concurrently), each holding its output file, its share of the
+/// shuffle and sort buffers and, for a streaming reducer, a process and three
+/// pipes: about four file descriptors each, so 1024 reducers stay within a
+/// few thousand descriptors (and tens of MB), where 100,000 took 3.5 GB and
+/// exhausted them. More reducers than cores gain nothing here anyway.
+pub const MAX_REDUCERS: usize = 1024;
+
+/// Most map tasks (splits) a job may have, for the same reason: they all run
+/// at once, each holding its input file and, for a streaming mapper, a
+/// process. The default split size grows to keep a large input within it;
+/// only more input files than this (a file is at least one split) or a
+/// small `split_bytes` exceed it.
+pub const MAX_MAP_TASKS: usize = 4096;
 
 /// Rows per batch between tasks.
 pub(crate) const BATCH_ROWS: usize = 8192;
@@ -206,7 +215,8 @@ impl JobSpec {
 impl JobSpec {
     /// A Hadoop-streaming job: commands for the mapper and (optionally) the
     /// combiner; the reducer a command, `NONE` for a map-only job, or absent
-    /// for the identity reducer (streaming's default).
+    /// for the identity reducer (streaming's default). The commands are shell
+    /// lines (`sh -c`), as the operator writes them for Hadoop streaming.
     pub fn streaming(
         inputs: Vec<PathBuf>,
         output: PathBuf,
@@ -215,16 +225,46 @@ impl JobSpec {
         reducer: Option<&str>,
         reducers: usize,
     ) -> Self {
+        let shell = |line: &str| Ok::<_, std::convert::Infallible>(Command::shell(line));
+        match Self::streaming_with(inputs, output, mapper, combiner, reducer, reducers, shell) {
+            Ok(job) => job,
+            Err(never) => match never {},
+        }
+    }
+
+    /// As [`streaming`](Self::streaming), for a remote caller: each command is
+    /// split into words and run without a shell ([`Command::parse`]), refused if
+    /// it uses shell syntax.
+    pub fn streaming_without_shell(
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        mapper: &str,
+        combiner: Option<&str>,
+        reducer: Option<&str>,
+        reducers: usize,
+    ) -> Result<Self> {
+        Self::streaming_with(inputs, output, mapper, combiner, reducer, reducers, Command::parse)
+    }
+
+    fn streaming_with<E>(
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        mapper: &str,
+        combiner: Option<&str>,
+        reducer: Option<&str>,
+        reducers: usize,
+        command: impl Fn(&str) -> std::result::Result<Command, E>,
+    ) -> std::result::Result<Self, E> {
         let reducer = match reducer {
             Some("NONE") => None,
-            Some(command) => Some(Task::Command(command.to_string())),
+            Some(line) => Some(Task::Command(command(line)?)),
             None => Some(Task::Identity),
         };
-        JobSpec {
+        Ok(JobSpec {
             inputs,
             output,
-            mapper: Task::Command(mapper.to_string()),
-            combiner: combiner.map(|c| Task::Command(c.to_string())),
+            mapper: Task::Command(command(mapper)?),
+            combiner: combiner.map(|c| command(c).map(Task::Command)).transpose()?,
             reducer,
             reducers,
             split_bytes: None,
@@ -233,15 +273,27 @@ impl JobSpec {
             key_fields: 1,
             partition_by: None,
             cmdenv: vec![],
-        }
+        })
     }
 
     /// The commands the job would run.
-    pub fn commands(&self) -> impl Iterator<Item = &str> {
+    pub fn commands(&self) -> impl Iterator<Item = &Command> {
         [Some(&self.mapper), self.combiner.as_ref(), self.reducer.as_ref()].into_iter().flatten().filter_map(|t| match t {
-            Task::Command(c) => Some(c.as_str()),
+            Task::Command(c) => Some(c),
             _ => None,
         })
+    }
+
+    /// Refuses a job whose reduce tasks exceed [`MAX_REDUCERS`].
+    pub fn check_limits(&self) -> Result<()> {
+        if self.reducers > MAX_REDUCERS {
+            return Err(Error::plan(format!(
+                "{} reduce tasks (num_reducers, mapreduce.job.reduces) is more than the {MAX_REDUCERS} a job may have: \
+                 every reduce task of a job runs at once in this process and keeps files open",
+                self.reducers
+            )));
+        }
+        Ok(())
     }
 
     /// Applies Hadoop's job settings as streaming jobs pass them (`-D
@@ -263,7 +315,10 @@ impl JobSpec {
         for (name, value) in conf {
             let number = || value.trim().parse::<usize>().map_err(|_| Error::plan(format!("{name} must be a number, not '{value}'")));
             match name.as_str() {
-                "mapreduce.job.reduces" | "mapred.reduce.tasks" => self.reducers = number()?,
+                "mapreduce.job.reduces" | "mapred.reduce.tasks" => {
+                    self.reducers = number()?;
+                    self.check_limits()?;
+                }
                 "stream.num.map.output.key.fields" => self.key_fields = number()?.max(1),
                 "mapreduce.partition.keypartitioner.options" | "mapred.text.key.partitioner.options" => {
                     let fields = key_field_option(value)?;
@@ -315,8 +370,10 @@ pub struct JobReport {
 /// `on_part(done, total)` follows the output files as they are finished.
 pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usize) + Send + Sync) -> Result<JobReport> {
     let started = Instant::now();
-    if job.output.exists() {
-        return Err(Error::exists(format!("output directory {} already exists", job.output.display())));
+    job.check_limits()?;
+    let output = output_dir(&job.output)?;
+    if output.exists() {
+        return Err(Error::exists(format!("output directory {} already exists", output.display())));
     }
     // Callers check paths and commands first (the API does, for remote callers).
     let mut session = engine.session("default", Caller::Operator)?;
@@ -324,11 +381,6 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         // Refused before any work, and looked up again when loading (it may have changed).
         output_table(engine, &session, &table.name)?;
     }
-    let parent = job.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let parent = parent.canonicalize()?;
-    let name = job.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-    let staging = parent.join(format!(".{name}.tmp-{}", uuid::Uuid::new_v4().simple()));
     // Splits to keep every task slot busy: the cluster's slots, or this process's partitions.
     let target = match session.cluster_job() {
         Some((url, _)) => crate::cluster::cluster_status(url).await.map(|c| c.total_slots as usize).unwrap_or(0),
@@ -337,16 +389,20 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     let target = if target > 0 { target } else { session.ctx.copied_config().target_partitions() };
     let files = match &job.input_table {
         Some(_) => vec![],
-        None => input::input_files(&job.inputs, &session.ctx.runtime_env()).await?,
+        None => {
+            let inputs = job.inputs.iter().map(|p| local_path(p)).collect::<Result<Vec<_>>>()?;
+            input::input_files(&inputs, &session.ctx.runtime_env()).await?
+        }
     };
-    let plan = plan::JobPlan::new(job, &files, staging.clone(), target)?;
+    // Removed when the job fails (or this future is dropped), unless renamed into place.
+    let staging = output::Staging::create(&output)?;
+    let plan = plan::JobPlan::new(job, &files, staging.dir().to_path_buf(), target)?;
     let input = match &job.input_table {
         Some(table) => Some(table_rows(&session, table).await?),
         None => None,
     };
     let reduces = plan.reducer.is_some();
     let (parts, input_bytes) = (plan.parts(), plan.input_bytes());
-    std::fs::create_dir_all(&staging)?;
     let counters = Counters::default();
     let result = async {
         let mut stream = session.ctx.execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
@@ -370,7 +426,7 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         for number in (0..parts).filter(|_| reduces) {
             let name = output::part_name(number);
             if !written.contains(name.as_bytes()) {
-                std::fs::write(staging.join(name), b"")?;
+                std::fs::write(staging.dir().join(name), b"")?;
             }
         }
         Ok::<usize, Error>(written.len().max(parts))
@@ -379,7 +435,7 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     let parts = match result {
         Ok(parts) => parts,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
+            staging.remove().await;
             return Err(e);
         }
     };
@@ -392,17 +448,35 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         counters: counters.snapshot(),
     };
     if let Some(table) = &job.output_table {
-        let loaded = load_into_table(engine, &mut session, &staging, table).await;
-        let _ = std::fs::remove_dir_all(&staging);
+        let loaded = load_into_table(engine, &mut session, staging.dir(), table).await;
+        let dir = staging.dir().to_path_buf();
+        staging.remove().await;
         loaded?;
-        return Ok(report(staging, Some(table.name.clone())));
+        return Ok(report(dir, Some(table.name.clone())));
     }
-    std::fs::write(staging.join("_SUCCESS"), b"")?;
-    std::fs::rename(&staging, &job.output).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&staging);
-        Error::execution(format!("cannot move the output into {}: {e}", job.output.display()))
-    })?;
-    Ok(report(job.output.clone(), None))
+    std::fs::write(staging.dir().join("_SUCCESS"), b"")?;
+    staging.commit(&output)?;
+    Ok(report(output, None))
+}
+
+/// A `file:` URL as the local path it names (`file:///data/in` is
+/// `/data/in`); any other path or URL as it is.
+pub fn local_path(path: &Path) -> Result<PathBuf> {
+    let text = path.to_string_lossy();
+    if !text.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:")) {
+        return Ok(path.to_path_buf());
+    }
+    let url = url::Url::parse(&text).map_err(|e| Error::plan(format!("invalid file URL '{text}': {e}")))?;
+    url.to_file_path().map_err(|()| Error::plan(format!("'{text}' is not a path on this machine (a file URL names no host but localhost)")))
+}
+
+/// Where a job's output goes: a local directory, named by a path or a `file:` URL.
+pub fn output_dir(path: &Path) -> Result<PathBuf> {
+    let local = local_path(path)?;
+    if local.to_string_lossy().contains("://") {
+        return Err(Error::plan(format!("the output must be a local directory (a path or a file:// URL), not {}", path.display())));
+    }
+    Ok(local)
 }
 
 /// The rows of `table` as a plan, planned as `SELECT * FROM table`.
@@ -480,18 +554,18 @@ mod tests {
         // The same job as streaming commands; the reducer checks that its input is sorted.
         let streaming = JobSpec {
             output: dir.path().join("out-streaming"),
-            mapper: Task::Command("tr -s ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'; echo 'reporter:counter:Words,lines,1' >&2".into()),
+            mapper: Task::Command(Command::shell("tr -s ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'; echo 'reporter:counter:Words,lines,1' >&2")),
             combiner: None,
-            reducer: Some(Task::Command(
-                "awk -F '\\t' 'prev > $1 {print \"unsorted\" > \"/dev/stderr\"; exit 9} {prev = $1; n[$1] += $2} END {for (w in n) print w \"\\t\" n[w]}'".into(),
-            )),
+            reducer: Some(Task::Command(Command::shell(
+                "awk -F '\\t' 'prev > $1 {print \"unsorted\" > \"/dev/stderr\"; exit 9} {prev = $1; n[$1] += $2} END {for (w in n) print w \"\\t\" n[w]}'",
+            ))),
             ..rust.clone()
         };
         let report = run_job(&engine, &streaming, |_, _| {}).await.unwrap();
         assert_eq!(read(&streaming.output), ["a\t3", "b\t3", "c\t1"]);
         assert!(report.counters.iter().any(|(g, k, v)| g == "Words" && k == "lines" && *v >= 1), "{:?}", report.counters);
         // A failing command fails the job, and no output appears.
-        let failing = JobSpec { output: dir.path().join("out-failing"), mapper: Task::Command("echo boom >&2; exit 3".into()), ..rust.clone() };
+        let failing = JobSpec { output: dir.path().join("out-failing"), mapper: Task::Command(Command::shell("echo boom >&2; exit 3")), ..rust.clone() };
         let err = run_job(&engine, &failing, |_, _| {}).await.unwrap_err().to_string();
         assert!(err.contains("exit status 3") && err.contains("boom"), "{err}");
         assert!(!failing.output.exists());

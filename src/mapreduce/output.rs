@@ -16,7 +16,7 @@
 //! its number; it writes no file, and the job creates the empty file.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch};
@@ -176,5 +176,105 @@ pub(crate) fn global_partition(plan: &Arc<dyn ExecutionPlan>, local: usize) -> O
     match plan.children().as_slice() {
         [child] => global_partition(child, local),
         _ => None,
+    }
+}
+
+/// The hidden sibling directory a job writes its output files into,
+/// `.NAME.tmp-ID` next to the output `NAME`, renamed into place when every
+/// task has succeeded ([`commit`](Self::commit)) and removed otherwise, also
+/// when the job is dropped. The job holds a lock on it while it runs, so a
+/// later job writing the same output can tell a killed job's leftovers (no
+/// lock held) from a running job's, and removes them ([`Staging::create`]).
+#[derive(Debug)]
+pub(crate) struct Staging {
+    dir: PathBuf,
+    /// Open with its lock held until the directory is renamed or removed.
+    lock: Option<std::fs::File>,
+}
+
+/// Marks a staging directory being created, before its lock is held.
+const NEW: &str = "new-";
+/// Marks a staging directory whose job holds its lock (or was killed).
+const TMP: &str = "tmp-";
+
+impl Staging {
+    /// A new staging directory for `output` (the output's parent is created
+    /// if missing), after removing what killed jobs left for the same output.
+    pub(crate) fn create(output: &Path) -> crate::error::Result<Staging> {
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)?;
+        let parent = parent.canonicalize()?;
+        let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        remove_stale(&parent, &name);
+        // Created under a name no other job removes while its lock is free, then renamed with the lock held.
+        let id = uuid::Uuid::new_v4().simple();
+        let new = parent.join(format!(".{name}.{NEW}{id}"));
+        std::fs::create_dir(&new)?;
+        let lock = std::fs::File::open(&new).ok().filter(|f| f.try_lock().is_ok());
+        let dir = parent.join(format!(".{name}.{TMP}{id}"));
+        if let Err(e) = std::fs::rename(&new, &dir) {
+            let _ = std::fs::remove_dir(&new);
+            return Err(e.into());
+        }
+        Ok(Staging { dir, lock })
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Renames the directory to `output`.
+    pub(crate) fn commit(mut self, output: &Path) -> crate::error::Result<()> {
+        std::fs::rename(&self.dir, output)
+            .map_err(|e| crate::error::Error::execution(format!("cannot move the output into {}: {e}", output.display())))?;
+        self.lock = None;
+        self.dir = PathBuf::new();
+        Ok(())
+    }
+
+    /// Removes the directory after a failure. Tasks of the job that were
+    /// cancelled may still be finishing a file in it, so the removal is tried
+    /// again until the directory is gone (once it is, nothing can write into it).
+    pub(crate) async fn remove(mut self) {
+        let dir = std::mem::take(&mut self.dir);
+        for _ in 0..100 {
+            match tokio::fs::remove_dir_all(&dir).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                _ => break,
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes staging directories of `name` that no running job holds: left by
+/// jobs that were killed. One whose lock is held, or cannot be tested, stays.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let (tmp, new) = (format!(".{name}.{TMP}"), format!(".{name}.{NEW}"));
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let being_created = file_name.starts_with(&new);
+        if !(file_name.starts_with(&tmp) || being_created) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        // A directory just created is given a minute to be locked and renamed.
+        let young = || entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() < 60));
+        if being_created && young() {
+            continue;
+        }
+        let path = entry.path();
+        let free = std::fs::File::open(&path).is_ok_and(|f| f.try_lock().is_ok());
+        if free {
+            tracing::info!(dir = %path.display(), "removing the staging directory of a job that did not finish");
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }

@@ -28,7 +28,7 @@ use super::input::{InputFile, InputFormat, MapInputExec, Split, splits, splits_s
 use super::output::OutputExec;
 use super::partition::{PartitionBy, PartitionKeyExec, partitioned_schema};
 use super::task::{Phase, Task, TaskExec};
-use super::{JobSpec, pair_schema};
+use super::{JobSpec, MAX_MAP_TASKS, pair_schema};
 use crate::error::{Error, Result};
 
 /// A job ready to run: its splits, its tasks and where its files go.
@@ -70,7 +70,24 @@ impl JobPlan {
             return Ok(plan);
         }
         let total: u64 = files.iter().map(|f| f.size).sum();
-        let split_bytes = job.split_bytes.unwrap_or_else(|| (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20));
+        if files.len() > MAX_MAP_TASKS {
+            return Err(too_many_map_tasks(format!("the input is {} files", files.len())));
+        }
+        let count = |bytes: u64| files.iter().map(|f| f.size.div_ceil(bytes.max(1))).sum::<u64>();
+        let split_bytes = match job.split_bytes {
+            Some(bytes) => bytes,
+            None => {
+                // Past 128 MiB per split only when the input would need more than MAX_MAP_TASKS splits.
+                let mut bytes = (total / target_partitions.max(1) as u64 + 1).clamp(1 << 20, 128 << 20);
+                while count(bytes) > MAX_MAP_TASKS as u64 {
+                    bytes = bytes.saturating_mul(2);
+                }
+                bytes
+            }
+        };
+        if count(split_bytes) > MAX_MAP_TASKS as u64 {
+            return Err(too_many_map_tasks(format!("{split_bytes}-byte splits of the input make {} map tasks", count(split_bytes))));
+        }
         plan.splits = splits(files, split_bytes);
         if plan.splits.is_empty() {
             return Err(Error::plan("the input files are empty"));
@@ -121,6 +138,13 @@ impl JobPlan {
         }
         Ok(Arc::new(OutputExec::new(plan, self.output.clone())))
     }
+}
+
+fn too_many_map_tasks(what: String) -> Error {
+    Error::plan(format!(
+        "{what}, more than the {MAX_MAP_TASKS} map tasks a job may have (each file is at least one): \
+         every map task of a job runs at once in this process and keeps files open; merge small files first"
+    ))
 }
 
 fn sorted_by_key(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {

@@ -1,7 +1,7 @@
 //! Map, combine and reduce tasks as one DataFusion operator, `TaskExec`:
 //! each output partition runs one task over the same partition of its input.
 //! A task is Rust code (a [`Mapper`] or [`Reducer`] from the job's factory)
-//! or a command run as Hadoop streaming runs it: records go to its stdin as
+//! or a [`Command`] run as Hadoop streaming runs it: records go to its stdin as
 //! tab-separated lines, its stdout lines come back split at the first tab,
 //! and `reporter:counter:group,name,amount` lines on its stderr add to the
 //! job's counters.
@@ -24,7 +24,7 @@ use tokio::sync::mpsc::Sender;
 use serde::{Deserialize, Serialize};
 
 use super::api::{MapperFactory, Output, ReducerFactory, identity_mapper, identity_reducer};
-use super::{BATCH_ROWS, Counters, TASK_COUNTERS, counter_batch, pair_batch, pair_schema, strip_counters};
+use super::{BATCH_ROWS, Command, Counters, TASK_COUNTERS, counter_batch, pair_batch, pair_schema, strip_counters};
 use crate::error::Error;
 
 /// What a task runs; plain data, so a task travels to cluster executors as it is.
@@ -34,8 +34,9 @@ pub enum Task {
     Rust(String),
     /// Every record as it comes: Hadoop's IdentityMapper and IdentityReducer.
     Identity,
-    /// A shell command (`sh -c`), Hadoop-streaming style.
-    Command(String),
+    /// A command, Hadoop-streaming style: the operator's as shell lines
+    /// (`sh -c`), a remote caller's as a program and arguments, without a shell.
+    Command(Command),
 }
 
 impl fmt::Display for Task {
@@ -52,7 +53,7 @@ impl fmt::Display for Task {
 enum Runnable {
     Map(MapperFactory),
     Reduce(ReducerFactory),
-    Command(String),
+    Command(Command),
 }
 
 impl Task {
@@ -429,7 +430,7 @@ async fn run_hash_combine(
 /// Runs a streaming command over the partition: writes its input lines,
 /// reads its output lines, and fails the task if it exits non-zero.
 pub(crate) async fn run_command(
-    command: &str,
+    command: &Command,
     phase: Phase,
     key_fields: usize,
     env: &[(String, String)],
@@ -437,9 +438,9 @@ pub(crate) async fn run_command(
     tx: Sender<DfResult<RecordBatch>>,
     counters: Counters,
 ) -> DfResult<()> {
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    let (program, args) = command.argv().split_first().ok_or_else(|| task_error(Error::plan("the command is empty")))?;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

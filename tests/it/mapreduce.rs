@@ -560,3 +560,269 @@ async fn word_count_reads_its_input_from_s3() {
     let err = run_job(&engine, &missing, |_, _| {}).await.unwrap_err().to_string();
     assert!(err.contains("s3://external/nothing"), "{err}");
 }
+
+/// A server for remote callers over `engine`; its base URL.
+async fn serve(engine: enma::engine::Engine) -> String {
+    let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run(std::future::pending()));
+    url
+}
+
+/// A temporary directory (canonical) with a `work` directory a server allows, and that server.
+async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, enma::engine::Engine, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().canonicalize().unwrap().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
+    config.allowed_local_dirs = vec![work.clone()];
+    config.allowed_commands = commands.iter().map(|c| c.to_string()).collect();
+    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let url = serve(engine.clone()).await;
+    (dir, work, engine, url)
+}
+
+/// Polls a job until it is no longer running; its last status.
+async fn finished(client: &reqwest::Client, url: &str, started: reqwest::Response) -> serde_json::Value {
+    assert_eq!(started.status(), 202);
+    let started: serde_json::Value = started.json().await.unwrap();
+    let id = started["id"].as_str().unwrap().to_string();
+    for _ in 0..600 {
+        let status: serde_json::Value = client.get(format!("{url}/v1/mapreduce/{id}")).send().await.unwrap().json().await.unwrap();
+        if status["status"] != "running" {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} still running");
+}
+
+/// A 4xx response whose body is the API's JSON error; its message.
+async fn json_error(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status(), status);
+    let text = response.text().await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    assert!(body["error"]["code"].is_string(), "{body}");
+    body["error"]["message"].as_str().unwrap_or_else(|| panic!("no message: {body}")).to_string()
+}
+
+/// An allowed prefix (`cat*`) does not let a remote caller append a second
+/// command: commands of remote callers are split into words and run without
+/// a shell, and shell syntax is refused (403) before anything runs, for
+/// MapReduce's mapper, combiner and reducer and for TRANSFORM. An allowed
+/// command with arguments still runs.
+#[tokio::test]
+async fn allowed_command_prefixes_do_not_admit_shell_syntax() {
+    let (dir, work, engine, url) = server_allowing(&["cat*"]).await;
+    std::fs::write(work.join("in.txt"), "a\nb\n").unwrap();
+    let mut s = crate::common::session(&engine);
+    crate::common::rows(&mut s, "CREATE TABLE t (a STRING); INSERT INTO t VALUES ('x'), ('y')").await;
+    let client = reqwest::Client::new();
+    let marker = dir.path().join("ran");
+    let injected = format!("cat; touch {}", marker.display());
+    let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
+    for (n, role) in ["mapper", "combiner", "reducer"].into_iter().enumerate() {
+        let mut body = serde_json::json!({"input": [work.join("in.txt")], "output": work.join(format!("o{n}")), "mapper": "cat"});
+        body[role] = serde_json::json!(injected);
+        let message = json_error(post(body).await.unwrap(), 403).await;
+        assert!(message.contains("';'") && message.contains("--allow-command"), "{role}: {message}");
+    }
+    let sql = |sql: String| client.post(format!("{url}/v1/sql")).json(&serde_json::json!({"sql": sql})).send();
+    for command in [injected.clone(), format!("cat $(touch {})", marker.display()), format!("cat | touch {}", marker.display())] {
+        let r = sql(format!("SELECT TRANSFORM (a) USING '{command}' FROM t")).await.unwrap();
+        let message = json_error(r, 403).await;
+        assert!(message.contains("without a shell"), "{command}: {message}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!marker.exists(), "a refused command ran");
+    // `cat -n` matches `cat*`, and runs (its numbers show it got its argument).
+    let r = sql("SELECT TRANSFORM (a) USING 'cat -n' AS (n INT, a STRING) FROM t ORDER BY a".into()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["rows"].as_array().unwrap().iter().map(|r| r[1].clone()).collect::<Vec<_>>(), ["x", "y"], "{body}");
+    let status = finished(
+        &client,
+        &url,
+        post(serde_json::json!({"input": [work.join("in.txt")], "output": work.join("numbered"), "mapper": "cat -n", "reducer": "NONE"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    let text = std::fs::read_to_string(work.join("numbered/part-00000")).unwrap();
+    assert_eq!(text.lines().map(|l| l.trim_start()).collect::<Vec<_>>(), ["1\ta", "2\tb"]);
+    // Quoted, the same characters are plain arguments to the allowed program.
+    let r = sql("SELECT TRANSFORM (a) USING 'cat \"no;such|file\"' FROM t".into()).await.unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(status != 200 && status != 403 && body["error"]["message"].as_str().unwrap().contains("no;such|file"), "{status} {body}");
+    assert!(!marker.exists());
+}
+
+/// A job's reduce tasks all run at once: more than `MAX_REDUCERS` is refused
+/// with a 400 naming the limit, by `num_reducers` and by Hadoop's setting,
+/// over REST and on the command line.
+#[tokio::test]
+async fn too_many_reducers_are_refused() {
+    let (dir, work, _engine, url) = server_allowing(&["cat"]).await;
+    std::fs::write(work.join("in.txt"), "a\n").unwrap();
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
+    let limit = enma::mapreduce::MAX_REDUCERS.to_string();
+    for body in [
+        serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o1"), "job": "wordcount", "num_reducers": 100000}),
+        serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o2"), "mapper": "cat", "conf": {"mapreduce.job.reduces": "100000"}}),
+    ] {
+        let message = json_error(post(body).await.unwrap(), 400).await;
+        assert!(message.contains(&limit) && message.contains("100000"), "{message}");
+    }
+    assert!(!work.join("o1").exists() && !work.join("o2").exists());
+    // The limit itself is fine.
+    let body = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o3"), "job": "wordcount", "num_reducers": enma::mapreduce::MAX_REDUCERS});
+    assert_eq!(finished(&client, &url, post(body).await.unwrap()).await["status"], "succeeded");
+    let enma = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg("cli-data").args(args).output().unwrap()
+    };
+    for extra in [["--num-reducers", "100000"], ["-D", "mapreduce.job.reduces=100000"]] {
+        let mut args = vec!["mapreduce", "--input", "work/in.txt", "--output", "cli-out", "--mapper", "cat"];
+        args.extend(extra);
+        let o = enma(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && stderr.contains(&limit), "{extra:?}: {stderr}");
+        assert!(!dir.path().join("cli-out").exists());
+    }
+}
+
+/// `file://` URLs name local paths for the output as for the input, on the
+/// command line and over REST (where they are held to the allowed directories).
+#[tokio::test]
+async fn file_urls_name_local_directories() {
+    let (dir, work, _engine, url) = server_allowing(&["cat"]).await;
+    std::fs::write(work.join("in.txt"), "b a\n").unwrap();
+    let file_url = |p: &Path| format!("file://{}", p.display());
+    let o = Command::new(env!("CARGO_BIN_EXE_enma"))
+        .current_dir(dir.path())
+        .args(["--data-dir", "cli-data", "mapreduce", "--job", "wordcount"])
+        .args(["--input", &file_url(&work.join("in.txt")), "--output", &file_url(&work.join("cli-out"))])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read_counts(&work.join("cli-out")), BTreeMap::from([("a".to_string(), 1), ("b".to_string(), 1)]));
+    assert!(!dir.path().join("file:").exists(), "a directory named file: was made");
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
+    let body = serde_json::json!({"input": [file_url(&work.join("in.txt"))], "output": file_url(&work.join("rest-out")), "mapper": "cat"});
+    let status = finished(&client, &url, post(body).await.unwrap()).await;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["output"], work.join("rest-out").display().to_string());
+    assert_eq!(std::fs::read_to_string(work.join("rest-out/part-00000")).unwrap(), "b a\n");
+    // Outside the allowed directories as URL too, also through `..` and links.
+    let outside = dir.path().canonicalize().unwrap().join("outside");
+    std::os::unix::fs::symlink(dir.path(), work.join("link")).unwrap();
+    for output in [file_url(&outside), format!("file://{}/../outside", work.display()), file_url(&work.join("link/outside"))] {
+        let body = serde_json::json!({"input": [work.join("in.txt")], "output": output, "mapper": "cat"});
+        let message = json_error(post(body).await.unwrap(), 403).await;
+        assert!(message.contains("--allow-local-dir"), "{output}: {message}");
+    }
+    let body = serde_json::json!({"input": [work.join("in.txt")], "output": "s3://bucket/out", "mapper": "cat"});
+    json_error(post(body).await.unwrap(), 400).await;
+    assert!(!outside.exists());
+}
+
+fn staging_entries(dir: &Path) -> Vec<String> {
+    listing(dir).into_iter().filter(|n| n.contains(".tmp-") || n.contains(".new-")).collect()
+}
+
+/// A failed job removes its hidden staging directory, even while other
+/// reducers are finishing their files; and a job removes what killed jobs
+/// left for the same output, but not what a running job is using.
+#[tokio::test]
+async fn failed_jobs_leave_no_staging_directories() {
+    use enma::mapreduce::{JobSpec, run_job};
+    let (engine, dir) = crate::common::temp_engine().await;
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, (0..20000).map(|i| format!("k{i}\tv\n")).collect::<String>()).unwrap();
+    let out = dir.path().join("out");
+    // Reducer 0 fails at once; the others finish and rename their files meanwhile.
+    let reducer = r#"if [ "$mapreduce_task_partition" = 0 ]; then echo failing >&2; exit 7; fi; cat"#;
+    // Or a mapper fails at once, while the reducers are still creating their files.
+    for (mapper, reducer) in [("cat", reducer), ("exit 7", "cat")].into_iter().cycle().take(4) {
+        let job = JobSpec::streaming(vec![input.clone()], out.clone(), mapper, None, Some(reducer), 64);
+        let err = run_job(&engine, &job, |_, _| {}).await.unwrap_err().to_string();
+        assert!(err.contains("exit status 7"), "{err}");
+        assert_eq!(staging_entries(dir.path()), Vec::<String>::new());
+        assert!(!out.exists());
+    }
+    // A job that runs out of file descriptors fails, and its directory goes once the tasks let theirs go.
+    let work = dir.path().join("fd");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("in.txt"), (0..50000).map(|i| format!("w{} x\n", i % 5000)).collect::<String>()).unwrap();
+    for _ in 0..2 {
+        let o = Command::new("sh")
+            .current_dir(&work)
+            .args(["-c", r#"ulimit -n 60 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_enma"), "--data-dir", "data", "mapreduce"])
+            .args(["--input", "in.txt", "--output", "out", "--job", "wordcount", "--num-reducers", "200"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && stderr.contains("Too many open files"), "{stderr}");
+        assert_eq!(staging_entries(&work), Vec::<String>::new(), "{stderr}");
+    }
+    // A killed job's directory (no lock held) goes; a running job's (locked) stays.
+    let killed = dir.path().join(".out.tmp-0123456789abcdef0123456789abcdef");
+    std::fs::create_dir(&killed).unwrap();
+    std::fs::write(killed.join(".part-00000.x"), "partial").unwrap();
+    let running = dir.path().join(".out.tmp-fedcba9876543210fedcba9876543210");
+    std::fs::create_dir(&running).unwrap();
+    let lock = std::fs::File::open(&running).unwrap();
+    lock.try_lock().unwrap();
+    let other = dir.path().join(".other.tmp-0123456789abcdef0123456789abcdef");
+    std::fs::create_dir(&other).unwrap();
+    let job = JobSpec::streaming(vec![input.clone()], out.clone(), "cat", None, None, 2);
+    run_job(&engine, &job, |_, _| {}).await.unwrap();
+    assert!(out.join("_SUCCESS").exists());
+    assert!(!killed.exists(), "the killed job's directory is left");
+    assert!(running.exists() && other.exists(), "a running job's or another output's directory was removed");
+    drop(lock);
+}
+
+/// Every refusal of `POST /v1/mapreduce` is the API's JSON error with a 4xx
+/// status: a body that is not JSON, not a job, an unknown or mistyped field,
+/// another content type, too large a body.
+#[tokio::test]
+async fn mapreduce_request_rejections_are_json_errors() {
+    let (_dir, work, _engine, url) = server_allowing(&[]).await;
+    let client = reqwest::Client::new();
+    let endpoint = format!("{url}/v1/mapreduce");
+    let raw = |body: Vec<u8>, content_type: Option<&str>| {
+        let mut request = client.post(&endpoint).body(body);
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        request.send()
+    };
+    let job = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o"), "job": "wordcount"}).to_string();
+    for (body, content_type, status, needle) in [
+        ("{".to_string(), Some("application/json"), 400, "JSON"),
+        (String::new(), Some("application/json"), 400, "JSON"),
+        ("[1, 2]".to_string(), Some("application/json"), 400, "JSON"),
+        (r#"{"input": ["/x"], "job": "wordcount", "bogus": 1}"#.to_string(), Some("application/json"), 400, "bogus"),
+        (r#"{"input": "/x", "job": "wordcount"}"#.to_string(), Some("application/json"), 400, "expected a sequence"),
+        (r#"{"input": ["/x"], "job": "wordcount", "num_reducers": -1}"#.to_string(), Some("application/json"), 400, "-1"),
+        ("{}".to_string(), Some("application/json"), 400, "give"),
+        (job.clone(), Some("text/plain"), 415, "application/json"),
+        (job.clone(), Some("application/x-www-form-urlencoded"), 415, "application/json"),
+    ] {
+        let message = json_error(raw(body.clone().into_bytes(), content_type).await.unwrap(), status).await;
+        assert!(message.contains(needle), "{body} ({content_type:?}): {message}");
+    }
+    let message = json_error(raw(vec![b' '; 2 << 20], Some("application/json")).await.unwrap(), 413).await;
+    assert!(!message.is_empty());
+    // JSON with parameters, or with no content type at all, is taken.
+    std::fs::write(work.join("in.txt"), "a\n").unwrap();
+    assert_eq!(raw(job.clone().into_bytes(), Some("application/json; charset=utf-8")).await.unwrap().status(), 202);
+    let job = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o2"), "job": "wordcount"}).to_string();
+    assert_eq!(raw(job.into_bytes(), None).await.unwrap().status(), 202);
+}
