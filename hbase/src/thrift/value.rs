@@ -5,8 +5,10 @@
 //! per IDL struct, the service reads each call's arguments as a [`Struct`]
 //! and picks fields by id, with typed accessors that turn a missing or
 //! mistyped argument into an `IllegalArgument` for the client rather than a
-//! dropped connection. Reading never trusts the peer: nesting is bounded, and
-//! sizes are bounded by the protocol's `TConfiguration`.
+//! dropped connection. Reading never trusts the peer: nesting is bounded,
+//! container sizes are bounded by the protocol's `TConfiguration`, and the
+//! server reads strings with [`read_struct_with`], whose [`Strings`] let a
+//! buffer grow with the bytes that arrive instead of the length announced.
 
 use bytes::Bytes;
 use thrift::protocol::{
