@@ -385,7 +385,7 @@ async fn run_hash_combine(
         vals.clear();
         for i in 0..k.len() {
             if k.value(i) != key {
-                return Err(task_error(Error::execution("a combiner must emit the key it was given")));
+                return Err(task_error(Error::new(crate::ErrorKind::InvalidData, "a combiner must emit the key it was given")));
             }
             vals.push(v.value(i));
         }
@@ -541,7 +541,8 @@ pub(crate) async fn run_command(
     let stderr_tail = errors.await.unwrap_or_default();
     if !status.success() {
         let code = status.code().map_or_else(|| "a signal".to_string(), |c| c.to_string());
-        return Err(task_error(Error::execution(format!(
+        // The caller's command failed, not the server: a 400 over REST.
+        return Err(task_error(Error::new(crate::ErrorKind::InvalidData, format!(
             "{} '{command}' failed with exit status {code}{}",
             phase.name(),
             if stderr_tail.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr_tail}") }

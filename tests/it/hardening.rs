@@ -250,3 +250,13 @@ async fn leftovers_of_killed_writes_go_with_the_next_write() {
     assert_eq!(server.exec("SELECT x FROM t ORDER BY x").await["rows"], json!([[1], [2]]));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_command_is_the_callers_error() {
+    let server = TestServer::with_engine(ServeConfig::default(), |c| c.allowed_commands = vec!["cat*".into()]).await;
+    let (status, body) = server.sql_json("SELECT TRANSFORM (1) USING 'cat /no/such/file' AS (x) FROM (SELECT 1) t").await;
+    assert_status(status, &body, StatusCode::BAD_REQUEST, "exit status 1");
+    assert_eq!(body["error"]["code"], "invalid_data", "{body}");
+    server.assert_alive().await;
+    server.stop().await;
+}
