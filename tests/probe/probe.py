@@ -185,6 +185,35 @@ def main():
          {"Content-Type": "application/json"}), refused(400))
     case("HBase REST: empty PUT", lambda: server.hbase("PUT", "/t1/row1", b'{"Row":[]}',
          {"Content-Type": "application/json"}), lambda s, t: s == 400)
+    # 9: four concurrent stateless scans of a 48 MB table stream instead of gathering it
+    def big_scans():
+        status, _ = server.hbase("PUT", "/big/schema", b'{"name":"big","ColumnSchema":[{"name":"f"}]}',
+                                 {"Content-Type": "application/json"})
+        value = b64(b"v" * 1000)
+        for batch in range(48):
+            rows = [{"key": b64(b"row%06d" % (batch * 1000 + i)), "Cell": [{"column": b64(b"f:a"), "$": value}]}
+                    for i in range(1000)]
+            status, body = server.hbase("PUT", "/big/fakerow", json.dumps({"Row": rows}).encode(),
+                                        {"Content-Type": "application/json"})
+            if status >= 300:
+                return status, body
+        before = server.rss_peak_mb()
+        sizes = []
+
+        def scan():
+            status, body = server.hbase("GET", "/big/*", headers={"Accept": "application/json"})
+            sizes.append((status, len(body)))
+
+        threads = [threading.Thread(target=scan) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        after = server.rss_peak_mb()
+        ok = all(s == 200 and n > 48_000_000 for s, n in sizes)
+        return (200 if ok else 500), f"peak RSS {before:.0f} -> {after:.0f} MB over 4 scans of {sizes[0][1] / 1e6:.0f} MB each".encode()
+    case("HBase REST: 4 concurrent scans of a 48 MB table", big_scans,
+         lambda s, t: float(t.split()[4]) - float(t.split()[2]) < 200)
     # 7: Thrift frames announced but not sent
     def thrift_frames():
         socks = []
