@@ -130,27 +130,15 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
     let absolute = if local.is_absolute() { local } else {
         return Err(Error::plan(format!("{what} must be an absolute path or a file:// URL on the server, not '{}'", path.display())));
     };
-    // Resolve what exists, so `..` and links cannot leave an allowed directory.
-    let (existing, rest) = match absolute.canonicalize() {
-        Ok(p) => (p, None),
-        Err(_) => {
-            let parent = absolute.parent().ok_or_else(|| Error::plan(format!("{what} has no parent directory")))?;
-            let parent = parent.canonicalize().map_err(|e| Error::not_found(format!("{what} {}: {e}", parent.display())))?;
-            (parent, absolute.file_name().map(|n| n.to_owned()))
-        }
-    };
-    let allowed = &state.engine().config().allowed_local_dirs;
-    if !allowed.iter().any(|dir| dir.canonicalize().is_ok_and(|d| existing.starts_with(d))) {
-        return Err(Error::forbidden(format!(
+    // Compared as real paths, so `..` and links cannot leave an allowed directory.
+    match crate::storage::local::allowed_real_path(&absolute, &state.engine().config().allowed_local_dirs)? {
+        Some(real) => Ok(real),
+        None => Err(Error::forbidden(format!(
             "{what} on the server's local disk ({}) is not allowed for remote callers; \
              the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
             absolute.display()
-        )));
+        ))),
     }
-    Ok(match rest {
-        Some(name) => existing.join(name),
-        None => existing,
-    })
 }
 
 /// A command a remote caller asks to run must be on the operator's list
