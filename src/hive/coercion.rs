@@ -293,6 +293,12 @@ impl datafusion::logical_expr::planner::ExprPlanner for HiveExprPlanner {
             B::Modulo => Operator::Modulo,
             _ => return Ok(PlannerResult::Original(expr)),
         };
+        // Typing an operand walks its whole tree: in a chain `a + b + c ...`
+        // that would make planning quadratic. An arithmetic operand, or a
+        // literal that is no string, is known to be no string without it.
+        if surely_not_string(&expr.left) && surely_not_string(&expr.right) {
+            return Ok(PlannerResult::Original(expr));
+        }
         let (Ok(lt), Ok(rt)) = (expr.left.get_type(schema), expr.right.get_type(schema)) else {
             return Ok(PlannerResult::Original(expr));
         };
@@ -305,5 +311,17 @@ impl datafusion::logical_expr::planner::ExprPlanner for HiveExprPlanner {
             op,
             Box::new(try_cast(expr.right, DataType::Float64)),
         ))))
+    }
+}
+
+/// An arithmetic expression (already through this planner, so its strings
+/// became doubles) or a literal of another type than a string.
+fn surely_not_string(e: &Expr) -> bool {
+    match e {
+        Expr::BinaryExpr(b) => {
+            matches!(b.op, Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo)
+        }
+        Expr::Literal(v, _) => !is_string(&v.data_type()),
+        _ => false,
     }
 }
