@@ -89,6 +89,15 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The text of a panic payload, when it has one.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
+
 /// `plan_err!` / `exec_err!` style shortcuts.
 #[macro_export]
 macro_rules! plan_err {

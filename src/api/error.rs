@@ -63,15 +63,23 @@ impl From<Error> for ApiError {
     }
 }
 
-impl From<BytesRejection> for ApiError {
-    fn from(rejection: BytesRejection) -> Self {
-        let status = rejection.status();
+impl ApiError {
+    /// An error known only by its status and text (a rejection by axum or
+    /// its extractors), with the code that status stands for.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> Self {
         let code = match status {
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             s if s.is_server_error() => "internal_error",
             _ => "bad_request",
         };
-        Self::new(status, code, rejection.body_text())
+        Self::new(status, code, message)
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        Self::from_status(rejection.status(), rejection.body_text())
     }
 }
 

@@ -66,13 +66,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         Err(_) => String::new(),
     };
     let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
-    let code = match status {
-        axum::http::StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        s if s.is_server_error() => "internal_error",
-        _ => "bad_request",
-    };
-    ApiError::new(status, code, message).into_response()
+    ApiError::from_status(status, message).into_response()
 }
 
 /// Answers 500 with a JSON body when the handler panics; the server keeps running.
@@ -81,20 +75,11 @@ pub async fn catch_panic(request: Request, next: Next) -> Response {
     match AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
-            let what = panic_message(panic.as_ref());
+            let what = crate::error::panic_message(panic.as_ref());
             tracing::error!(path, panic = what, "handler panicked");
             ApiError::internal(format!("internal error (a bug in the server): {what}")).into_response()
         }
     }
-}
-
-/// The text of a panic payload, when it has one.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("panic")
 }
 
 #[cfg(test)]

@@ -84,8 +84,8 @@ async fn start(
     started: Instant,
 ) -> Result<ResultStream> {
     let engine = state.engine().clone();
-    let threads = engine.clone();
-    let (schema, stream, first) = threads
+    let (schema, stream, first) = state
+        .engine()
         .query_threads()
         .run(async move {
             let mut session = engine.session(&request.database, Caller::Remote)?;
@@ -94,5 +94,6 @@ async fn start(
             Ok::<_, Error>((output.schema, engine.query_threads().forward(output.stream, session), first))
         })
         .await?;
-    Ok(ResultStream::new(format, schema, stream, first, deadline, started, Box::new(())))
+    // The session lives with the stream on the query threads.
+    Ok(ResultStream::new(format, schema, stream, first, deadline, started))
 }

@@ -76,12 +76,7 @@ impl QueryThreads {
                 Ok(result) => result,
                 Err(e) if e.is_panic() => {
                     let panic = e.into_panic();
-                    let what = panic
-                        .downcast_ref::<String>()
-                        .map(String::as_str)
-                        .or_else(|| panic.downcast_ref::<&str>().copied())
-                        .unwrap_or("a panic")
-                        .to_string();
+                    let what = crate::error::panic_message(panic.as_ref());
                     tracing::error!(panic = what, "a query panicked");
                     Err(Error::internal(format!("internal error while running the query: {what}")))
                 }

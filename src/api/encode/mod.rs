@@ -135,8 +135,6 @@ pub struct ResultStream {
     started: Instant,
     rows: u64,
     state: State,
-    /// Whatever must live as long as the results (the session that ran them).
-    _keep_alive: Box<dyn Send>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -154,7 +152,6 @@ impl ResultStream {
         first: Option<RecordBatch>,
         deadline: Option<Instant>,
         started: Instant,
-        keep_alive: Box<dyn Send>,
     ) -> Self {
         Self {
             encoder: format.encoder(),
@@ -165,7 +162,6 @@ impl ResultStream {
             started,
             rows: 0,
             state: State::Begin,
-            _keep_alive: keep_alive,
         }
     }
 
@@ -253,7 +249,7 @@ fn catch_unwind_stream(chunks: impl Stream<Item = Result<Bytes>> + Send) -> impl
     AssertUnwindSafe(chunks).catch_unwind().map(|item| match item {
         Ok(chunk) => chunk,
         Err(panic) => {
-            let what = super::middleware::panic_message(panic.as_ref()).to_string();
+            let what = crate::error::panic_message(panic.as_ref()).to_string();
             tracing::error!(panic = what, "encoding query results panicked; aborting the response");
             Err(Error::internal(format!("internal error while writing results: {what}")))
         }
