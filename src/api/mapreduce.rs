@@ -131,26 +131,13 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
         return Err(Error::plan(format!("{what} must be an absolute path or a file:// URL on the server, not '{}'", path.display())));
     };
     // Compared as real paths, so `..` and links cannot leave an allowed directory.
-    match crate::storage::local::allowed_real_path(&absolute, &state.engine().config().allowed_local_dirs)? {
-        Some(real) => Ok(real),
-        None => Err(Error::forbidden(format!(
-            "{what} on the server's local disk ({}) is not allowed for remote callers; \
-             the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
-            absolute.display()
-        ))),
-    }
+    crate::storage::local::allowed_for_remote(&absolute, &state.engine().config().allowed_local_dirs, what)
 }
 
 /// A command a remote caller asks to run must be on the operator's list
 /// (an exact command, or a prefix ending in `*`, matched word by word).
 fn allowed_command(state: &AppState, command: &Command) -> Result<(), Error> {
-    if !crate::mapreduce::command_allowed(&state.engine().config().allowed_commands, command) {
-        return Err(Error::forbidden(format!(
-            "running the command '{command}' is not allowed for remote callers; \
-             the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)"
-        )));
-    }
-    Ok(())
+    crate::mapreduce::check_allowed(&state.engine().config().allowed_commands, command)
 }
 
 /// The request, from a JSON body (a body sent as another content type is refused).
@@ -159,9 +146,8 @@ fn parse_request(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Re
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let essence = content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(ApiError::new(
+            return Err(ApiError::from_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
                 format!("the body must be JSON (Content-Type: application/json), not {essence}"),
             ));
         }

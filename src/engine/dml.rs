@@ -596,9 +596,9 @@ async fn remove_abandoned(store: &dyn ObjectStore, base: &Location, current: Opt
         };
         for prefix in listing.common_prefixes {
             let Some(name) = prefix.filename() else { continue };
-            let leftover = name.starts_with(".staging-")
+            let unfinished = name.starts_with(".staging-")
                 || (Some(name) != current && generation_time(name).is_some_and(|t| t > current_time));
-            if !leftover {
+            if !unfinished {
                 continue;
             }
             let leftover = dir.child(name)?;
@@ -611,8 +611,8 @@ async fn remove_abandoned(store: &dyn ObjectStore, base: &Location, current: Opt
                 }
             };
             if newest.is_none_or(|t| t < horizon) {
-                tracing::info!(dir = %dir.child(name)?, "removing the leftover of a write that did not finish");
-                remove_dir(store, &dir.child(name)?).await?;
+                tracing::info!(dir = %leftover, "removing the leftover of a write that did not finish");
+                remove_dir(store, &leftover).await?;
             }
         }
     }

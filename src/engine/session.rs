@@ -350,14 +350,7 @@ impl Session {
         if self.caller == Caller::Operator {
             return Ok(path.to_path_buf());
         }
-        match crate::storage::local::allowed_real_path(path, &self.shared.config.allowed_local_dirs)? {
-            Some(real) => Ok(real),
-            None => Err(Error::forbidden(format!(
-                "{what} on the server's local disk ({}) is not allowed for remote callers; \
-                 the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
-                path.display()
-            ))),
-        }
+        crate::storage::local::allowed_for_remote(path, &self.shared.config.allowed_local_dirs, what)
     }
 }
 

@@ -130,10 +130,12 @@ impl SchemaProvider for HiveSchema {
 /// somewhere else is refused, unless its real path is inside the warehouse
 /// or a directory the operator allowed.
 fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
+    use crate::storage::local::{is_inside, real_dirs, real_path};
     let mut roots: Vec<std::path::PathBuf> = shared.config.allowed_local_dirs.clone();
     if let Ok(dir) = shared.warehouse.url().to_file_path() {
         roots.push(dir);
     }
+    let roots = real_dirs(&roots);
     let locations = std::iter::once(table.current_data_location()).chain(table.partitions.iter().map(|p| p.current_data_location()));
     for text in locations {
         let loc = Location::parse(&text)?;
@@ -141,8 +143,8 @@ fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
         if !loc.is_local() || !path.exists() {
             continue;
         }
-        let real = crate::storage::local::real_path(&path)?;
-        if real != path && crate::storage::local::allowed_real_path(&path, &roots)?.is_none() {
+        let real = real_path(&path)?;
+        if real != path && !is_inside(&real, &roots) {
             return Err(Error::forbidden(format!(
                 "table {} reads {}, which now leads through a symbolic link to {}: not allowed for remote callers \
                  (--allow-local-dir, ENMA_ALLOW_LOCAL_DIRS)",

@@ -36,7 +36,7 @@ use super::session::Session;
 use crate::error::{Error, Result};
 use crate::hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use crate::hive::types::parse_hive_type;
-use crate::mapreduce::{Command, Counters, Phase, command_allowed, pair_schema};
+use crate::mapreduce::{Command, Counters, Phase, check_allowed, pair_schema};
 use crate::storage::text::{TextOptions, encode::encode_batch};
 
 const TMP_CATALOG: &str = "enma_tmp";
@@ -234,12 +234,7 @@ pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Stateme
             Caller::Operator => Command::shell(&cut.command),
             Caller::Remote => {
                 let command = Command::parse(&cut.command)?;
-                if !command_allowed(&session.shared.config.allowed_commands, &command) {
-                    return Err(Error::forbidden(format!(
-                        "running the command '{}' is not allowed for remote callers; the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)",
-                        cut.command
-                    )));
-                }
+                check_allowed(&session.shared.config.allowed_commands, &command)?;
                 command
             }
         };

@@ -86,6 +86,17 @@ pub fn command_allowed(allowed: &[String], command: &Command) -> bool {
     })
 }
 
+/// [`command_allowed`], as an error for a remote caller: a 403 naming the setting.
+pub fn check_allowed(allowed: &[String], command: &Command) -> Result<()> {
+    if command_allowed(allowed, command) {
+        return Ok(());
+    }
+    Err(Error::forbidden(format!(
+        "running the command '{command}' is not allowed for remote callers; \
+         the operator can allow it with --allow-command (ENMA_ALLOW_COMMANDS)"
+    )))
+}
+
 /// Why a line is not a command that runs without a shell.
 #[derive(Debug, PartialEq)]
 enum SplitError {

@@ -79,7 +79,7 @@ pub use api::{
     Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job,
     rust_job, rust_jobs,
 };
-pub use command::{Command, command_allowed};
+pub use command::{Command, check_allowed, command_allowed};
 pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 
@@ -225,10 +225,24 @@ impl JobSpec {
         reducer: Option<&str>,
         reducers: usize,
     ) -> Self {
-        let shell = |line: &str| Ok::<_, std::convert::Infallible>(Command::shell(line));
-        match Self::streaming_with(inputs, output, mapper, combiner, reducer, reducers, shell) {
-            Ok(job) => job,
-            Err(never) => match never {},
+        let reducer = match reducer {
+            Some("NONE") => None,
+            Some(line) => Some(Task::Command(Command::shell(line))),
+            None => Some(Task::Identity),
+        };
+        JobSpec {
+            inputs,
+            output,
+            mapper: Task::Command(Command::shell(mapper)),
+            combiner: combiner.map(|c| Task::Command(Command::shell(c))),
+            reducer,
+            reducers,
+            split_bytes: None,
+            input_table: None,
+            output_table: None,
+            key_fields: 1,
+            partition_by: None,
+            cmdenv: vec![],
         }
     }
 
@@ -243,37 +257,14 @@ impl JobSpec {
         reducer: Option<&str>,
         reducers: usize,
     ) -> Result<Self> {
-        Self::streaming_with(inputs, output, mapper, combiner, reducer, reducers, Command::parse)
-    }
-
-    fn streaming_with<E>(
-        inputs: Vec<PathBuf>,
-        output: PathBuf,
-        mapper: &str,
-        combiner: Option<&str>,
-        reducer: Option<&str>,
-        reducers: usize,
-        command: impl Fn(&str) -> std::result::Result<Command, E>,
-    ) -> std::result::Result<Self, E> {
-        let reducer = match reducer {
-            Some("NONE") => None,
-            Some(line) => Some(Task::Command(command(line)?)),
-            None => Some(Task::Identity),
-        };
-        Ok(JobSpec {
-            inputs,
-            output,
-            mapper: Task::Command(command(mapper)?),
-            combiner: combiner.map(|c| command(c).map(Task::Command)).transpose()?,
-            reducer,
-            reducers,
-            split_bytes: None,
-            input_table: None,
-            output_table: None,
-            key_fields: 1,
-            partition_by: None,
-            cmdenv: vec![],
-        })
+        let mut job = Self::streaming(inputs, output, mapper, combiner, reducer, reducers);
+        for task in [Some(&mut job.mapper), job.combiner.as_mut(), job.reducer.as_mut()].into_iter().flatten() {
+            if let Task::Command(command) = task {
+                // A shell command shows as its line, as written.
+                *command = Command::parse(&command.to_string())?;
+            }
+        }
+        Ok(job)
     }
 
     /// The commands the job would run.

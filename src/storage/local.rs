@@ -44,8 +44,29 @@ pub fn real_path(path: &Path) -> Result<PathBuf> {
 /// real paths); `None` when it does not.
 pub fn allowed_real_path(path: &Path, allowed: &[PathBuf]) -> Result<Option<PathBuf>> {
     let real = real_path(path)?;
-    let inside = allowed.iter().any(|dir| std::fs::canonicalize(dir).is_ok_and(|dir| real.starts_with(dir)));
-    Ok(inside.then_some(real))
+    Ok(is_inside(&real, &real_dirs(allowed)).then_some(real))
+}
+
+/// The real path of `path` for a remote caller, who may use it only under
+/// `allowed`; otherwise a 403 for `what`, naming the setting.
+pub fn allowed_for_remote(path: &Path, allowed: &[PathBuf], what: &str) -> Result<PathBuf> {
+    allowed_real_path(path, allowed)?.ok_or_else(|| {
+        Error::forbidden(format!(
+            "{what} on the server's local disk ({}) is not allowed for remote callers; \
+             the operator can allow a directory with --allow-local-dir (ENMA_ALLOW_LOCAL_DIRS)",
+            path.display()
+        ))
+    })
+}
+
+/// The real paths of the directories of `dirs` that exist.
+pub fn real_dirs(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    dirs.iter().filter_map(|dir| std::fs::canonicalize(dir).ok()).collect()
+}
+
+/// Whether the real path `real` lies under one of the real directories `roots`.
+pub fn is_inside(real: &Path, roots: &[PathBuf]) -> bool {
+    roots.iter().any(|root| real.starts_with(root))
 }
 
 #[cfg(test)]
