@@ -225,7 +225,7 @@ pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
     let local_addr = listener.local_addr()?;
     let mut hbase = HBaseServers::default();
     if config.hbase_rest.is_some() || config.hbase_thrift.is_some() {
-        hbase.store = Some(engine.kv_store()?);
+        hbase.store = Some(crate::kv::store(&engine)?);
     }
     if let Some(addr) = config.hbase_rest {
         let l = tokio::net::TcpListener::bind(addr)

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::DemoArgs;
 use crate::api::{ServeConfig, bind};
-use crate::engine::{Caller, Engine, EngineConfig};
+use crate::engine::{Caller, EngineConfig};
 use crate::error::{Error, Result};
 
 /// The example analyses, as a user would send them.
@@ -25,7 +25,7 @@ const QUERIES: &[(&str, &str)] = &[
 ];
 
 pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
-    let engine = Engine::open(config).await?;
+    let engine = crate::open_engine(config).await?;
     let mut session = engine.session("default", Caller::Operator)?;
     let started = Instant::now();
     let rows = u64::from(args.meters) * u64::from(args.days) * 24;

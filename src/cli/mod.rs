@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::api::ServeConfig;
-use crate::engine::{Caller, Engine, EngineConfig};
+use crate::engine::{Caller, EngineConfig};
 use crate::error::{Error, Result};
 use crate::storage::S3Config;
 
@@ -299,7 +299,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let config = cli.engine.config();
     match cli.command {
         Command::Sql(args) => {
-            let engine = Engine::open(config).await?;
+            let engine = crate::open_engine(config).await?;
             let mut session = engine.session(&args.database, Caller::Operator)?;
             let out = std::io::stdout();
             if let Some(sql) = args.execute {
@@ -312,7 +312,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Serve(args) => {
-            let engine = Engine::open(config).await?;
+            let engine = crate::open_engine(config).await?;
             let serve = ServeConfig {
                 listen: args.listen,
                 token: args.token,
@@ -333,7 +333,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 trusted_network: args.trusted_network,
             };
             tokio::select! {
-                result = crate::cluster::run_scheduler(config, options) => result,
+                result = crate::cluster::run_scheduler(config.clone(), crate::engine_builder(config)?.extensions().clone(), options) => result,
                 _ = shutdown_signal() => Ok(()),
             }
         }
@@ -350,7 +350,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 heartbeat_secs: args.heartbeat,
                 trusted_network: args.trusted_network,
             };
-            crate::cluster::run_executor(config, options).await
+            let extensions = crate::engine_builder(config.clone())?.extensions().clone();
+            crate::cluster::run_executor(config, extensions, options).await
         }
     }
 }
@@ -396,7 +397,7 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
         eprintln!("warning: -D {name} is not used by enma mapreduce; ignored");
     }
     job.output_table = args.output_table.map(|name| crate::mapreduce::OutputTable { name, overwrite: args.overwrite });
-    let engine = Engine::open(config).await?;
+    let engine = crate::open_engine(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files").expect("template"),
     );

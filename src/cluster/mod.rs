@@ -6,7 +6,7 @@
 //! client, which sends it to the scheduler. The scheduler decodes it with
 //! [`codec::EnmaLogicalCodec`] (Hive tables travel with their metastore
 //! entry), plans it with the same HiveQL session state as the local engine
-//! ([`crate::engine`]'s `hive_state`), cuts it into stages and sends the
+//! ([`Extensions::session_state`]), cuts it into stages and sends the
 //! tasks to executors, which decode them with [`codec::EnmaPhysicalCodec`]
 //! and run them with the same functions. Results come back to the session,
 //! which writes files and commits to the metastore itself: INSERT and CTAS
@@ -31,9 +31,64 @@ use datafusion::prelude::SessionConfig;
 
 pub use status::{ClusterStatus, JobProgress, cluster_status, job_progress};
 
-use crate::engine::{EngineConfig, all_functions, hive_state, register_hive_functions, register_restricted_in_file};
+use async_trait::async_trait;
+use ballista_core::extension::{SessionConfigExt, SessionStateExt};
+use datafusion::execution::session_state::SessionState;
+
+use crate::engine::extension::Cluster;
+use crate::engine::{EngineBuilder, EngineConfig, Extensions, register_restricted_in_file};
 use crate::error::{Error, Result};
 use crate::storage::StoreRegistry;
+
+/// Runs an engine's queries on the Ballista cluster of `scheduler` (`df://host:port`).
+pub fn register(builder: EngineBuilder, scheduler: &str) -> Result<EngineBuilder> {
+    Ok(builder.with_cluster(Arc::new(Ballista::new(scheduler)?)))
+}
+
+/// A Ballista cluster, as an engine's way to run queries.
+#[derive(Debug)]
+pub struct Ballista {
+    /// As configured (`df://host:port`).
+    scheduler: String,
+    /// What Ballista's client dials.
+    url: String,
+}
+
+impl Ballista {
+    pub fn new(scheduler: &str) -> Result<Self> {
+        Ok(Self { scheduler: scheduler.to_string(), url: scheduler_url(scheduler)? })
+    }
+}
+
+#[async_trait]
+impl Cluster for Ballista {
+    fn session_config(&self, config: SessionConfig, job_name: &str, extensions: &Extensions) -> Result<SessionConfig> {
+        // Ballista's restrictions (no physical scalar subqueries, no dynamic
+        // filters: neither crosses a stage boundary) apply only to a config
+        // upgraded before anything else marks it as Ballista's.
+        Ok(config
+            .upgrade_for_ballista()
+            .with_ballista_logical_extension_codec(Arc::new(codec::EnmaLogicalCodec::new(extensions.codecs.clone())))
+            .with_ballista_physical_extension_codec(Arc::new(codec::EnmaPhysicalCodec::new(extensions.codecs.clone())))
+            .with_ballista_job_name(job_name)
+            // Ballista's static stage planner re-runs the tasks of a lost
+            // executor; its adaptive planner (55.0) rolls the stage back but
+            // never launches them again, so the query hangs.
+            .with_ballista_adaptive_query_planner(false))
+    }
+
+    fn session_state(&self, state: SessionState) -> Result<SessionState> {
+        Ok(state.upgrade_for_ballista(self.url.clone())?)
+    }
+
+    fn scheduler(&self) -> &str {
+        &self.scheduler
+    }
+
+    async fn total_slots(&self) -> usize {
+        cluster_status(&self.scheduler).await.map(|c| c.total_slots as usize).unwrap_or(0)
+    }
+}
 
 /// Default port of the scheduler's gRPC service.
 pub const SCHEDULER_PORT: u16 = 50050;
@@ -96,24 +151,24 @@ pub struct SchedulerOptions {
 }
 
 /// Runs Ballista's scheduler with ENMA's session state and codecs until the process stops.
-pub async fn run_scheduler(config: EngineConfig, options: SchedulerOptions) -> Result<()> {
+pub async fn run_scheduler(config: EngineConfig, extensions: Extensions, options: SchedulerOptions) -> Result<()> {
     check_bind("scheduler", &options.bind, options.trusted_network)?;
     let address: SocketAddr = (options.bind.as_str(), options.port)
         .to_socket_addrs()
         .map_err(|e| Error::plan(format!("cannot resolve {}:{}: {e}", options.bind, options.port)))?
         .next()
         .ok_or_else(|| Error::plan(format!("no address for {}", options.bind)))?;
-    let functions = Arc::new(all_functions());
     let runtime = role_runtime(&config, None)?;
+    let codecs = extensions.codecs.clone();
     let session_builder = Arc::new(move |session_config: SessionConfig| {
-        let state = hive_state(session_config, runtime.clone(), &functions).map_err(datafusion::error::DataFusionError::from)?;
+        let state = extensions.session_state(session_config, runtime.clone()).map_err(datafusion::error::DataFusionError::from)?;
         let mut state = SessionStateBuilder::new_from_existing(state)
             .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
             .build();
         // Rebuilding registers the functions again in no fixed order, so a
         // DataFusion function with one of our names as an alias (to_char is
         // also `date_format`) could shadow ours: ours go in last.
-        register_hive_functions(&mut state, &functions).map_err(datafusion::error::DataFusionError::from)?;
+        extensions.register_functions(&mut state).map_err(datafusion::error::DataFusionError::from)?;
         Ok(state)
     });
     let scheduler_config = SchedulerConfig {
@@ -128,8 +183,8 @@ pub async fn run_scheduler(config: EngineConfig, options: SchedulerOptions) -> R
         no_executors_grace_period_seconds: options.executor_timeout_secs,
         expire_dead_executor_interval_seconds: options.executor_timeout_secs.clamp(1, 15),
         override_session_builder: Some(session_builder),
-        override_logical_codec: Some(Arc::new(codec::EnmaLogicalCodec::default())),
-        override_physical_codec: Some(Arc::new(codec::EnmaPhysicalCodec::default())),
+        override_logical_codec: Some(Arc::new(codec::EnmaLogicalCodec::new(codecs.clone()))),
+        override_physical_codec: Some(Arc::new(codec::EnmaPhysicalCodec::new(codecs))),
         ..Default::default()
     };
     let cluster = BallistaCluster::new_from_config(&scheduler_config)
@@ -163,7 +218,7 @@ pub struct ExecutorOptions {
 }
 
 /// Runs a Ballista executor with ENMA's functions and codecs until the process stops.
-pub async fn run_executor(config: EngineConfig, options: ExecutorOptions) -> Result<()> {
+pub async fn run_executor(config: EngineConfig, extensions: Extensions, options: ExecutorOptions) -> Result<()> {
     check_bind("executor", &options.bind, options.trusted_network)?;
     let unspecified = options.bind.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
     if unspecified && options.external_host.is_none() {
@@ -180,7 +235,7 @@ pub async fn run_executor(config: EngineConfig, options: ExecutorOptions) -> Res
     // The executors' registry: in_file reads the executor's own disk, so
     // only the directories this executor's operator allows.
     let runtime = role_runtime(&config, Some(work_dir.clone()))?;
-    let mut state = hive_state(SessionConfig::new(), runtime, &all_functions())?;
+    let mut state = extensions.session_state(SessionConfig::new(), runtime)?;
     register_restricted_in_file(&mut state, config.allowed_local_dirs.clone())?;
     let registry = BallistaFunctionRegistry::from(&state);
     let store_config = config.clone();
@@ -201,8 +256,8 @@ pub async fn run_executor(config: EngineConfig, options: ExecutorOptions) -> Res
         executor_heartbeat_interval_seconds: options.heartbeat_secs.max(1),
         override_function_registry: Some(Arc::new(registry)),
         override_runtime_producer: Some(runtime_producer),
-        override_logical_codec: Some(Arc::new(codec::EnmaLogicalCodec::default())),
-        override_physical_codec: Some(Arc::new(codec::EnmaPhysicalCodec::default())),
+        override_logical_codec: Some(Arc::new(codec::EnmaLogicalCodec::new(extensions.codecs.clone()))),
+        override_physical_codec: Some(Arc::new(codec::EnmaPhysicalCodec::new(extensions.codecs.clone()))),
         ..Default::default()
     };
     tracing::info!(port = options.port, scheduler = %options.scheduler, "executor starting");

@@ -127,13 +127,13 @@ impl Session {
                 return Err(Error::plan(format!("Column repeated in partitioning columns: {}", p.name)));
             }
         }
-        if table.storage_handler.is_some() {
+        if let Some(handler) = self.shared.storage_handler(&table)? {
             if ct.query.is_some() || ct.like.is_some() || !table.partition_columns.is_empty() {
                 return Err(Error::plan(
                     "a table STORED BY a storage handler cannot be partitioned, nor made with AS SELECT or LIKE",
                 ));
             }
-            crate::kv::table::bind_table(&self.shared.kv()?, &table)?;
+            handler.bind(self.shared.handler_context(self.caller), &table)?;
             self.register_table(table)?;
             return Ok(empty_output());
         }
@@ -184,8 +184,8 @@ impl Session {
         if table.kind != TableKind::Managed {
             return Ok(());
         }
-        if table.storage_handler.is_some() {
-            return crate::kv::table::drop_bound_table(&self.shared.kv()?, table);
+        if let Some(handler) = self.shared.storage_handler(table)? {
+            return handler.drop_table(self.shared.handler_context(self.caller), table);
         }
         let mut dirs = vec![table.location.clone()];
         dirs.extend(table.partitions.iter().map(|p| p.location.clone()));

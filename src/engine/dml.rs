@@ -190,10 +190,10 @@ impl Session {
     /// Runs an insert plan and commits its files.
     async fn write(&mut self, insert: InsertPlan, overwrite: bool) -> Result<()> {
         let InsertPlan { plan, table, static_values } = insert;
-        if table.storage_handler.is_some() {
-            // As in Hive, INSERT OVERWRITE into an HBase table adds and replaces cells; it deletes no rows.
+        if let Some(handler) = self.shared.storage_handler(&table)? {
+            // As in Hive, INSERT OVERWRITE through a storage handler writes rows and deletes none.
             let output = self.execute_plan(plan).await?;
-            crate::kv::table::write_batches(&self.shared.kv()?, &table, output.stream).await?;
+            handler.write(self.shared.handler_context(self.caller), &table, output.stream).await?;
             return Ok(());
         }
         if table.kind == TableKind::External && self.caller == Caller::Remote {

@@ -26,7 +26,7 @@ impl Session {
             .chain(state.aggregate_functions().keys())
             .chain(state.window_functions().keys())
             .cloned()
-            .chain(self.shared.functions.generators.iter().map(|g| g.name().to_string()))
+            .chain(self.shared.extensions.functions.generators.iter().map(|g| g.name().to_string()))
             .chain(self.generators.keys().cloned())
             .chain(enma_udfs::catalog::OPERATORS.iter().map(|(n, _)| n.to_string()))
             .collect();
@@ -135,7 +135,7 @@ impl Session {
         self.generators
             .get(&name)
             .cloned()
-            .or_else(|| self.shared.functions.generators.iter().find(|g| g.name() == name).cloned())
+            .or_else(|| self.shared.extensions.functions.generators.iter().find(|g| g.name() == name).cloned())
     }
 
     fn lookup(&self, name: &str) -> Option<Bound> {

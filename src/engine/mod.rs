@@ -7,15 +7,17 @@
 //! `SET` values. Statements produce a [`QueryOutput`], a stream of Arrow
 //! batches that is never materialised whole.
 
+pub mod codec;
 mod ddl;
 mod dml;
+pub mod extension;
 mod functions;
 mod output;
 pub mod query_threads;
 mod session;
 mod show;
-pub(crate) mod transform;
 pub mod table;
+pub mod temporary;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,8 +29,9 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 pub use output::{QueryOutput, rows_output};
 pub use functions::FunctionKind;
 pub use session::Session;
-pub(crate) use session::{hive_state, register_hive_functions, register_restricted_in_file};
-pub(crate) use show::like_matches;
+pub use extension::{EngineBuilder, Extensions, HandlerContext, register_restricted_in_file};
+pub use session::drain;
+pub use show::like_matches;
 
 use crate::error::{Error, Result};
 use crate::metastore::Metastore;
@@ -92,18 +95,24 @@ pub(crate) struct EngineShared {
     pub metastore: Metastore,
     pub runtime: Arc<RuntimeEnv>,
     pub warehouse: Location,
-    /// Hive's built-in functions and the user functions, built once.
-    pub functions: enma_udfs::Functions,
+    /// Functions and extensions, registered once.
+    pub extensions: Extensions,
     /// Where REST queries are planned and run.
     pub query_threads: query_threads::QueryThreads,
-    /// The key-value store under `<data_dir>/kv`, opened on first use.
-    pub kv: crate::kv::LazyStore,
 }
 
 impl EngineShared {
-    /// The key-value store (HBase tables, and the HBase REST and Thrift servers).
-    pub(crate) fn kv(&self) -> Result<enma_kv::Store> {
-        self.kv.get(&self.config.data_dir)
+    /// The handler of a table `STORED BY` a storage handler class.
+    pub(crate) fn storage_handler(&self, table: &crate::metastore::Table) -> Result<Option<&Arc<dyn extension::StorageHandler>>> {
+        let Some(class) = &table.storage_handler else { return Ok(None) };
+        match self.extensions.storage_handler(class) {
+            Some(handler) => Ok(Some(handler)),
+            None => Err(Error::plan(format!("storage handler '{class}' is not supported by this engine"))),
+        }
+    }
+
+    pub(crate) fn handler_context(&self, caller: Caller) -> HandlerContext<'_> {
+        HandlerContext { data_dir: &self.config.data_dir, caller }
     }
 }
 
@@ -114,7 +123,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub async fn open(config: EngineConfig) -> Result<Engine> {
+    /// A builder for an engine with `config`: Hive's functions and no extension yet.
+    pub fn builder(config: EngineConfig) -> EngineBuilder {
+        EngineBuilder::new(config)
+    }
+
+    async fn open_with(config: EngineConfig, extensions: Extensions) -> Result<Engine> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| Error::execution(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
@@ -134,10 +148,8 @@ impl Engine {
         let runtime = rt.build_arc()?;
         let mut config = config;
         config.data_dir = data_dir;
-        let functions = all_functions();
-        let kv = crate::kv::LazyStore::default();
         let query_threads = query_threads::QueryThreads::new(&config.query_thread_name, config.target_partitions)?;
-        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, functions, query_threads, kv }) })
+        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, extensions, query_threads }) })
     }
 
     pub fn metastore(&self) -> &Metastore {
@@ -163,10 +175,9 @@ impl Engine {
         &self.shared.query_threads
     }
 
-    /// The key-value store in the data directory, opened on first use; the
-    /// same handle serves SQL over HBase tables and HBase's protocols.
-    pub fn kv_store(&self) -> Result<enma_kv::Store> {
-        self.shared.kv()
+    /// The functions and extensions registered with the engine.
+    pub fn extensions(&self) -> &Extensions {
+        &self.shared.extensions
     }
 
     /// A new session whose current database is `database` (NotFound if it does not exist).
@@ -174,13 +185,6 @@ impl Engine {
         self.shared.metastore.database(database)?;
         Session::new(self.shared.clone(), database, caller)
     }
-}
-
-/// Hive's built-in functions and the user functions: what every engine and cluster role registers.
-pub(crate) fn all_functions() -> enma_udfs::Functions {
-    let mut functions = enma_udfs::builtins();
-    functions.extend(enma_udfs::user_functions());
-    functions
 }
 
 /// Output with a schema but no rows, for statements that return nothing.

@@ -4,71 +4,21 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ballista_core::extension::{SessionConfigExt, SessionStateExt};
-use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::runtime_env::RuntimeEnv;
-use datafusion::execution::session_state::SessionState;
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::optimizer::Analyzer;
 use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
 use super::output::{QueryOutput, rows_output};
 use super::table::{CATALOG, HiveCatalog};
-use super::{Caller, EngineShared, empty_output};
+use super::extension::register_restricted_in_file;
+use super::{Caller, EngineConfig, EngineShared, empty_output};
 use crate::error::{Error, Result};
-use crate::hive::coercion::{HiveCoercion, HiveExprPlanner};
-use datafusion::execution::registry::FunctionRegistry;
 use crate::hive::parser::{parse_statement, split_statements};
 use crate::hive::lateral::{SchemaProbe, rewrite_generators};
 use crate::hive::rewrite::rewrite_statement;
 use crate::hive::statement::{HiveStatement, TableName};
-
-/// A DataFusion session state that speaks HiveQL: Hive's coercions and
-/// expression planning, and Hive's built-in and the user functions. The
-/// local engine, the cluster's scheduler and its executors all plan with it,
-/// so a statement means the same wherever it runs.
-pub(crate) fn hive_state(config: SessionConfig, runtime: Arc<RuntimeEnv>, functions: &enma_udfs::Functions) -> Result<SessionState> {
-    let mut rules = vec![Arc::new(HiveCoercion) as _];
-    rules.extend(Analyzer::new().rules);
-    let mut state = SessionStateBuilder::new()
-        .with_config(config)
-        .with_runtime_env(runtime)
-        .with_default_features()
-        // Hive's substr must also serve SQL's SUBSTRING(.. FROM .. FOR ..), which
-        // DataFusion's own planner would send to its substr.
-        .with_expr_planners({
-            let mut planners: Vec<Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> =
-                vec![Arc::new(enma_udfs::string::substr::SubstrPlanner)];
-            planners.extend(datafusion::execution::SessionStateDefaults::default_expr_planners());
-            planners
-        })
-        .with_analyzer_rules(rules)
-        // MapReduce jobs are plans too (on a scheduler as well as here).
-        .with_query_planner(Arc::new(crate::mapreduce::plan::JobPlanner))
-        .build();
-    state.register_expr_planner(Arc::new(HiveExprPlanner))?;
-    register_hive_functions(&mut state, functions)?;
-    Ok(state)
-}
-
-/// Registers the functions, and each table function's row-list form.
-pub(crate) fn register_hive_functions(state: &mut SessionState, functions: &enma_udfs::Functions) -> Result<()> {
-    functions.register_in(state)?;
-    for g in &functions.generators {
-        state.register_udf(Arc::new(enma_udfs::generator::rows_udf(g.clone())))?;
-    }
-    Ok(())
-}
-
-/// Replaces `in_file` with one that reads only under `dirs`: for callers
-/// who may not read the whole of this machine's disk.
-pub(crate) fn register_restricted_in_file(state: &mut SessionState, dirs: Vec<std::path::PathBuf>) -> Result<()> {
-    state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
-    Ok(())
-}
 
 /// One user's conversation with the engine.
 pub struct Session {
@@ -100,27 +50,17 @@ impl Session {
             config = config.with_target_partitions(n);
         }
         // On a cluster, the session's jobs carry its name, so its progress can be followed.
-        let job_name = shared.config.scheduler.as_ref().map(|_| format!("enma-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]));
-        if let Some(name) = &job_name {
-            // Ballista's restrictions (no physical scalar subqueries, no dynamic
-            // filters: neither crosses a stage boundary) apply only to a config
-            // upgraded before anything else marks it as Ballista's.
-            config = config
-                .upgrade_for_ballista()
-                .with_ballista_logical_extension_codec(Arc::new(crate::cluster::codec::EnmaLogicalCodec::default()))
-                .with_ballista_physical_extension_codec(Arc::new(crate::cluster::codec::EnmaPhysicalCodec::default()))
-                .with_ballista_job_name(name)
-                // Ballista's static stage planner re-runs the tasks of a lost
-                // executor; its adaptive planner (55.0) rolls the stage back but
-                // never launches them again, so the query hangs.
-                .with_ballista_adaptive_query_planner(false);
+        let cluster = shared.extensions.cluster.clone();
+        let job_name = cluster.as_ref().map(|_| format!("enma-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]));
+        if let (Some(cluster), Some(name)) = (&cluster, &job_name) {
+            config = cluster.session_config(config, name, &shared.extensions)?;
         }
-        let mut state = hive_state(config, shared.runtime.clone(), &shared.functions)?;
-        if let Some(url) = &shared.config.scheduler {
-            // Queries run on the cluster; Ballista's upgrade resets the function
+        let mut state = shared.extensions.session_state(config, shared.runtime.clone())?;
+        if let Some(cluster) = &cluster {
+            // Queries run on the cluster; its upgrade may reset the function
             // lists to DataFusion's, so ours go in again after it.
-            state = state.upgrade_for_ballista(crate::cluster::scheduler_url(url)?)?;
-            register_hive_functions(&mut state, &shared.functions)?;
+            state = cluster.session_state(state)?;
+            shared.extensions.register_functions(&mut state)?;
         }
         if caller == Caller::Remote {
             // in_file reads the server's disk: remote callers only where the operator allows.
@@ -144,7 +84,27 @@ impl Session {
 
     /// On a cluster: the scheduler's URL and the name of this session's jobs there.
     pub fn cluster_job(&self) -> Option<(&str, &str)> {
-        Some((self.shared.config.scheduler.as_deref()?, self.job_name.as_deref()?))
+        Some((self.shared.extensions.cluster.as_ref()?.scheduler(), self.job_name.as_deref()?))
+    }
+
+    /// The cluster that runs this session's queries, if any.
+    pub fn cluster(&self) -> Option<&Arc<dyn super::extension::Cluster>> {
+        self.shared.extensions.cluster.as_ref()
+    }
+
+    /// The session's DataFusion context.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Who runs this session's statements.
+    pub fn caller(&self) -> Caller {
+        self.caller
+    }
+
+    /// The configuration of the engine this session belongs to.
+    pub fn engine_config(&self) -> &EngineConfig {
+        &self.shared.config
     }
 
     /// The current database.
@@ -237,16 +197,19 @@ impl Session {
     }
 
     /// Plans a query statement with Hive's rewrites applied.
-    pub(crate) async fn plan_query(&self, mut stmt: ast::Statement) -> Result<LogicalPlan> {
+    pub async fn plan_query(&self, mut stmt: ast::Statement) -> Result<LogicalPlan> {
         let generators = self
             .shared
+            .extensions
             .functions
             .generators
             .iter()
             .map(|g| g.name().to_ascii_lowercase())
             .chain(self.generators.keys().cloned())
             .collect();
-        super::transform::expand_transforms(self, &mut stmt).await?;
+        for rewrite in &self.shared.extensions.rewrites {
+            rewrite.rewrite(self, &mut stmt).await?;
+        }
         rewrite_generators(&mut stmt, &generators, self).await?;
         rewrite_statement(&mut stmt)?;
         let state = self.ctx.state();
@@ -258,9 +221,9 @@ impl Session {
         self.execute_plan(plan).await
     }
 
-    pub(crate) async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryOutput> {
-        if self.shared.config.scheduler.is_some() {
-            refuse_hbase_tables_on_cluster(&plan)?;
+    pub async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryOutput> {
+        if self.shared.extensions.cluster.is_some() {
+            self.refuse_local_tables_on_cluster(&plan)?;
         }
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema = Arc::new(df.schema().as_arrow().clone());
@@ -361,7 +324,7 @@ impl SchemaProbe for Session {
 }
 
 /// Runs an output to completion, discarding its rows.
-pub(crate) async fn drain(output: QueryOutput) -> Result<()> {
+pub async fn drain(output: QueryOutput) -> Result<()> {
     use futures::StreamExt;
     let mut stream = output.stream;
     while let Some(batch) = stream.next().await {
@@ -370,23 +333,27 @@ pub(crate) async fn drain(output: QueryOutput) -> Result<()> {
     Ok(())
 }
 
-/// HBase tables live in the key-value store of the process that opened it;
-/// a cluster's executors cannot read them, so such a query is refused before
-/// it is sent.
-fn refuse_hbase_tables_on_cluster(plan: &LogicalPlan) -> Result<()> {
-    let mut found = None;
-    plan.apply_with_subqueries(|node| {
-        if let LogicalPlan::TableScan(scan) = node {
-            let provider = datafusion::datasource::source_as_provider(&scan.source)?;
-            if provider.downcast_ref::<crate::kv::table::HBaseTable>().is_some() {
-                found = Some(scan.table_name.to_string());
-                return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
+impl Session {
+    /// Some handlers' tables live in the process that opened them (HBase
+    /// tables, in its key-value store); a cluster's executors cannot read
+    /// them, so such a query is refused before it is sent.
+    fn refuse_local_tables_on_cluster(&self, plan: &LogicalPlan) -> Result<()> {
+        let handlers = &self.shared.extensions.storage_handlers;
+        let mut refusal = None;
+        plan.apply_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                let provider = datafusion::datasource::source_as_provider(&scan.source)?;
+                let table = scan.table_name.to_string();
+                refusal = handlers.iter().find_map(|h| h.refused_on_cluster(provider.as_ref(), &table));
+                if refusal.is_some() {
+                    return Ok(datafusion::common::tree_node::TreeNodeRecursion::Stop);
+                }
             }
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        })?;
+        match refusal {
+            Some(message) => Err(Error::plan(message)),
+            None => Ok(()),
         }
-        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
-    })?;
-    match found {
-        Some(table) => Err(Error::plan(crate::kv::table::refused_on_cluster(&table))),
-        None => Ok(()),
     }
 }

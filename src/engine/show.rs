@@ -8,7 +8,7 @@ use crate::metastore::{Column, Table, TableKind};
 
 /// Hive's SHOW ... LIKE pattern: `*` matches anything, `|` separates
 /// alternatives, case-insensitive.
-pub(crate) fn like_matches(pattern: &str, name: &str) -> bool {
+pub fn like_matches(pattern: &str, name: &str) -> bool {
     pattern.split('|').any(|alt| {
         let re = format!("^(?i){}$", alt.trim().split('*').map(regex::escape).collect::<Vec<_>>().join(".*"));
         regex::Regex::new(&re).is_ok_and(|r| r.is_match(name))
@@ -131,9 +131,9 @@ impl Session {
             rows.extend(column_rows(&table.partition_columns));
         }
         let (mut serde, mut input, mut output) = table.format.hive_classes();
-        if table.storage_handler.is_some() {
+        if let Some(handler) = self.shared.storage_handler(&table)? {
             // As Hive shows a non-native table: the handler's SerDe, no file formats.
-            (serde, input, output) = (crate::kv::mapping::HBASE_SERDE, "null", "null");
+            (serde, input, output) = (handler.serde(), "null", "null");
         }
         match mode {
             DescribeMode::Plain => {}
@@ -222,7 +222,10 @@ impl Session {
             }
         }
         let (serde, input, output) = t.format.hive_classes();
-        let serde = if t.storage_handler.is_some() { crate::kv::mapping::HBASE_SERDE } else { serde };
+        let serde = match self.shared.storage_handler(&t)? {
+            Some(handler) => handler.serde(),
+            None => serde,
+        };
         lines.push("ROW FORMAT SERDE ".into());
         lines.push(format!("  '{serde}' "));
         if let Some(handler) = &t.storage_handler {

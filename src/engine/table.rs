@@ -107,7 +107,8 @@ impl SchemaProvider for HiveSchema {
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         match self.shared.metastore.table(&self.database, name) {
             Ok(table) if table.storage_handler.is_some() => {
-                Ok(Some(Arc::new(crate::kv::table::HBaseTable::new(&table, self.shared.kv()?)?)))
+                let handler = self.shared.storage_handler(&table)?.ok_or_else(|| Error::internal("no handler"))?;
+                Ok(Some(handler.table_provider(self.shared.handler_context(self.caller), &table)?))
             }
             Ok(table) => {
                 if self.caller == super::Caller::Remote {

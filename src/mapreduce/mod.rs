@@ -6,7 +6,7 @@
 //! file ([`output::OutputExec`]). The plan runs wherever the session runs
 //! its queries: on the embedded engine, or on the cluster, where the shuffle
 //! becomes Ballista's stage boundary and every operator travels in
-//! [`crate::cluster::codec`].
+//! its codec ([`codec`]).
 //!
 //! Counters travel in the data: each task sends its counters downstream as
 //! one extra row after its output (the `counters` column, null on every
@@ -56,12 +56,14 @@ macro_rules! one_input_operator {
 pub(crate) use one_input_operator;
 
 pub mod api;
+pub mod codec;
 pub mod command;
 pub mod input;
 pub mod output;
 pub mod partition;
 pub mod plan;
 pub mod task;
+pub mod transform;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
@@ -83,7 +85,17 @@ pub use command::{Command, check_allowed, command_allowed};
 pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 
-use crate::engine::{Caller, Engine};
+use crate::engine::{Caller, Engine, EngineBuilder};
+
+/// Registers MapReduce and TRANSFORM with an engine: jobs planned as
+/// written, TRANSFORM as a table that runs a command, and the codec that
+/// carries both to a cluster.
+pub fn register(builder: EngineBuilder) -> EngineBuilder {
+    builder
+        .with_root_planner(Arc::new(plan::JobPlanner))
+        .with_query_rewrite(Arc::new(transform::TransformRewrite))
+        .with_codec(Arc::new(codec::MapReduceCodec))
+}
 use crate::error::{Error, Result};
 
 /// Most reduce tasks (output files) a job may have. All of a job's reduce
@@ -373,16 +385,16 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
         output_table(engine, &session, &table.name)?;
     }
     // Splits to keep every task slot busy: the cluster's slots, or this process's partitions.
-    let target = match session.cluster_job() {
-        Some((url, _)) => crate::cluster::cluster_status(url).await.map(|c| c.total_slots as usize).unwrap_or(0),
+    let target = match session.cluster() {
+        Some(cluster) => cluster.total_slots().await,
         None => 0,
     };
-    let target = if target > 0 { target } else { session.ctx.copied_config().target_partitions() };
+    let target = if target > 0 { target } else { session.context().copied_config().target_partitions() };
     let files = match &job.input_table {
         Some(_) => vec![],
         None => {
             let inputs = job.inputs.iter().map(|p| local_path(p)).collect::<Result<Vec<_>>>()?;
-            input::input_files(&inputs, &session.ctx.runtime_env()).await?
+            input::input_files(&inputs, &session.context().runtime_env()).await?
         }
     };
     // Removed when the job fails (or this future is dropped), unless renamed into place.
@@ -396,7 +408,7 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     let (parts, input_bytes) = (plan.parts(), plan.input_bytes());
     let counters = Counters::default();
     let result = async {
-        let mut stream = session.ctx.execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
+        let mut stream = session.context().execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
         let mut done = 0;
         on_part(0, parts);
         // Each writer sends one row when its file is complete: the file's name and the counters.
@@ -511,7 +523,7 @@ async fn load_into_table(engine: &Engine, session: &mut crate::engine::Session, 
         properties: Default::default(),
         ..table
     };
-    let scan = crate::engine::transform::register_temporary(&session.ctx, "mapreduce_output", Arc::new(crate::engine::table::HiveTable::new(text)?))?;
+    let scan = crate::engine::temporary::register(session.context(), "mapreduce_output", Arc::new(crate::engine::table::HiveTable::new(text)?))?;
     let insert = format!("INSERT {overwrite} TABLE {} SELECT * FROM {scan}", into.name);
     session.run(&insert).await.map(|_| ())
 }
@@ -523,7 +535,7 @@ mod tests {
     #[tokio::test]
     async fn word_count_in_rust_and_streaming_agree_and_count() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(crate::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
+        let engine = register(Engine::builder(crate::engine::EngineConfig::new(dir.path().join("data")))).build().await.unwrap();
         let input = dir.path().join("in.txt");
         std::fs::write(&input, "b a\nc b a\n\na  b\n").unwrap();
         let rust = JobSpec { split_bytes: Some(4), ..JobSpec::rust("wordcount", vec![input.clone()], dir.path().join("out-rust"), 2).unwrap() };

@@ -1,7 +1,7 @@
 //! A job as a plan. [`JobPlan`] is everything the job's tasks need, as plain
 //! data; [`MapReduceNode`] carries it in a logical plan, so a job goes where
 //! a query goes (the embedded engine, or the cluster's scheduler, which
-//! receives it through [`crate::cluster::codec`]); [`JobPlanner`] turns it
+//! receives it through [`super::codec`]); [`JobPlanner`] turns it
 //! into the physical plan exactly as written. The optimizer is left out on
 //! purpose: its distribution rules would replace the shuffle into the job's
 //! N reducers with one into the session's partition count.
@@ -13,7 +13,6 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use datafusion::common::{DFSchema, DFSchemaRef};
 use datafusion::error::Result as DfResult;
-use datafusion::execution::context::QueryPlanner;
 use datafusion::catalog::Session;
 use datafusion::logical_expr::{Expr, Extension, LogicalPlan, UserDefinedLogicalNodeCore};
 use datafusion::physical_expr::expressions::col;
@@ -29,6 +28,7 @@ use super::output::OutputExec;
 use super::partition::{PartitionBy, PartitionKeyExec, partitioned_schema};
 use super::task::{Phase, Task, TaskExec};
 use super::{JobSpec, MAX_MAP_TASKS, pair_schema};
+use crate::engine::extension::RootPlanner;
 use crate::error::{Error, Result};
 
 /// A job ready to run: its splits, its tasks and where its files go.
@@ -189,13 +189,13 @@ impl UserDefinedLogicalNodeCore for MapReduceNode {
     }
 }
 
-/// The session's query planner: MapReduce jobs as written, everything else as DataFusion plans it.
+/// Plans MapReduce jobs as written (everything else is left to DataFusion's planner).
 #[derive(Debug, Default)]
 pub struct JobPlanner;
 
 #[async_trait]
-impl QueryPlanner for JobPlanner {
-    async fn create_physical_plan(&self, logical_plan: &LogicalPlan, session: &dyn Session) -> DfResult<Arc<dyn ExecutionPlan>> {
+impl RootPlanner for JobPlanner {
+    async fn plan(&self, logical_plan: &LogicalPlan, session: &dyn Session) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
         if let LogicalPlan::Extension(extension) = logical_plan
             && let Some(node) = extension.node.as_any().downcast_ref::<MapReduceNode>()
         {
@@ -204,8 +204,8 @@ impl QueryPlanner for JobPlanner {
                 Some(input) => Some(DefaultPhysicalPlanner::default().create_physical_plan(input, session).await?),
                 None => None,
             };
-            return Ok(node.job.physical(rows)?);
+            return Ok(Some(node.job.physical(rows)?));
         }
-        DefaultPhysicalPlanner::default().create_physical_plan(logical_plan, session).await
+        Ok(None)
     }
 }

@@ -91,7 +91,7 @@ async fn run(session: &mut Session, sql: &str) -> Result<Vec<String>, String> {
 
 /// A fresh engine with Hive's test tables.
 async fn fresh_session(dir: &Path, data: &Path, needs_srcpart: bool) -> Result<(Engine, Session), String> {
-    let engine = Engine::open(EngineConfig::new(dir)).await.map_err(|e| e.to_string())?;
+    let engine = enma::open_engine(EngineConfig::new(dir)).await.map_err(|e| e.to_string())?;
     let mut session = engine.session("default", Caller::Operator).map_err(|e| e.to_string())?;
     let mut scripts = vec!["src.sql", "src_json.sql"];
     if needs_srcpart {

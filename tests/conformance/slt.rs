@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use enma::engine::{Caller, Engine, EngineConfig, Session};
+use enma::engine::{Caller, EngineConfig, Session};
 use futures::StreamExt;
 use sqllogictest::{DBOutput, DefaultColumnType, Record};
 
@@ -76,7 +76,7 @@ pub async fn run_file(path: &Path, data: &Path, known: &BTreeSet<String>) -> (us
         .replace("${TMP}", &work.to_string_lossy());
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let records = sqllogictest::parse_with_name::<DefaultColumnType>(&script, name.clone()).expect("parse slt file");
-    let engine = Engine::open(EngineConfig::new(tmp.path().join("data"))).await.expect("engine");
+    let engine = enma::open_engine(EngineConfig::new(tmp.path().join("data"))).await.expect("engine");
     let mut runner = sqllogictest::Runner::new(|| {
         let engine = engine.clone();
         async move { Ok(Enma { session: engine.session("default", Caller::Operator)? }) }

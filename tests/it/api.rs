@@ -49,7 +49,7 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut engine_config = enma::engine::EngineConfig::new(dir.path().join("data"));
         adjust(&mut engine_config);
-        let engine = enma::engine::Engine::open(engine_config).await.unwrap();
+        let engine = enma::open_engine(engine_config).await.unwrap();
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         let server = bind(engine, config).await.unwrap();
         let url = format!("http://{}", server.local_addr());
@@ -671,7 +671,7 @@ async fn cluster_status_is_local_without_a_scheduler_and_503_when_unreachable() 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut config = enma::engine::EngineConfig::new(dir.path());
     config.scheduler = Some(format!("df://127.0.0.1:{port}"));
-    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let server = bind(engine, ServeConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..Default::default() }).await.unwrap();
     let url = format!("http://{}", server.local_addr());
     let task = tokio::spawn(server.run(std::future::pending()));

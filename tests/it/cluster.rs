@@ -127,7 +127,7 @@ impl LocalCluster {
     pub async fn engine(&self, data_dir: &Path) -> Engine {
         let mut config = EngineConfig::new(data_dir);
         config.scheduler = Some(self.url.clone());
-        Engine::open(config).await.unwrap()
+        enma::open_engine(config).await.unwrap()
     }
 }
 
@@ -293,7 +293,7 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
 /// engine on `dir/data`; returns that engine's session, in `tpch`.
 async fn tpch_locally(dir: &Path, scale: f64, files: i32) -> Session {
     let tpch_dir = tpch::generate(&dir.join("tpch"), scale, files);
-    let local = Engine::open(EngineConfig::new(dir.join("data"))).await.unwrap();
+    let local = enma::open_engine(EngineConfig::new(dir.join("data"))).await.unwrap();
     let mut l = session(&local);
     rows(&mut l, &tpch::ddl(&tpch_dir, "tpch")).await;
     rows(&mut l, "USE tpch").await;
@@ -317,7 +317,7 @@ async fn tables_on_s3_read_and_write_the_same_on_the_cluster() {
     let mut config = EngineConfig::new(dir.path().join("data"));
     config.warehouse = Some("s3://warehouse/hive".into());
     config.s3 = moto.config();
-    let local = Engine::open(config.clone()).await.unwrap();
+    let local = enma::open_engine(config.clone()).await.unwrap();
     let mut l = session(&local);
     rows(
         &mut l,
@@ -340,7 +340,7 @@ async fn tables_on_s3_read_and_write_the_same_on_the_cluster() {
     ];
     let cluster = LocalCluster::start_with(2, &env).await;
     config.scheduler = Some(cluster.url.clone());
-    let remote = Engine::open(config).await.unwrap();
+    let remote = enma::open_engine(config).await.unwrap();
     let mut c = session(&remote);
     let query = "SELECT r.day, r.meter, r.kwh, e.b, j.m['k'] FROM r LEFT JOIN e ON r.meter = e.a LEFT JOIN j ON r.meter = j.a \
                  WHERE r.day <> 'd3' ORDER BY r.day, r.meter";
@@ -458,7 +458,7 @@ async fn tpch_timing() {
     eprintln!("data ready in {:.1} s", generated.elapsed().as_secs_f64());
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let local = Engine::open(EngineConfig::new(&data_dir)).await.unwrap();
+    let local = enma::open_engine(EngineConfig::new(&data_dir)).await.unwrap();
     let mut l = session(&local);
     rows(&mut l, &tpch::ddl(&tpch_dir, "tpch")).await;
     rows(&mut l, "USE tpch").await;

@@ -6,7 +6,7 @@ use futures::StreamExt;
 /// An engine on a fresh temporary data directory (kept alive by the returned guard).
 pub async fn temp_engine() -> (Engine, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineConfig::new(dir.path().join("data"))).await.unwrap();
+    let engine = enma::open_engine(EngineConfig::new(dir.path().join("data"))).await.unwrap();
     (engine, dir)
 }
 

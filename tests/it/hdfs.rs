@@ -15,7 +15,7 @@ async fn warehouse_on_hdfs() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path());
     config.warehouse = Some(format!("{}/{}", base.trim_end_matches('/'), uuid::Uuid::new_v4().simple()));
-    let engine = Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let mut s = session(&engine);
     rows(
         &mut s,

@@ -93,7 +93,7 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
     config.allowed_local_dirs = vec![work.clone()];
     config.allowed_commands = vec!["awk *".into()];
-    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
         .await
         .unwrap();
@@ -363,7 +363,7 @@ async fn daily_consumption_per_meter_from_raw_readings() {
     }
     text.push_str("m001,not a time,1.0\n");
     std::fs::write(dir.path().join("readings.csv"), text).unwrap();
-    let engine = enma::engine::Engine::open(enma::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
+    let engine = enma::open_engine(enma::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
     let job = JobSpec {
         split_bytes: Some(1000),
         ..JobSpec::rust("daily-consumption", vec![dir.path().join("readings.csv")], dir.path().join("daily"), 2).unwrap()
@@ -537,7 +537,7 @@ async fn word_count_reads_its_input_from_s3() {
     }
     let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
     config.s3 = moto.config();
-    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let job = JobSpec {
         split_bytes: Some(64 << 10),
         ..JobSpec::rust("wordcount", vec!["s3://external/words".into()], dir.path().join("out"), 2).unwrap()
@@ -579,7 +579,7 @@ async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::Pa
     let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
     config.allowed_local_dirs = vec![work.clone()];
     config.allowed_commands = commands.iter().map(|c| c.to_string()).collect();
-    let engine = enma::engine::Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let url = serve(engine.clone()).await;
     (dir, work, engine, url)
 }

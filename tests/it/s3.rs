@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use enma::engine::{Engine, EngineConfig};
+use enma::engine::EngineConfig;
 use enma::storage::S3Config;
 
 use crate::common::{lines, rows, session, try_rows};
@@ -67,7 +67,7 @@ async fn warehouse_on_s3() {
     let mut config = EngineConfig::new(dir.path());
     config.warehouse = Some("s3://warehouse/hive".into());
     config.s3 = moto.config();
-    let engine = Engine::open(config.clone()).await.unwrap();
+    let engine = enma::open_engine(config.clone()).await.unwrap();
     let mut s = session(&engine);
     rows(
         &mut s,
@@ -118,7 +118,7 @@ async fn warehouse_on_s3() {
     assert_eq!(lines(&mut s, "DESCRIBE energy.c2").await, vec!["meter\tint\t", "kwh\tdouble\t"]);
     drop(s);
     // The metastore (local) and data (S3) survive a restart.
-    let engine = Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let mut s = session(&engine);
     assert_eq!(lines(&mut s, "SELECT sum(kwh) FROM energy.r").await, vec!["9.0"]);
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use enma::engine::{Engine, EngineConfig};
+use enma::engine::EngineConfig;
 
 use crate::common::{lines, rows, session, temp_engine, try_rows};
 
@@ -240,11 +240,11 @@ async fn insert_overwrite_is_atomic_for_concurrent_readers() {
 async fn metastore_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = Engine::open(EngineConfig::new(dir.path())).await.unwrap();
+        let engine = enma::open_engine(EngineConfig::new(dir.path())).await.unwrap();
         let mut s = session(&engine);
         rows(&mut s, "CREATE DATABASE d; CREATE TABLE d.t (x INT) PARTITIONED BY (p STRING) STORED AS PARQUET; INSERT INTO d.t PARTITION (p='a') VALUES (1)").await;
     }
-    let engine = Engine::open(EngineConfig::new(dir.path())).await.unwrap();
+    let engine = enma::open_engine(EngineConfig::new(dir.path())).await.unwrap();
     let mut s = session(&engine);
     assert_eq!(lines(&mut s, "SELECT * FROM d.t").await, vec!["1\ta"]);
     assert_eq!(lines(&mut s, "SHOW PARTITIONS d.t").await, vec!["p=a"]);
@@ -255,7 +255,7 @@ async fn memory_limit_makes_big_sorts_spill() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = EngineConfig::new(dir.path());
     config.memory_limit = Some(20 << 20);
-    let engine = Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let mut s = session(&engine);
     let got = lines(&mut s, "SELECT count(*), min(k) FROM (SELECT value AS k FROM range(2000000) ORDER BY value * -1) t").await;
     assert_eq!(got, vec!["2000000\t0"]);
@@ -290,7 +290,7 @@ async fn remote_callers_may_not_touch_the_local_disk_unless_allowed() {
     std::fs::write(dir.path().join("secret.txt"), "2\n").unwrap();
     let mut config = EngineConfig::new(dir.path().join("data"));
     config.allowed_local_dirs = vec![std::fs::canonicalize(&allowed).unwrap()];
-    let engine = Engine::open(config).await.unwrap();
+    let engine = enma::open_engine(config).await.unwrap();
     let mut remote = engine.session("default", Caller::Remote).unwrap();
     rows(&mut remote, "CREATE TABLE t (x INT)").await;
     for sql in [

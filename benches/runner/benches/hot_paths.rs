@@ -15,7 +15,7 @@ use enma::api::encode::Encoder;
 use enma::api::encode::arrow_ipc::ArrowStreamEncoder;
 use enma::api::encode::csv::CsvEncoder;
 use enma::api::encode::json::JsonEncoder;
-use enma::engine::{Caller, Engine, EngineConfig, Session};
+use enma::engine::{Caller, EngineConfig, Session};
 use enma::hive::parser::parse_statement;
 use futures::StreamExt;
 
@@ -38,7 +38,7 @@ fn translation(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("tpch");
     enma_datagen::tpch::generate(&data, 0.01, 1, &mut |_| {}).expect("data");
-    let engine = rt.block_on(Engine::open(EngineConfig::new(dir.path().join("enma")))).expect("engine");
+    let engine = rt.block_on(enma::open_engine(EngineConfig::new(dir.path().join("enma")))).expect("engine");
     let mut session = engine.session("default", Caller::Operator).expect("session");
     rt.block_on(drain(&mut session, &format!("{}USE tpch", enma_datagen::tpch::ddl(&data, "tpch"))));
     let explains: Vec<String> = queries.iter().map(|q| format!("EXPLAIN {q}")).collect();

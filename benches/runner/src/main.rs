@@ -211,7 +211,7 @@ struct EnmaWorker {
 
 impl EnmaWorker {
     async fn open(data_dir: &Path, ddl: &[PathBuf]) -> Result<Self, BoxError> {
-        let engine = Engine::open(EngineConfig::new(data_dir)).await?;
+        let engine = enma::open_engine(EngineConfig::new(data_dir)).await?;
         let mut setup = engine.session("default", Caller::Operator)?;
         for script in ddl {
             let sql = std::fs::read_to_string(script).map_err(|e| format!("{}: {e}", script.display()))?;

@@ -7,7 +7,7 @@
 //! Each input partition runs one command process, as each Hive mapper runs the
 //! script (the operator's command with `sh -c`; a remote caller's, allowed by
 //! the operator, split into words and run without a shell, see
-//! [`crate::mapreduce::command`]): rows go to its stdin as tab-separated text
+//! [`super::command`]): rows go to its stdin as tab-separated text
 //! (NULL as `\N`), and each line it prints is split at tabs into the declared
 //! columns (`key` and `value`, strings, when none are declared), cast to their types.
 
@@ -19,7 +19,7 @@ use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringB
 use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
-use datafusion::catalog::{MemoryCatalogProvider, MemorySchemaProvider, Session as DfSession, TableProvider};
+use datafusion::catalog::{Session as DfSession, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
@@ -31,16 +31,13 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use datafusion::sql::sqlparser::ast::{self, VisitMut, VisitorMut};
 use futures::StreamExt;
 
-use super::Caller;
-use super::session::Session;
+use crate::engine::extension::QueryRewrite;
+use crate::engine::{Caller, Session, temporary};
 use crate::error::{Error, Result};
 use crate::hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use crate::hive::types::parse_hive_type;
-use crate::mapreduce::{Command, Counters, Phase, check_allowed, pair_schema};
+use super::{Command, Counters, Phase, check_allowed, pair_schema};
 use crate::storage::text::{TextOptions, encode::encode_batch};
-
-const TMP_CATALOG: &str = "enma_tmp";
-const TMP_SCHEMA: &str = "transform";
 
 /// One TRANSFORM cut out of a query.
 struct Cut {
@@ -132,7 +129,7 @@ impl VisitorMut for Cutter {
         };
         let table = format!("t{}", uuid::Uuid::new_v4().simple());
         // The transform's output in its place: every column of the stand-in table.
-        let replacement = format!("SELECT * FROM {TMP_CATALOG}.{TMP_SCHEMA}.{table}");
+        let replacement = format!("SELECT * FROM {}", temporary::qualified(&table));
         let parsed = datafusion::sql::sqlparser::parser::Parser::new(&crate::hive::dialect::HiveQl::default())
             .try_with_sql(&replacement)
             .and_then(|mut p| p.parse_query());
@@ -218,55 +215,43 @@ fn output_schema(columns: &str) -> Result<(SchemaRef, bool)> {
     Ok((Arc::new(Schema::new(fields)), false))
 }
 
+/// Hive's TRANSFORM, as a query rewrite of the engine.
+#[derive(Debug, Default)]
+pub struct TransformRewrite;
+
+#[async_trait]
+impl QueryRewrite for TransformRewrite {
+    async fn rewrite(&self, session: &Session, statement: &mut ast::Statement) -> Result<()> {
+        expand_transforms(session, statement).await
+    }
+}
+
 /// Replaces each TRANSFORM in `stmt` by a table running it, registered for this session.
-pub(crate) async fn expand_transforms(session: &Session, stmt: &mut ast::Statement) -> Result<()> {
+async fn expand_transforms(session: &Session, stmt: &mut ast::Statement) -> Result<()> {
     let mut cutter = Cutter { cuts: vec![], error: None };
     let _ = stmt.visit(&mut cutter);
     if let Some(e) = cutter.error {
         return Err(e);
     }
-    if cutter.cuts.is_empty() {
-        return Ok(());
-    }
-    let ctx = &session.ctx;
     for cut in cutter.cuts {
-        let command = match session.caller {
+        let command = match session.caller() {
             Caller::Operator => Command::shell(&cut.command),
             Caller::Remote => {
                 let command = Command::parse(&cut.command)?;
-                check_allowed(&session.shared.config.allowed_commands, &command)?;
+                check_allowed(&session.engine_config().allowed_commands, &command)?;
                 command
             }
         };
         let input = Box::pin(session.plan_query(ast::Statement::Query(Box::new(cut.input)))).await?;
         let (schema, default_columns) = output_schema(&cut.columns)?;
         let table = TransformTable { input, command: command.to_line(), schema, default_columns, format: cut.format };
-        ensure_temporary_schema(ctx)?;
-        ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, cut.table), Arc::new(table))?;
+        temporary::register_as(session.context(), &cut.table, Arc::new(table))?;
     }
     Ok(())
-}
-
-fn ensure_temporary_schema(ctx: &datafusion::prelude::SessionContext) -> Result<()> {
-    if ctx.catalog(TMP_CATALOG).is_none() {
-        let catalog = Arc::new(MemoryCatalogProvider::new());
-        datafusion::catalog::CatalogProvider::register_schema(catalog.as_ref(), TMP_SCHEMA, Arc::new(MemorySchemaProvider::new()))?;
-        ctx.register_catalog(TMP_CATALOG, catalog);
-    }
-    Ok(())
-}
-
-/// Registers a table only this session sees, under a unique name made
-/// from `prefix`; the name to write in SQL.
-pub(crate) fn register_temporary(ctx: &datafusion::prelude::SessionContext, prefix: &str, table: Arc<dyn TableProvider>) -> Result<String> {
-    ensure_temporary_schema(ctx)?;
-    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    ctx.register_table(datafusion::common::TableReference::full(TMP_CATALOG, TMP_SCHEMA, name.as_str()), table)?;
-    Ok(format!("{TMP_CATALOG}.{TMP_SCHEMA}.{name}"))
 }
 
 /// A command's output over a planned input, as a table. On a cluster it
-/// travels to the scheduler with its input plan ([`crate::cluster::codec`]),
+/// travels to the scheduler with its input plan (the cluster's codec),
 /// which plans the scan there.
 #[derive(Debug)]
 pub(crate) struct TransformTable {
@@ -374,7 +359,7 @@ impl DisplayAs for TransformExec {
 }
 
 impl ExecutionPlan for TransformExec {
-    crate::mapreduce::one_input_operator!("TransformExec");
+    super::one_input_operator!("TransformExec");
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
@@ -403,7 +388,7 @@ impl ExecutionPlan for TransformExec {
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
         let command = self.command.clone();
-        builder.spawn(async move { crate::mapreduce::task::run_command(&command, Phase::Transform, 1, &[], Box::pin(lines), tx, Counters::default()).await });
+        builder.spawn(async move { super::task::run_command(&command, Phase::Transform, 1, &[], Box::pin(lines), tx, Counters::default()).await });
         let output = builder.build();
         let (schema, default_columns, projection) = (self.schema.clone(), self.default_columns, self.projection.clone());
         let read = self.format.output.clone();
@@ -429,7 +414,7 @@ fn to_lines(batch: &RecordBatch, format: &RowFormat) -> DfResult<RecordBatch> {
         keys.append_value(b"");
         values.append_value(&text);
     }
-    crate::mapreduce::pair_batch(keys.finish(), values.finish())
+    super::pair_batch(keys.finish(), values.finish())
 }
 
 /// Output lines (in the key column) split into the declared columns and cast.
