@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 use arrow::datatypes::DataType;
 use chrono::{NaiveDateTime, Timelike};
 use datafusion::logical_expr::{Documentation, ScalarUDF};
+use enma_values::datetime::parse_timestamp_or_time_arg;
 
-use super::input::{int_field, parse_timestamp_or_time};
+use super::input::int_field;
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
@@ -19,7 +20,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("hour", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time, field))
+    DateUdf::new("hour", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_or_time_arg, field))
         .into_udf()
 }
 
@@ -34,7 +35,7 @@ mod tests {
     use crate::date::udf::{run, s};
 
     fn call(v: &str) -> String {
-        run(|a, tz| int_field(a, tz, parse_timestamp_or_time, field), &[s(v)], "UTC").remove(0)
+        run(|a, tz| int_field(a, tz, parse_timestamp_or_time_arg, field), &[s(v)], "UTC").remove(0)
     }
 
     #[test]

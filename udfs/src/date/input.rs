@@ -4,8 +4,9 @@
 //! `yyyy-MM-dd` (month and day may have one digit, the year fewer than four),
 //! optionally followed by ` HH:mm:ss[.fffffffff]` or `THH:mm:ss...`. A time
 //! that is not complete (`10:30`) is ignored, and text that does not start
-//! with a date is NULL. `TIMESTAMP` values are wall-clock times (no zone);
-//! a timestamp that carries a zone is shown in the session zone.
+//! with a date is NULL (the strings are read by `enma_values::datetime`'s
+//! `parse_*_arg`). `TIMESTAMP` values are wall-clock times (no zone); a
+//! timestamp that carries a zone is shown in the session zone.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, 
 use chrono_tz::Tz;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
+use enma_values::datetime::parse_timestamp_arg;
 
 use crate::common::java_date::JavaDatePattern;
 
@@ -48,77 +50,6 @@ pub fn zone_named(name: Option<&str>) -> Option<Tz> {
     format!("Etc/GMT{sign}{hours}").parse().ok()
 }
 
-/// Reads a Hive date string: `y-M-d`, optionally followed by a time.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    parse_date_prefix(s.trim()).map(|(d, _)| d)
-}
-
-/// Reads a Hive timestamp string: a date with an optional `HH:mm:ss[.f]`
-/// after a space or `T`; a partial time counts as no time.
-pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
-    let (date, rest) = parse_date_prefix(s)?;
-    let time = rest
-        .strip_prefix([' ', 'T'])
-        .and_then(|t| parse_time_prefix(t.trim_start()))
-        .map(|(t, _)| t)
-        .unwrap_or(NaiveTime::MIN);
-    Some(date.and_time(time))
-}
-
-/// Reads `HH:mm:ss[.f]` alone (`hour('13:14:15')`), or a timestamp.
-pub fn parse_timestamp_or_time(s: &str) -> Option<NaiveDateTime> {
-    parse_timestamp(s).or_else(|| {
-        let (t, rest) = parse_time_prefix(s.trim())?;
-        rest.trim().is_empty().then(|| NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default().and_time(t))
-    })
-}
-
-fn digits(s: &str, max: usize) -> Option<(u32, &str)> {
-    let n = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
-    if n == 0 {
-        return None;
-    }
-    Some((s[..n].parse().ok()?, &s[n..]))
-}
-
-fn parse_date_prefix(s: &str) -> Option<(NaiveDate, &str)> {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let (y, rest) = digits(s, 6)?;
-    let rest = rest.strip_prefix('-')?;
-    let (m, rest) = digits(rest, 2)?;
-    let rest = rest.strip_prefix('-')?;
-    let (d, rest) = digits(rest, 2)?;
-    // A date must end at a separator, not run into more digits.
-    if rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    let year = if neg { -(y as i32) } else { y as i32 };
-    Some((NaiveDate::from_ymd_opt(year, m, d)?, rest))
-}
-
-fn parse_time_prefix(s: &str) -> Option<(NaiveTime, &str)> {
-    let (h, rest) = digits(s, 2)?;
-    let rest = rest.strip_prefix(':')?;
-    let (m, rest) = digits(rest, 2)?;
-    let rest = rest.strip_prefix(':')?;
-    let (sec, mut rest) = digits(rest, 2)?;
-    let mut nanos = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        let mut text = frac[..n.min(9)].to_string();
-        while text.len() < 9 {
-            text.push('0');
-        }
-        nanos = text.parse().ok()?;
-        rest = &frac[n..];
-    }
-    Some((NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?, rest))
-}
-
 /// The argument as an array of `rows` rows.
 pub fn to_array(value: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
     value.to_array(rows)
@@ -127,7 +58,7 @@ pub fn to_array(value: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
 /// Wall-clock date-times of a date, timestamp or string array, in zone `tz`
 /// (for timestamps that carry a zone). Other types and bad strings are None.
 pub fn datetimes(array: &ArrayRef, tz: &Tz) -> Result<Vec<Option<NaiveDateTime>>> {
-    datetimes_with(array, tz, parse_timestamp)
+    datetimes_with(array, tz, parse_timestamp_arg)
 }
 
 /// As [`datetimes`], with the parser used for strings.
@@ -295,23 +226,6 @@ pub fn date_string(d: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_and_timestamps() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(parse_date("2015-04-08"), Some(d(2015, 4, 8)));
-        assert_eq!(parse_date("1995-1-01"), Some(d(1995, 1, 1)));
-        assert_eq!(parse_date("95-2-02"), Some(d(95, 2, 2)));
-        assert_eq!(parse_date("2015-04-08T10:30:45"), Some(d(2015, 4, 8)));
-        assert_eq!(parse_date("random_string"), None);
-        assert_eq!(parse_date("2015-02-30"), None);
-        let t = parse_timestamp("2015-04-08 10:30:45.123").unwrap();
-        assert_eq!(t.to_string(), "2015-04-08 10:30:45.123");
-        assert_eq!(parse_timestamp("2015-04-08 10:30").unwrap().to_string(), "2015-04-08 00:00:00");
-        assert_eq!(parse_timestamp("2015-04-08T10:30:45").unwrap().to_string(), "2015-04-08 10:30:45");
-        assert_eq!(parse_timestamp_or_time("13:14:15").unwrap().to_string(), "1970-01-01 13:14:15");
-        assert_eq!(parse_timestamp_or_time("13:14"), None);
-    }
 
     #[test]
     fn string_kinds_and_types() {

@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 use arrow::datatypes::DataType;
 use chrono::{Datelike, NaiveDateTime};
 use datafusion::logical_expr::{Documentation, ScalarUDF};
+use enma_values::datetime::parse_timestamp_arg;
 
-use super::input::{int_field, parse_timestamp};
+use super::input::int_field;
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
@@ -19,7 +20,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("weekofyear", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()
+    DateUdf::new("weekofyear", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field)).into_udf()
 }
 
 /// the ISO week of the year of a date: weeks start on Monday and week 1 has at least four days of the new year
@@ -33,7 +34,7 @@ mod tests {
     use crate::date::udf::{run, s};
 
     fn call(v: &str) -> String {
-        run(|a, tz| int_field(a, tz, parse_timestamp, field), &[s(v)], "UTC").remove(0)
+        run(|a, tz| int_field(a, tz, parse_timestamp_arg, field), &[s(v)], "UTC").remove(0)
     }
 
     #[test]

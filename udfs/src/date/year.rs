@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 use arrow::datatypes::DataType;
 use chrono::{Datelike, NaiveDateTime};
 use datafusion::logical_expr::{Documentation, ScalarUDF};
+use enma_values::datetime::parse_timestamp_arg;
 
-use super::input::{int_field, parse_timestamp};
+use super::input::int_field;
 use super::udf::DateUdf;
 use crate::doc::hive_doc;
 
@@ -15,7 +16,7 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("year", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp, field)).into_udf()
+    DateUdf::new("year", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field)).into_udf()
 }
 
 /// the year of a date, timestamp or date string
@@ -29,7 +30,7 @@ mod tests {
     use crate::date::udf::{run, s};
 
     fn call(v: &str) -> String {
-        run(|a, tz| int_field(a, tz, parse_timestamp, field), &[s(v)], "UTC").remove(0)
+        run(|a, tz| int_field(a, tz, parse_timestamp_arg, field), &[s(v)], "UTC").remove(0)
     }
 
     #[test]
