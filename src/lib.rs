@@ -1,18 +1,23 @@
 //! ENMA: energy-consumption analytics on DataFusion — a HiveQL warehouse over
 //! object storage, used from the command line and over REST.
 
-pub mod api;
-pub mod cli;
-pub mod cluster;
-pub mod engine;
-pub mod error;
-pub mod hive;
-pub mod kv;
-pub mod mapreduce;
-pub mod metastore;
-pub mod storage;
+//!
+//! This crate is the one binary's library: the command line and its roles
+//! ([`cli`]), and [`engine_builder`], which composes the engine with every
+//! extension ENMA ships. The layers below live in `crates/` (see
+//! ARCHITECTURE.md); they are re-exported here under their short names.
 
-pub use error::{Error, ErrorKind, Result};
+pub mod cli;
+
+pub use enma_cluster as cluster;
+pub use enma_common::{Error, ErrorKind, Result, error};
+pub use enma_engine as engine;
+pub use enma_hbase_handler as hbase_handler;
+pub use enma_hive as hive;
+pub use enma_mapreduce as mapreduce;
+pub use enma_metastore as metastore;
+pub use enma_sql_api as api;
+pub use enma_storage as storage;
 
 use engine::{Engine, EngineBuilder, EngineConfig};
 
@@ -21,7 +26,7 @@ use engine::{Engine, EngineBuilder, EngineConfig};
 /// configuration names a scheduler.
 pub fn engine_builder(config: EngineConfig) -> Result<EngineBuilder> {
     let scheduler = config.scheduler.clone();
-    let builder = mapreduce::register(kv::register(Engine::builder(config)));
+    let builder = mapreduce::register(hbase_handler::register(Engine::builder(config)));
     match scheduler {
         Some(url) => cluster::register(builder, &url),
         None => Ok(builder),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (a Python venv with an
 # S3-compatible server and the HBase clients the compatibility tests drive),
-# then runs every test of the workspace: unit tests,
+# then checks that no crate depends on a crate of a higher layer
+# (tests/layers/check.py) and runs every test of the workspace: unit tests,
 # the integration binary (tests/it), the HiveQL conformance files
 # (sql/tests/*.slt), and each Criterion micro-benchmark run once as a test.
 set -euo pipefail
@@ -16,6 +17,9 @@ if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client" 2>/dev/nu
 fi
 export ENMA_MOTO_SERVER="$venv/bin/moto_server"
 export ENMA_TEST_PYTHON="$venv/bin/python"
+
+echo "== layers"
+python3 tests/layers/check.py
 
 echo "== cargo test"
 cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"

@@ -32,7 +32,7 @@ async fn sql_over_an_hbase_table_matches_a_scan_of_the_store() {
         ]
     );
     // The same cells through the store: text values, the #b column as 4 big-endian bytes.
-    let store = enma::kv::store(&engine).unwrap();
+    let store = enma::hbase_handler::store(&engine).unwrap();
     let t = TableName::parse("meters_kv").unwrap();
     let scanned: Vec<_> = store.scanner(&t, Scan::default()).unwrap().map(|r| r.unwrap()).collect();
     assert_eq!(scanned.iter().map(|r| r.key.clone()).collect::<Vec<_>>(), ["m1", "m2", "m3"]);
@@ -80,7 +80,7 @@ async fn sql_over_an_hbase_table_matches_a_scan_of_the_store() {
 async fn external_tables_bind_existing_store_tables_and_bad_mappings_are_refused() {
     let (engine, _dir) = temp_engine().await;
     let mut s = session(&engine);
-    let store = enma::kv::store(&engine).unwrap();
+    let store = enma::hbase_handler::store(&engine).unwrap();
     let t = TableName::parse("readings").unwrap();
     store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("r")] }).unwrap();
     let put = |q: &str, ts: i64, v: Vec<u8>| Mutation::Put { family: "r".into(), qualifier: Bytes::copy_from_slice(q.as_bytes()), timestamp: Some(ts), value: v.into() };

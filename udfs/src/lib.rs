@@ -30,19 +30,8 @@ pub mod math;
 pub mod misc;
 pub mod string;
 
-/// A function refusing what the caller may not do (read the server's disk
-/// outside the allowed directories): raised inside DataFusion's external
-/// error, so the embedding server can answer 403 rather than a failure.
-#[derive(Debug, Clone)]
-pub struct Refusal(pub String);
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refusal {}
+/// A function refusing what the caller may not do (see [`enma_common::Refusal`]).
+pub use enma_common::Refusal;
 
 /// A set of functions to register in a session.
 #[derive(Debug, Default, Clone)]

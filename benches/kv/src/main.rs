@@ -347,10 +347,10 @@ mod tests {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let rest_listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let rest_addr = rest_listener.local_addr().unwrap().to_string();
-        runtime.spawn(enma_hbase::rest::serve(rest_listener, store.clone(), Default::default()));
+        runtime.spawn(enma_hbase_server::rest::serve(rest_listener, store.clone(), Default::default()));
         let thrift_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let thrift_addr = thrift_listener.local_addr().unwrap().to_string();
-        enma_hbase::thrift::spawn(thrift_listener, store, Default::default());
+        enma_hbase_server::thrift::spawn(thrift_listener, store, Default::default());
 
         let embedded = TempDir::new("embedded");
         let embedded_dir = embedded.0.to_str().unwrap();

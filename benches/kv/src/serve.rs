@@ -8,8 +8,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use enma_hbase::rest::RestConfig;
-use enma_hbase::thrift::ThriftConfig;
+use enma_hbase_server::rest::RestConfig;
+use enma_hbase_server::thrift::ThriftConfig;
 use enma_kv::{Store, StoreOptions};
 
 use crate::Result;
@@ -33,11 +33,11 @@ pub fn run(dir: &Path, rest: SocketAddr, thrift: SocketAddr) -> Result<()> {
             dir.display()
         );
         // Thrift connections get threads of their own; they end with the process.
-        enma_hbase::thrift::spawn(thrift_listener, store.clone(), ThriftConfig::default());
+        enma_hbase_server::thrift::spawn(thrift_listener, store.clone(), ThriftConfig::default());
         let mut stdout = std::io::stdout();
         writeln!(stdout, "ready")?;
         stdout.flush()?;
-        enma_hbase::rest::serve(rest_listener, store, RestConfig::default()).await?;
+        enma_hbase_server::rest::serve(rest_listener, store, RestConfig::default()).await?;
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     })
 }

@@ -6,13 +6,13 @@
 //! `scannerGetList(id, N)` and `scannerClose`.
 //!
 //! Requests and replies go through the server's own dynamic struct
-//! reader and writer (`enma_hbase::thrift::value`), field ids from HBase's
+//! reader and writer (`enma_hbase_server::thrift::value`), field ids from HBase's
 //! `Hbase.thrift`.
 
 use std::net::TcpStream;
 
 use bytes::Bytes;
-use enma_hbase::thrift::value::{Struct, Value, read_struct, write_struct};
+use enma_hbase_server::thrift::value::{Struct, Value, read_struct, write_struct};
 use thrift::protocol::{
     TBinaryInputProtocol, TBinaryOutputProtocol, TInputProtocol, TMessageIdentifier, TMessageType, TOutputProtocol,
     TType,

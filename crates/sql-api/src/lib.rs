@@ -1,0 +1,273 @@
+//! The REST API: SQL over HTTP and a read-only view of the metastore.
+//!
+//! Each area is a module with one `router()` function; [`router`] merges them
+//! with the layers every request goes through (tracing, panic catching, the
+//! body limit, the bearer-token check). Handlers only extract, call the
+//! library ([`enma_engine`], [`enma_metastore`]) and map the outcome;
+//! every failure becomes an [`ApiError`], a JSON body with a status code.
+//!
+//! | route | module |
+//! |---|---|
+//! | `GET /health` | [`health`] |
+//! | `POST /v1/sql` | [`sql`], results encoded by [`encode`] |
+//! | `GET /v1/databases[/{db}/tables[/{table}]]` | [`catalog`] |
+//! | `GET /v1/functions[/{name}]` | [`functions`] |
+//! | `POST /v1/mapreduce`, `GET /v1/mapreduce/{id}`, `GET /v1/mapreduce/jobs` | [`mapreduce`] |
+//!
+//! Safe by default: [`serve`] listens on loopback unless told otherwise and
+//! refuses a non-loopback address when no access token is configured.
+//!
+//! With `hbase_rest` / `hbase_thrift` set, the same process also serves the
+//! key-value store with HBase's REST API and Thrift1 API (crate `enma-hbase`),
+//! each on its own address as HBase does (ports 8080 and 9090).
+
+
+pub mod catalog;
+pub mod cluster;
+pub mod encode;
+pub mod error;
+pub mod functions;
+pub mod health;
+pub mod mapreduce;
+pub mod middleware;
+pub mod sql;
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use enma_engine::Engine;
+use enma_common::error::{Error, Result};
+
+/// How the REST server is set up.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on; default `127.0.0.1:7070`. Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// When set, every endpoint but `GET /health` requires `Authorization: Bearer <token>`.
+    /// Required when `listen` is not a loopback address.
+    pub token: Option<String>,
+    /// Longest time a query may take, from the request until its last result
+    /// byte is written; past it the query is cancelled (504 if nothing was sent yet).
+    pub query_timeout: Option<Duration>,
+    /// Largest accepted request body in bytes; default 1 MiB.
+    pub body_limit: usize,
+    /// Where to serve HBase's REST API over the key-value store; `None`: not served.
+    /// Off loopback it requires the access token, like the main API.
+    pub hbase_rest: Option<SocketAddr>,
+    /// Where to serve HBase's Thrift1 API (happybase); `None`: not served.
+    /// Loopback only: the protocol carries no credentials.
+    pub hbase_thrift: Option<SocketAddr>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 7070)),
+            token: None,
+            query_timeout: None,
+            body_limit: 1024 * 1024,
+            hbase_rest: None,
+            hbase_thrift: None,
+        }
+    }
+}
+
+impl ServeConfig {
+    /// Refuses configurations that would expose the server without protection.
+    pub fn validate(&self) -> Result<()> {
+        if self.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(Error::forbidden("the access token must not be empty"));
+        }
+        if !self.listen.ip().is_loopback() && self.token.is_none() {
+            return Err(Error::forbidden(format!(
+                "refusing to listen on {} without an access token: configure an access token (`enma serve --token`, \
+                 ENMA_TOKEN; clients send it as `Authorization: Bearer <token>`) or listen on a loopback address such as 127.0.0.1",
+                self.listen
+            )));
+        }
+        if let Some(rest) = self.hbase_rest.filter(|a| !a.ip().is_loopback()) {
+            if self.token.is_none() {
+                return Err(Error::forbidden(format!(
+                    "refusing to serve the HBase REST API on {rest} without an access token: configure one                      (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
+                )));
+            }
+        }
+        if let Some(thrift) = self.hbase_thrift.filter(|a| !a.ip().is_loopback()) {
+            return Err(Error::forbidden(format!(
+                "refusing to serve HBase's Thrift API on {thrift}: the protocol carries no credentials, so ENMA serves it                  on loopback only (reach it through an SSH tunnel or a TLS proxy)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What every handler shares: the engine and the server's settings. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Engine,
+    config: Arc<ServeConfig>,
+    mapreduce: mapreduce::Jobs,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, config: ServeConfig) -> Self {
+        Self { engine, config: Arc::new(config), mapreduce: mapreduce::Jobs::default() }
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    pub fn config(&self) -> &ServeConfig {
+        &self.config
+    }
+    pub fn mapreduce_jobs(&self) -> &mapreduce::Jobs {
+        &self.mapreduce
+    }
+}
+
+/// The whole API as one router, with its layers and state.
+pub fn router(state: AppState) -> Router {
+    let protected = Router::new()
+        .merge(sql::router())
+        .merge(catalog::router())
+        .merge(functions::router())
+        .merge(cluster::router())
+        .merge(mapreduce::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
+    Router::new()
+        .merge(protected)
+        .merge(health::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config().body_limit))
+        .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(axum::middleware::from_fn(middleware::catch_panic))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A server bound to its address, not yet accepting requests. Lets callers
+/// (tests, the CLI) learn the port before serving.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    hbase: HBaseServers,
+}
+
+/// HBase's REST and Thrift servers, bound, with the store they serve.
+#[derive(Default)]
+struct HBaseServers {
+    rest: Option<(tokio::net::TcpListener, enma_hbase_server::rest::RestConfig)>,
+    thrift: Option<std::net::TcpListener>,
+    store: Option<enma_kv::Store>,
+}
+
+impl Server {
+    /// The address actually bound (the chosen port when `listen` had port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The address of HBase's REST API, when served.
+    pub fn hbase_rest_addr(&self) -> Option<SocketAddr> {
+        self.hbase.rest.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The address of HBase's Thrift API, when served.
+    pub fn hbase_thrift_addr(&self) -> Option<SocketAddr> {
+        self.hbase.thrift.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections and
+    /// lets in-flight requests finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        tracing::info!(address = %self.local_addr, "ENMA REST API listening");
+        let HBaseServers { rest, thrift, store } = self.hbase;
+        if let (Some((listener, config)), Some(store)) = (rest, store.clone()) {
+            tracing::info!(address = ?listener.local_addr().ok(), "HBase REST API listening");
+            tokio::spawn(async move {
+                if let Err(e) = enma_hbase_server::rest::serve(listener, store, config).await {
+                    tracing::error!("HBase REST API stopped: {e}");
+                }
+            });
+        }
+        if let (Some(listener), Some(store)) = (thrift, store) {
+            // Thrift connections are served by threads; they end with the process.
+            enma_hbase_server::thrift::spawn(listener, store, enma_hbase_server::thrift::ThriftConfig::default());
+        }
+        use axum::serve::ListenerExt;
+        // Small request/response exchanges: do not let Nagle's algorithm hold back a reply.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| Error::internal(format!("server on {} failed: {e}", self.local_addr)))?;
+        tracing::info!(address = %self.local_addr, "ENMA REST API stopped");
+        Ok(())
+    }
+}
+
+/// Checks `config` and binds its address.
+pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Error::execution(format!("cannot listen on {}: {e}", config.listen)))?;
+    let local_addr = listener.local_addr()?;
+    let mut hbase = HBaseServers::default();
+    if config.hbase_rest.is_some() || config.hbase_thrift.is_some() {
+        hbase.store = Some(enma_hbase_handler::store(&engine)?);
+    }
+    if let Some(addr) = config.hbase_rest {
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase REST API: {e}")))?;
+        let rest = enma_hbase_server::rest::RestConfig { token: config.token.clone(), body_limit: config.body_limit.max(64 << 20), ..Default::default() };
+        hbase.rest = Some((l, rest));
+    }
+    if let Some(addr) = config.hbase_thrift {
+        let l = std::net::TcpListener::bind(addr)
+            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase Thrift API: {e}")))?;
+        hbase.thrift = Some(l);
+    }
+    Ok(Server { listener, local_addr, router: router(AppState::new(engine, config)), hbase })
+}
+
+/// Binds and serves until `shutdown` completes.
+pub async fn serve(
+    engine: Engine,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    bind(engine, config).await?.run(shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_public_address_without_token() {
+        let mut config = ServeConfig { listen: "0.0.0.0:7070".parse().unwrap(), ..Default::default() };
+        let err = config.validate().unwrap_err();
+        assert_eq!(err.kind(), enma_common::error::ErrorKind::Forbidden);
+        assert!(err.message().contains("token"), "{err}");
+        config.token = Some("secret".into());
+        assert!(config.validate().is_ok());
+        config.token = Some(" ".into());
+        assert!(config.validate().is_err());
+        assert!(ServeConfig::default().validate().is_ok());
+        let v6 = ServeConfig { listen: "[::1]:0".parse().unwrap(), ..Default::default() };
+        assert!(v6.validate().is_ok());
+    }
+}
