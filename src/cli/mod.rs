@@ -250,8 +250,8 @@ impl EngineArgs {
         c.memory_limit = self.memory_limit;
         c.s3 = s3;
         c.scheduler = self.scheduler.clone().filter(|s| !s.is_empty());
-        c.allowed_local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
-        c.allowed_commands = self.allow_commands.clone();
+        c.remote_access.local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
+        c.remote_access.commands = self.allow_commands.clone();
         c
     }
 }

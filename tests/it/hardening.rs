@@ -23,7 +23,7 @@ fn assert_status(status: StatusCode, body: &Value, expected: StatusCode, message
 /// A server whose remote callers may use `allowed` (canonical) on the local disk.
 async fn server_allowing(allowed: &Path) -> TestServer {
     let allowed = allowed.to_path_buf();
-    TestServer::with_engine(ServeConfig::default(), move |c| c.allowed_local_dirs = vec![allowed]).await
+    TestServer::with_engine(ServeConfig::default(), move |c| c.remote_access.local_dirs = vec![allowed]).await
 }
 
 fn tree() -> (tempfile::TempDir, PathBuf, PathBuf) {
@@ -253,7 +253,7 @@ async fn leftovers_of_killed_writes_go_with_the_next_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failing_command_is_the_callers_error() {
-    let server = TestServer::with_engine(ServeConfig::default(), |c| c.allowed_commands = vec!["cat*".into()]).await;
+    let server = TestServer::with_engine(ServeConfig::default(), |c| c.remote_access.commands = vec!["cat*".into()]).await;
     let (status, body) = server.sql_json("SELECT TRANSFORM (1) USING 'cat /no/such/file' AS (x) FROM (SELECT 1) t").await;
     assert_status(status, &body, StatusCode::BAD_REQUEST, "exit status 1");
     assert_eq!(body["error"]["code"], "invalid_data", "{body}");

@@ -91,8 +91,8 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     std::fs::create_dir(&work).unwrap();
     let expected = write_text(&work.join("in.txt"), 200_000);
     let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
-    config.allowed_local_dirs = vec![work.clone()];
-    config.allowed_commands = vec!["awk *".into()];
+    config.remote_access.local_dirs = vec![work.clone()];
+    config.remote_access.commands = vec!["awk *".into()];
     let engine = enma::open_engine(config).await.unwrap();
     let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
         .await
@@ -577,8 +577,8 @@ async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::Pa
     let work = dir.path().canonicalize().unwrap().join("work");
     std::fs::create_dir(&work).unwrap();
     let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
-    config.allowed_local_dirs = vec![work.clone()];
-    config.allowed_commands = commands.iter().map(|c| c.to_string()).collect();
+    config.remote_access.local_dirs = vec![work.clone()];
+    config.remote_access.commands = commands.iter().map(|c| c.to_string()).collect();
     let engine = enma::open_engine(config).await.unwrap();
     let url = serve(engine.clone()).await;
     (dir, work, engine, url)

@@ -289,7 +289,7 @@ async fn remote_callers_may_not_touch_the_local_disk_unless_allowed() {
     std::fs::write(allowed.join("in.txt"), "1\n").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "2\n").unwrap();
     let mut config = EngineConfig::new(dir.path().join("data"));
-    config.allowed_local_dirs = vec![std::fs::canonicalize(&allowed).unwrap()];
+    config.remote_access.local_dirs = vec![std::fs::canonicalize(&allowed).unwrap()];
     let engine = enma::open_engine(config).await.unwrap();
     let mut remote = engine.session("default", Caller::Remote).unwrap();
     rows(&mut remote, "CREATE TABLE t (x INT)").await;

@@ -239,7 +239,7 @@ pub async fn run_executor(config: EngineConfig, extensions: Extensions, options:
     // only the directories this executor's operator allows.
     let runtime = role_runtime(&config, Some(work_dir.clone()))?;
     let mut state = extensions.session_state(SessionConfig::new(), runtime)?;
-    register_restricted_in_file(&mut state, config.allowed_local_dirs.clone())?;
+    register_restricted_in_file(&mut state, config.remote_access.clone())?;
     let registry = BallistaFunctionRegistry::from(&state);
     let store_config = config.clone();
     let spill_dir = work_dir.clone();

@@ -1,6 +1,9 @@
-//! The local disk as remote callers may see it: real paths (symbolic links
-//! and `..` resolved) and the check that a path lies under one of the
-//! directories the operator allowed.
+//! What remote callers may touch on this machine: the [`AccessPolicy`] the
+//! operator sets (local directories, commands), and the local disk as
+//! remote callers may see it: real paths (symbolic links and `..` resolved)
+//! and the check that a path lies under one of the allowed directories.
+//! Sessions, LOAD DATA, table locations, `in_file`, TRANSFORM and MapReduce
+//! all ask this one policy.
 //!
 //! The check compares real paths, so neither `..` nor a symbolic link inside
 //! an allowed directory leads out of it. It runs when a path is named (a
@@ -9,7 +12,39 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::command::{Command, check_allowed};
 use crate::error::{Error, Result};
+
+/// What the operator allows remote callers (REST, HiveServer2, ...) on this
+/// machine. The operator's own CLI is not limited. Empty: nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AccessPolicy {
+    /// Local directories remote callers may read from or point tables at
+    /// (LOAD DATA LOCAL, `file://` locations, `in_file`, MapReduce paths).
+    pub local_dirs: Vec<PathBuf>,
+    /// Commands remote callers may run (MapReduce streaming, TRANSFORM): an
+    /// exact command, or a prefix ending in `*` (see [`crate::command`]).
+    pub commands: Vec<String>,
+}
+
+impl AccessPolicy {
+    /// The real path of `path` if a remote caller may use it; otherwise a 403
+    /// for `what`, naming the setting.
+    pub fn check_path(&self, path: &Path, what: &str) -> Result<PathBuf> {
+        allowed_for_remote(path, &self.local_dirs, what)
+    }
+
+    /// Whether a remote caller may read `path` (relative to the process's
+    /// directory if not absolute).
+    pub fn allows_path(&self, path: &Path) -> bool {
+        std::path::absolute(path).ok().and_then(|p| allowed_real_path(&p, &self.local_dirs).ok().flatten()).is_some()
+    }
+
+    /// Ok if a remote caller may run `command`; otherwise a 403 naming the setting.
+    pub fn check_command(&self, command: &Command) -> Result<()> {
+        check_allowed(&self.commands, command)
+    }
+}
 
 /// The real path of an absolute `path`: its longest existing ancestor
 /// resolved by the file system (links and `..` followed), then the parts that
@@ -72,6 +107,19 @@ pub fn is_inside(real: &Path, roots: &[PathBuf]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policy_allows_only_its_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let allowed = std::fs::canonicalize(tmp.path()).unwrap();
+        std::fs::write(allowed.join("f"), "x").unwrap();
+        let policy = AccessPolicy { local_dirs: vec![allowed.clone()], commands: vec!["cat*".into()] };
+        assert!(policy.allows_path(&allowed.join("f")));
+        assert!(!policy.allows_path(Path::new("/etc/passwd")));
+        assert!(!AccessPolicy::default().allows_path(&allowed.join("f")));
+        assert!(policy.check_command(&Command::parse("cat -n").unwrap()).is_ok());
+        assert!(policy.check_command(&Command::parse("id").unwrap()).is_err());
+    }
 
     #[test]
     fn resolves_links_and_dot_dot() {

@@ -229,10 +229,10 @@ impl Extensions {
     }
 }
 
-/// Replaces `in_file` with one that reads only under `dirs`: for callers
-/// who may not read the whole of this machine's disk.
-pub fn register_restricted_in_file(state: &mut SessionState, dirs: Vec<std::path::PathBuf>) -> Result<()> {
-    state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(dirs)))?;
+/// Replaces `in_file` with one that reads only where `policy` allows: for
+/// callers who may not read the whole of this machine's disk.
+pub fn register_restricted_in_file(state: &mut SessionState, policy: enma_common::AccessPolicy) -> Result<()> {
+    state.register_udf(enma_udfs::common::text::udf(enma_udfs::string::in_file::InFile::restricted(policy)))?;
     Ok(())
 }
 

@@ -51,12 +51,9 @@ pub struct EngineConfig {
     pub memory_limit: Option<usize>,
     /// S3 settings for `s3://` locations.
     pub s3: S3Config,
-    /// Local directories remote callers may read from or point tables at
-    /// (LOAD DATA LOCAL, `file://` locations). Empty: none.
-    pub allowed_local_dirs: Vec<PathBuf>,
-    /// Commands remote callers may run (MapReduce streaming, TRANSFORM): an
-    /// exact command, or a prefix ending in `*`. Empty: none.
-    pub allowed_commands: Vec<String>,
+    /// What remote callers may touch on this machine (local directories,
+    /// commands). Default: nothing.
+    pub remote_access: enma_common::AccessPolicy,
     /// Partitions of parallelism per query; default the number of cores.
     pub target_partitions: Option<usize>,
     /// The Ballista scheduler (`df://host:port`) that runs queries; `None`
@@ -74,8 +71,7 @@ impl EngineConfig {
             warehouse: None,
             memory_limit: None,
             s3: S3Config::default(),
-            allowed_local_dirs: vec![],
-            allowed_commands: vec![],
+            remote_access: Default::default(),
             target_partitions: None,
             scheduler: None,
             query_thread_name: query_threads::DEFAULT_NAME.into(),

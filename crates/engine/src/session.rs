@@ -64,7 +64,7 @@ impl Session {
         }
         if caller == Caller::Remote {
             // in_file reads the server's disk: remote callers only where the operator allows.
-            register_restricted_in_file(&mut state, shared.config.allowed_local_dirs.clone())?;
+            register_restricted_in_file(&mut state, shared.config.remote_access.clone())?;
         }
         let ctx = SessionContext::new_with_state(state);
         ctx.register_catalog(CATALOG, Arc::new(HiveCatalog { shared: shared.clone(), caller }));
@@ -313,7 +313,7 @@ impl Session {
         if self.caller == Caller::Operator {
             return Ok(path.to_path_buf());
         }
-        enma_common::access::allowed_for_remote(path, &self.shared.config.allowed_local_dirs, what)
+        self.shared.config.remote_access.check_path(path, what)
     }
 }
 

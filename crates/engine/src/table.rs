@@ -132,7 +132,7 @@ impl SchemaProvider for HiveSchema {
 /// or a directory the operator allowed.
 fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
     use enma_common::access::{is_inside, real_dirs, real_path};
-    let mut roots: Vec<std::path::PathBuf> = shared.config.allowed_local_dirs.clone();
+    let mut roots: Vec<std::path::PathBuf> = shared.config.remote_access.local_dirs.clone();
     if let Ok(dir) = shared.warehouse.url().to_file_path() {
         roots.push(dir);
     }

@@ -60,7 +60,6 @@ pub(crate) use one_input_operator;
 
 pub mod api;
 pub mod codec;
-pub mod command;
 pub mod input;
 pub mod output;
 pub mod partition;
@@ -84,7 +83,7 @@ pub use api::{
     Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job,
     rust_job, rust_jobs,
 };
-pub use command::{Command, check_allowed, command_allowed};
+pub use enma_common::command::{self, Command, command_allowed};
 pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 

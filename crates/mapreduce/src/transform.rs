@@ -36,7 +36,7 @@ use enma_engine::{Caller, Session, temporary};
 use crate::error::{Error, Result};
 use enma_hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use enma_hive::types::parse_hive_type;
-use super::{Command, Counters, Phase, check_allowed, pair_schema};
+use super::{Command, Counters, Phase, pair_schema};
 use enma_storage::text::{TextOptions, encode::encode_batch};
 
 /// One TRANSFORM cut out of a query.
@@ -238,7 +238,7 @@ async fn expand_transforms(session: &Session, stmt: &mut ast::Statement) -> Resu
             Caller::Operator => Command::shell(&cut.command),
             Caller::Remote => {
                 let command = Command::parse(&cut.command)?;
-                check_allowed(&session.engine_config().allowed_commands, &command)?;
+                session.engine_config().remote_access.check_command(&command)?;
                 command
             }
         };

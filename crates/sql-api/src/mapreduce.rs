@@ -131,13 +131,13 @@ fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, 
         return Err(Error::plan(format!("{what} must be an absolute path or a file:// URL on the server, not '{}'", path.display())));
     };
     // Compared as real paths, so `..` and links cannot leave an allowed directory.
-    enma_common::access::allowed_for_remote(&absolute, &state.engine().config().allowed_local_dirs, what)
+    state.engine().config().remote_access.check_path(&absolute, what)
 }
 
 /// A command a remote caller asks to run must be on the operator's list
 /// (an exact command, or a prefix ending in `*`, matched word by word).
 fn allowed_command(state: &AppState, command: &Command) -> Result<(), Error> {
-    enma_mapreduce::check_allowed(&state.engine().config().allowed_commands, command)
+    state.engine().config().remote_access.check_command(command)
 }
 
 /// The request, from a JSON body (a body sent as another content type is refused).

@@ -7,13 +7,14 @@
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{ArrayRef, BooleanArray};
 use arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
+use enma_common::AccessPolicy;
 
 use crate::common::text::{TextFunction, at, strings};
 use crate::doc::hive_doc;
@@ -21,20 +22,19 @@ use crate::doc::hive_doc;
 /// `in_file`; by default it reads any file the process can read.
 #[derive(Debug, Default, PartialEq, Eq, Hash)]
 pub struct InFile {
-    /// When set, only files under these directories may be read.
-    allowed: Option<Vec<PathBuf>>,
+    /// When set, only files this policy allows may be read.
+    allowed: Option<AccessPolicy>,
 }
 
 impl InFile {
-    /// An `in_file` that reads only files under `dirs` (none if empty).
-    pub fn restricted(dirs: Vec<PathBuf>) -> Self {
-        Self { allowed: Some(dirs) }
+    /// An `in_file` that reads only files `policy` allows remote callers.
+    pub fn restricted(policy: AccessPolicy) -> Self {
+        Self { allowed: Some(policy) }
     }
 
     fn check(&self, name: &str) -> Result<()> {
-        let Some(dirs) = &self.allowed else { return Ok(()) };
-        let path = std::fs::canonicalize(name).unwrap_or_else(|_| Path::new(name).to_path_buf());
-        if dirs.iter().any(|d| std::fs::canonicalize(d).is_ok_and(|d| path.starts_with(d))) {
+        let Some(policy) = &self.allowed else { return Ok(()) };
+        if policy.allows_path(Path::new(name)) {
             return Ok(());
         }
         Err(datafusion::error::DataFusionError::External(Box::new(crate::Refusal(format!(
@@ -100,8 +100,8 @@ mod tests {
         let out = out.as_any().downcast_ref::<BooleanArray>().unwrap();
         assert!(out.value(0) && !out.value(1));
         let dir = std::fs::canonicalize(std::env::temp_dir()).unwrap();
-        assert!(InFile::restricted(vec![dir]).eval(&[s.clone(), f.clone()], 2).is_ok());
-        let err = InFile::restricted(vec![]).eval(&[s, f], 2).unwrap_err();
+        assert!(InFile::restricted(AccessPolicy { local_dirs: vec![dir], ..Default::default() }).eval(&[s.clone(), f.clone()], 2).is_ok());
+        let err = InFile::restricted(AccessPolicy::default()).eval(&[s, f], 2).unwrap_err();
         assert!(err.to_string().contains("not allowed for remote callers"), "{err}");
         let s: ArrayRef = Arc::new(StringArray::from(vec!["abc"]));
         let f: ArrayRef = Arc::new(StringArray::from(vec!["/no/such/file"]));
