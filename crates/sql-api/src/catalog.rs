@@ -11,7 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::{ApiError, AppState};
+use super::AppState;
+use enma_http::HttpError;
 use enma_common::error::{Error, Result};
 use enma_metastore::{Column, Metastore, Table};
 
@@ -70,7 +71,7 @@ struct PartitionBody {
     location: String,
 }
 
-async fn list_databases(State(state): State<AppState>) -> Result<Json<DatabasesBody>, ApiError> {
+async fn list_databases(State(state): State<AppState>) -> Result<Json<DatabasesBody>, HttpError> {
     let databases = with_metastore(&state, |m| m.databases()).await?;
     let databases = databases
         .into_iter()
@@ -79,7 +80,7 @@ async fn list_databases(State(state): State<AppState>) -> Result<Json<DatabasesB
     Ok(Json(DatabasesBody { databases }))
 }
 
-async fn list_tables(State(state): State<AppState>, Path(db): Path<String>) -> Result<Json<TablesBody>, ApiError> {
+async fn list_tables(State(state): State<AppState>, Path(db): Path<String>) -> Result<Json<TablesBody>, HttpError> {
     let tables = with_metastore(&state, move |m| m.table_names(&db)).await?;
     Ok(Json(TablesBody { tables }))
 }
@@ -87,7 +88,7 @@ async fn list_tables(State(state): State<AppState>, Path(db): Path<String>) -> R
 async fn describe_table(
     State(state): State<AppState>,
     Path((db, table)): Path<(String, String)>,
-) -> Result<Json<TableBody>, ApiError> {
+) -> Result<Json<TableBody>, HttpError> {
     let table = with_metastore(&state, move |m| m.table(&db, &table)).await?;
     Ok(Json(TableBody::from(table)))
 }
@@ -123,7 +124,7 @@ impl From<Column> for ColumnBody {
 async fn with_metastore<T: Send + 'static>(
     state: &AppState,
     call: impl FnOnce(&Metastore) -> Result<T> + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<T, HttpError> {
     let engine = state.engine().clone();
     let result = tokio::task::spawn_blocking(move || call(engine.metastore()))
         .await

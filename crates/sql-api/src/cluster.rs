@@ -6,13 +6,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState};
+use super::AppState;
+use enma_http::HttpError;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/cluster", get(cluster))
 }
 
-async fn cluster(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn cluster(State(state): State<AppState>) -> Result<Json<Value>, HttpError> {
     let Some(url) = state.engine().config().scheduler.clone() else {
         return Ok(Json(json!({ "mode": "local" })));
     };

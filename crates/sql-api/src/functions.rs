@@ -8,7 +8,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState};
+use super::AppState;
+use enma_http::HttpError;
 use enma_engine::{Caller, FunctionKind};
 use enma_common::error::Error;
 
@@ -38,7 +39,7 @@ struct FunctionBody {
     extended: Option<Vec<String>>,
 }
 
-async fn list_functions(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<FunctionsBody>, ApiError> {
+async fn list_functions(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<FunctionsBody>, HttpError> {
     let engine = state.engine().clone();
     let body = tokio::task::spawn_blocking(move || -> enma_common::error::Result<FunctionsBody> {
         let session = engine.session("default", Caller::Remote)?;
@@ -60,7 +61,7 @@ async fn list_functions(State(state): State<AppState>, Query(q): Query<ListQuery
     Ok(Json(body))
 }
 
-async fn describe_function(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<FunctionBody>, ApiError> {
+async fn describe_function(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<FunctionBody>, HttpError> {
     let engine = state.engine().clone();
     let body = tokio::task::spawn_blocking(move || -> enma_common::error::Result<FunctionBody> {
         let session = engine.session("default", Caller::Remote)?;

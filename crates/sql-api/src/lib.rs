@@ -1,10 +1,11 @@
 //! The REST API: SQL over HTTP and a read-only view of the metastore.
 //!
 //! Each area is a module with one `router()` function; [`router`] merges them
-//! with the layers every request goes through (tracing, panic catching, the
-//! body limit, the bearer-token check). Handlers only extract, call the
-//! library ([`enma_engine`], [`enma_metastore`]) and map the outcome;
-//! every failure becomes an [`ApiError`], a JSON body with a status code.
+//! with the layers every request goes through (tracing, panic catching, JSON
+//! error bodies, the body limit, the bearer-token check), all from
+//! [`enma_http`]. Handlers only extract, call the library ([`enma_engine`],
+//! [`enma_metastore`]) and map the outcome; every failure becomes an
+//! [`HttpError`](enma_http::HttpError), a JSON body with a status code.
 //!
 //! | route | module |
 //! |---|---|
@@ -25,11 +26,9 @@
 pub mod catalog;
 pub mod cluster;
 pub mod encode;
-pub mod error;
 pub mod functions;
 pub mod health;
 pub mod mapreduce;
-pub mod middleware;
 pub mod sql;
 
 use std::future::Future;
@@ -38,10 +37,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use tower_http::trace::TraceLayer;
-
-pub use error::ApiError;
+use axum::middleware::{from_fn, from_fn_with_state};
+use enma_http::BearerToken;
 
 use enma_engine::Engine;
 use enma_common::error::{Error, Result};
@@ -140,16 +137,16 @@ pub fn router(state: AppState) -> Router {
         .merge(functions::router())
         .merge(cluster::router())
         .merge(mapreduce::router())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::require_token));
+        .route_layer(from_fn_with_state(BearerToken::new(state.config().token.as_deref()), enma_http::require_bearer_token));
     Router::new()
         .merge(protected)
         .merge(health::router())
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(state.config().body_limit))
-        .layer(axum::middleware::from_fn(middleware::json_errors))
-        .layer(axum::middleware::from_fn(middleware::catch_panic))
-        .layer(TraceLayer::new_for_http())
+        .fallback(enma_http::not_found)
+        .method_not_allowed_fallback(enma_http::method_not_allowed)
+        .layer(enma_http::body_limit(state.config().body_limit))
+        .layer(from_fn(enma_http::json_errors))
+        .layer(from_fn(enma_http::catch_panic))
+        .layer(enma_http::trace_layer())
         .with_state(state)
 }
 

@@ -22,7 +22,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState};
+use super::AppState;
+use enma_http::HttpError;
 use enma_common::error::Error;
 use enma_mapreduce::{Command, JobSpec, run_job, rust_jobs};
 
@@ -119,7 +120,7 @@ async fn list_rust_jobs() -> Json<RustJobs> {
     Json(RustJobs { jobs: rust_jobs().into_iter().map(|(name, description)| RustJobEntry { name, description }).collect() })
 }
 
-async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, ApiError> {
+async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, HttpError> {
     let jobs = state.mapreduce_jobs().inner.lock().unwrap_or_else(|e| e.into_inner());
     jobs.get(&id).cloned().map(Json).ok_or_else(|| Error::not_found(format!("no MapReduce job '{id}'")).into())
 }
@@ -141,19 +142,19 @@ fn allowed_command(state: &AppState, command: &Command) -> Result<(), Error> {
 }
 
 /// The request, from a JSON body (a body sent as another content type is refused).
-fn parse_request(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<JobRequest, ApiError> {
+fn parse_request(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<JobRequest, HttpError> {
     let body = body?;
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let essence = content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(ApiError::from_status(
+            return Err(HttpError::from_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("the body must be JSON (Content-Type: application/json), not {essence}"),
             ));
         }
     }
     serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!(
+        HttpError::bad_request(format!(
             "the body must be a JSON job like {{\"input\": [\"/dir\"], \"output\": \"/out\", \"mapper\": \"cat\"}}: {e}"
         ))
     })
@@ -163,21 +164,21 @@ async fn start_job(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+) -> Result<(StatusCode, Json<JobStatus>), HttpError> {
     let req = parse_request(&headers, body)?;
     let inputs = match (&req.input_table, req.input.is_empty()) {
-        (None, true) => return Err(ApiError::bad_request("give input files (\"input\") or a table (\"input_table\")")),
-        (Some(_), false) => return Err(ApiError::bad_request("give \"input\" or \"input_table\", not both")),
+        (None, true) => return Err(HttpError::bad_request("give input files (\"input\") or a table (\"input_table\")")),
+        (Some(_), false) => return Err(HttpError::bad_request("give \"input\" or \"input_table\", not both")),
         _ => req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?,
     };
     let output = match (&req.output, &req.output_table) {
         (Some(path), None) => allowed_path(&state, &enma_mapreduce::output_dir(path)?, "output")?,
         // Into a table: the files are written in a scratch directory of the server's data directory first.
         (None, Some(_)) => state.engine().config().data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()),
-        _ => return Err(ApiError::bad_request("give an output directory (\"output\") or a table (\"output_table\"), one of them")),
+        _ => return Err(HttpError::bad_request("give an output directory (\"output\") or a table (\"output_table\"), one of them")),
     };
     let job = match (&req.job, &req.mapper) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give either a Rust job or a mapper command, not both")),
+        (Some(_), Some(_)) => return Err(HttpError::bad_request("give either a Rust job or a mapper command, not both")),
         (Some(name), None) => JobSpec::rust(name, inputs, output.clone(), req.num_reducers)?,
         (None, Some(m)) => {
             let (combiner, reducer) = (req.combiner.as_deref(), req.reducer.as_deref());
@@ -187,7 +188,7 @@ async fn start_job(
             }
             job
         }
-        (None, None) => return Err(ApiError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
+        (None, None) => return Err(HttpError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
     };
     let mut job = job;
     let conf: Vec<(String, String)> = req.conf.clone().into_iter().collect();

@@ -23,7 +23,8 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::encode::{ResultFormat, ResultStream, with_deadline};
-use super::{ApiError, AppState};
+use super::AppState;
+use enma_http::HttpError;
 use enma_engine::Caller;
 use enma_common::error::{Error, Result};
 
@@ -50,7 +51,7 @@ async fn run_sql(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, HttpError> {
     let started = Instant::now();
     let format = ResultFormat::negotiate(&headers)?;
     let request = parse_request(&body?)?;
@@ -62,14 +63,14 @@ async fn run_sql(
     Ok(response)
 }
 
-fn parse_request(body: &[u8]) -> Result<SqlRequest, ApiError> {
+fn parse_request(body: &[u8]) -> Result<SqlRequest, HttpError> {
     let request: SqlRequest = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!(
+        HttpError::bad_request(format!(
             "the body must be JSON like {{\"sql\": \"...\", \"database\": \"default\"}}: {e}"
         ))
     })?;
     if request.sql.trim().trim_matches(';').trim().is_empty() {
-        return Err(ApiError::bad_request("`sql` is empty"));
+        return Err(HttpError::bad_request("`sql` is empty"));
     }
     Ok(request)
 }

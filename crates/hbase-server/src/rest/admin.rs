@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use enma_http::HttpError;
 use enma_kv::{TableName, TableSchema};
 
 use super::format::{Format, render};
@@ -162,7 +163,7 @@ async fn replace_schema(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(body_error)?;
+    let body = body.map_err(HttpError::from)?;
     let table = table_of(&uri)?;
     let families = schema_body(&headers, &body)?;
     let store = state.store.clone();
@@ -187,7 +188,7 @@ async fn update_schema(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(body_error)?;
+    let body = body.map_err(HttpError::from)?;
     let table = table_of(&uri)?;
     let families = schema_body(&headers, &body)?;
     let store = state.store.clone();
@@ -247,13 +248,6 @@ async fn exists(State(state): State<AppState>, uri: Uri) -> Result<Response, Api
         return Err(enma_kv::Error::TableNotFound(table.to_string()).into());
     }
     Ok(StatusCode::OK.into_response())
-}
-
-/// A rejected body (too large, unreadable) as our JSON error.
-pub(crate) fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
-    let status = rejection.status();
-    let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
-    ApiError::new(status, code, rejection.body_text())
 }
 
 #[cfg(test)]

@@ -1,64 +1,69 @@
-//! The REST API's one error type. HBase's REST server answers failures with a
-//! bare status code and a line of text; we keep its status codes and add a
-//! JSON body `{"error": {"code", "message"}}` so a client can tell why.
+//! The REST server's error: enma-http's [`HttpError`] (HBase's status codes
+//! with a JSON body `{"error": {"code", "message"}}` instead of HBase's bare
+//! text line, so a client can tell why), plus the statuses HBase gives the
+//! store's failures.
+//!
+//! A type of its own because `?` on a store call needs
+//! `From<enma_kv::Error>`, which Rust lets only this crate or enma-http
+//! write, and enma-http knows nothing of the store.
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use std::ops::Deref;
+
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use enma_http::HttpError;
 
-/// An HTTP error response: status, a stable machine-readable code and a message for people.
+/// An HTTP error response of the REST server: an [`HttpError`] by another name.
 #[derive(Debug, Clone)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
+pub struct ApiError(HttpError);
 
 impl ApiError {
     /// An error with any status; the helpers below name the common ones.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        Self(HttpError::new(status, code, message))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self(HttpError::bad_request(message))
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self(HttpError::not_found(message))
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self(HttpError::forbidden(message))
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self(HttpError::unauthorized(message))
     }
 
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
+        Self(HttpError::unsupported_media_type(message))
     }
 
     pub fn not_acceptable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_ACCEPTABLE, "not_acceptable", message)
+        Self(HttpError::not_acceptable(message))
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
+        Self(HttpError::internal(message))
     }
+}
 
-    pub fn status(&self) -> StatusCode {
-        self.status
+/// Its status, code and message.
+impl Deref for ApiError {
+    type Target = HttpError;
+
+    fn deref(&self) -> &HttpError {
+        &self.0
     }
+}
 
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-
-    pub fn message(&self) -> &str {
-        &self.message
+impl From<HttpError> for ApiError {
+    fn from(e: HttpError) -> Self {
+        Self(e)
     }
 }
 
@@ -82,34 +87,14 @@ impl From<enma_kv::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::warn!(status = %self.status, code = self.code, message = %self.message, "HBase REST request failed");
-        }
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
-        let mut response = (self.status, body).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
+        self.0.into_response()
     }
-}
-
-/// Fallback for paths no route knows.
-pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("no such endpoint: {}", uri.path()))
-}
-
-/// Fallback for known paths called with a method they do not take.
-pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{method} is not allowed on {}", uri.path()),
-    )
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     #[test]

@@ -35,10 +35,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware::from_fn_with_state;
+use enma_http::BearerToken;
 use enma_kv::{Store, TableName};
 
 pub use error::ApiError;
@@ -81,15 +79,16 @@ pub(crate) struct AppState {
 pub fn router(store: Store, config: RestConfig) -> Router {
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     let body_limit = config.body_limit;
+    let token = BearerToken::new(config.token.as_deref());
     let state = AppState { store, config: Arc::new(config), scanners: Arc::new(scan::Scanners::default()), started };
     Router::new()
         .merge(admin::router())
         .merge(scan::router())
         .merge(rows::router())
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .fallback(enma_http::not_found)
+        .method_not_allowed_fallback(enma_http::method_not_allowed)
+        .layer(enma_http::body_limit(body_limit))
+        .layer(from_fn_with_state(token, enma_http::require_bearer_token))
         .with_state(state)
 }
 
@@ -101,40 +100,6 @@ pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: Rest
         let _ = tcp.set_nodelay(true);
     });
     axum::serve(listener, router(store, config)).await
-}
-
-/// Lets the request through when no token is configured or when it carries
-/// `Authorization: Bearer <token>`; 401 otherwise.
-async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
-    if let Some(expected) = state.config.token.as_deref() {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim);
-        match given {
-            None => {
-                return Err(ApiError::unauthorized(
-                    "this server requires an access token: send `Authorization: Bearer <token>`",
-                ));
-            }
-            Some(given) if !constant_time_eq(given.as_bytes(), expected.as_bytes()) => {
-                return Err(ApiError::unauthorized("the access token is not valid"));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(next.run(request).await)
-}
-
-/// Compares without returning early, so timing does not reveal how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, &x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
-    }
-    diff == 0
 }
 
 /// Runs a blocking store call on tokio's blocking pool. A panic in it becomes a 500.
@@ -342,13 +307,5 @@ mod tests {
         assert_eq!(rest, "row/cf");
         assert!(table_and_rest("/%FF/x").is_err());
         assert!(table_and_rest("/bad name/x").is_err());
-    }
-
-    #[test]
-    fn token_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"a"));
     }
 }

@@ -12,9 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use enma_http::HttpError;
 use enma_kv::{Column, Get, LATEST, Mutation, Row, Scan, Store, TableName, TimeRange};
 
-use super::admin::body_error;
 use super::format::{Format, render};
 use super::model::{CellModel, CellSet, RowModel};
 use super::spec::{Query, RowSpec, Rows, percent_decode, split_column};
@@ -174,7 +174,7 @@ async fn write(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(body_error)?;
+    let body = body.map_err(HttpError::from)?;
     let (table, rest) = table_and_rest(uri.path())?;
     let spec = RowSpec::parse(rest).map_err(ApiError::bad_request)?;
     let query = Query::parse(uri.query());

@@ -22,9 +22,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use bytes::Bytes;
+use enma_http::HttpError;
 use enma_kv::{Cell, Column, Filter, Row, Scan, TableName, TimeRange};
 
-use super::admin::body_error;
 use super::format::{Format, render};
 use super::model::{CellSet, ScannerModel, b64};
 use super::spec::{Query, percent_decode};
@@ -292,7 +292,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(body_error)?;
+    let body = body.map_err(HttpError::from)?;
     let (table, _) = table_and_rest(uri.path())?;
     let model = match Format::of_body(&headers, &body, &[Format::Json, Format::Xml, Format::Protobuf])? {
         Format::Xml => ScannerModel::from_xml(&body),

@@ -28,7 +28,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::{Stream, StreamExt};
 use tokio::time::Instant;
 
-use super::ApiError;
+use enma_http::HttpError;
 use enma_common::error::{Error, ErrorKind, Result};
 
 /// Turns a result into bytes of one format.
@@ -60,11 +60,11 @@ impl ResultFormat {
     /// The format the `Accept` header prefers (highest `q`, then first listed);
     /// JSON when there is no header or it accepts anything. 406 when nothing
     /// listed is supported.
-    pub fn negotiate(headers: &HeaderMap) -> Result<Self, ApiError> {
+    pub fn negotiate(headers: &HeaderMap) -> Result<Self, HttpError> {
         let Some(accept) = headers.get(header::ACCEPT) else {
             return Ok(Self::Json);
         };
-        let accept = accept.to_str().map_err(|_| ApiError::bad_request("the Accept header is not ASCII"))?;
+        let accept = accept.to_str().map_err(|_| HttpError::bad_request("the Accept header is not ASCII"))?;
         let mut ranges: Vec<(f32, &str)> = accept
             .split(',')
             .filter_map(|range| {
@@ -82,7 +82,7 @@ impl ResultFormat {
         }
         ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
         ranges.iter().filter(|(q, _)| *q > 0.0).find_map(|(_, media)| Self::from_media_type(media)).ok_or_else(|| {
-            ApiError::new(
+            HttpError::new(
                 StatusCode::NOT_ACCEPTABLE,
                 "not_acceptable",
                 format!(
@@ -260,7 +260,7 @@ fn catch_unwind_stream(chunks: impl Stream<Item = Result<Bytes>> + Send) -> impl
 mod tests {
     use super::*;
 
-    fn accept(value: &str) -> Result<ResultFormat, ApiError> {
+    fn accept(value: &str) -> Result<ResultFormat, HttpError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, value.parse().unwrap());
         ResultFormat::negotiate(&headers)
