@@ -2,7 +2,8 @@
 # The test command: installs what the tests need (a Python venv with an
 # S3-compatible server and the HBase clients the compatibility tests drive),
 # then checks that no crate depends on a crate of a higher layer
-# (tests/layers/check.py) and runs every test of the workspace: unit tests,
+# (tests/layers/check.py) and that the code is formatted (rustfmt.toml),
+# and runs every test of the workspace: unit tests,
 # the integration binary (tests/it), the HiveQL conformance files
 # (sql/tests/*.slt), and each Criterion micro-benchmark run once as a test.
 set -euo pipefail
@@ -20,6 +21,10 @@ export ENMA_TEST_PYTHON="$venv/bin/python"
 
 echo "== layers"
 python3 tests/layers/check.py
+
+echo "== format"
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo fmt --all --check
 
 echo "== cargo test"
 cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"

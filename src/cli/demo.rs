@@ -12,16 +12,26 @@ use crate::error::{Error, Result};
 /// The example analyses, as a user would send them.
 const QUERIES: &[(&str, &str)] = &[
     ("Tables in the energy database", "SHOW TABLES IN energy"),
-    ("Monthly consumption (kWh) of the first 5 meters",
-     "SELECT meter_id, month, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE meter_id < 5 GROUP BY meter_id, month ORDER BY meter_id, month"),
-    ("Average load profile by hour of day",
-     "SELECT extract(hour FROM ts) AS hour, round(avg(kwh), 3) AS avg_kwh FROM energy.readings GROUP BY extract(hour FROM ts) ORDER BY hour"),
-    ("Top 5 consumers with their tariff",
-     "SELECT r.meter_id, m.tariff, round(sum(r.kwh), 1) AS total_kwh FROM energy.readings r JOIN energy.meters m ON r.meter_id = m.meter_id GROUP BY r.meter_id, m.tariff ORDER BY total_kwh DESC LIMIT 5"),
-    ("Consumption by tariff period, and load factor (ENMA's energy functions)",
-     "SELECT tariff_period(ts) AS period, round(sum(kwh), 1) AS kwh, round(load_factor(kwh), 3) AS load_factor FROM energy.readings GROUP BY tariff_period(ts) ORDER BY period"),
-    ("Partitions read for one month (partition pruning)",
-     "SELECT count(*) AS readings, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE month = '2024-02'"),
+    (
+        "Monthly consumption (kWh) of the first 5 meters",
+        "SELECT meter_id, month, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE meter_id < 5 GROUP BY meter_id, month ORDER BY meter_id, month",
+    ),
+    (
+        "Average load profile by hour of day",
+        "SELECT extract(hour FROM ts) AS hour, round(avg(kwh), 3) AS avg_kwh FROM energy.readings GROUP BY extract(hour FROM ts) ORDER BY hour",
+    ),
+    (
+        "Top 5 consumers with their tariff",
+        "SELECT r.meter_id, m.tariff, round(sum(r.kwh), 1) AS total_kwh FROM energy.readings r JOIN energy.meters m ON r.meter_id = m.meter_id GROUP BY r.meter_id, m.tariff ORDER BY total_kwh DESC LIMIT 5",
+    ),
+    (
+        "Consumption by tariff period, and load factor (ENMA's energy functions)",
+        "SELECT tariff_period(ts) AS period, round(sum(kwh), 1) AS kwh, round(load_factor(kwh), 3) AS load_factor FROM energy.readings GROUP BY tariff_period(ts) ORDER BY period",
+    ),
+    (
+        "Partitions read for one month (partition pruning)",
+        "SELECT count(*) AS readings, round(sum(kwh), 1) AS kwh FROM energy.readings WHERE month = '2024-02'",
+    ),
 ];
 
 pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
@@ -29,7 +39,10 @@ pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
     let mut session = engine.session("default", Caller::Operator)?;
     let started = Instant::now();
     let rows = u64::from(args.meters) * u64::from(args.days) * 24;
-    println!("Building the sample warehouse: {} meters x {} days of hourly readings ({rows} rows)...", args.meters, args.days);
+    println!(
+        "Building the sample warehouse: {} meters x {} days of hourly readings ({rows} rows)...",
+        args.meters, args.days
+    );
     let setup = format!(
         "CREATE DATABASE IF NOT EXISTS energy;
          DROP TABLE IF EXISTS energy.readings;
@@ -56,7 +69,9 @@ pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
     session.run(&setup).await.map(drop)?;
     println!("  done in {:.1} s\n", started.elapsed().as_secs_f64());
 
-    let server = bind(engine.clone(), ServeConfig { listen: "127.0.0.1:0".parse().expect("address"), ..Default::default() }).await?;
+    let server =
+        bind(engine.clone(), ServeConfig { listen: "127.0.0.1:0".parse().expect("address"), ..Default::default() })
+            .await?;
     let addr = server.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(server.run(async move {
@@ -86,7 +101,10 @@ pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
 }
 
 fn print_table(body: &serde_json::Value) {
-    let cols: Vec<String> = body["columns"].as_array().map(|c| c.iter().map(|c| c["name"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default();
+    let cols: Vec<String> = body["columns"]
+        .as_array()
+        .map(|c| c.iter().map(|c| c["name"].as_str().unwrap_or("").to_string()).collect())
+        .unwrap_or_default();
     println!("   {}", cols.join("\t"));
     for row in body["rows"].as_array().into_iter().flatten() {
         let cells: Vec<String> = row

@@ -250,7 +250,8 @@ impl EngineArgs {
         c.memory_limit = self.memory_limit;
         c.s3 = s3;
         c.scheduler = self.scheduler.clone().filter(|s| !s.is_empty());
-        c.remote_access.local_dirs = self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
+        c.remote_access.local_dirs =
+            self.allow_local_dirs.iter().map(|d| std::fs::canonicalize(d).unwrap_or(d.clone())).collect();
         c.remote_access.commands = self.allow_commands.clone();
         c
     }
@@ -261,7 +262,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ENMA_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,enma=info")),
+            tracing_subscriber::EnvFilter::try_from_env("ENMA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,enma=info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -305,7 +307,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             if let Some(sql) = args.execute {
                 print::run_script(&mut session, &sql, args.header, &mut out.lock()).await
             } else if let Some(file) = args.file {
-                let sql = std::fs::read_to_string(&file).map_err(|e| Error::not_found(format!("cannot read {}: {e}", file.display())))?;
+                let sql = std::fs::read_to_string(&file)
+                    .map_err(|e| Error::not_found(format!("cannot read {}: {e}", file.display())))?;
                 print::run_script(&mut session, &sql, args.header, &mut out.lock()).await
             } else {
                 repl::run(&mut session, args.header).await
@@ -338,7 +341,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Executor(args) => {
-            let scheduler = config.scheduler.clone().unwrap_or_else(|| format!("df://127.0.0.1:{}", crate::cluster::SCHEDULER_PORT));
+            let scheduler = config
+                .scheduler
+                .clone()
+                .unwrap_or_else(|| format!("df://127.0.0.1:{}", crate::cluster::SCHEDULER_PORT));
             let options = crate::cluster::ExecutorOptions {
                 bind: args.bind,
                 external_host: args.external_host,
@@ -383,12 +389,20 @@ fn parse_conf(text: &str) -> std::result::Result<(String, String), String> {
 async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
     use crate::mapreduce::{JobSpec, run_job};
     // A job into a table writes its files in a scratch directory of the data directory first.
-    let output = args.output.clone().unwrap_or_else(|| config.data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()));
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()));
     let mut job = match (&args.job, &args.mapper) {
         (Some(name), _) => JobSpec::rust(name, args.inputs, output, args.num_reducers)?,
-        (None, Some(m)) => {
-            JobSpec::streaming(args.inputs, output, m, args.combiner.as_deref(), args.reducer.as_deref(), args.num_reducers)
-        }
+        (None, Some(m)) => JobSpec::streaming(
+            args.inputs,
+            output,
+            m,
+            args.combiner.as_deref(),
+            args.reducer.as_deref(),
+            args.num_reducers,
+        ),
         (None, None) => return Err(Error::plan("give a streaming --mapper command or a Rust --job")),
     };
     job.input_table = args.input_table;
@@ -399,7 +413,8 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
     job.output_table = args.output_table.map(|name| crate::mapreduce::OutputTable { name, overwrite: args.overwrite });
     let engine = crate::open_engine(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files").expect("template"),
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files")
+            .expect("template"),
     );
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());

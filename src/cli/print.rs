@@ -11,7 +11,12 @@ use crate::error::{Error, Result};
 use crate::hive::parser::split_statements;
 
 /// Writes every row of `output`, reporting to a running [`Progress`]; returns the row count.
-pub async fn print_with_progress(output: QueryOutput, header: bool, out: &mut impl Write, progress: &Progress) -> Result<usize> {
+pub async fn print_with_progress(
+    output: QueryOutput,
+    header: bool,
+    out: &mut impl Write,
+    progress: &Progress,
+) -> Result<usize> {
     let io = |e: std::io::Error| Error::execution(format!("cannot write output: {e}"));
     if header && !output.schema.fields().is_empty() {
         let names: Vec<&str> = output.schema.fields().iter().map(|f| f.name().as_str()).collect();

@@ -22,7 +22,12 @@ pub async fn run(session: &mut Session, header: bool) -> Result<()> {
         match editor.readline(&prompt) {
             Ok(line) => {
                 let trimmed = line.trim();
-                if buffer.is_empty() && (trimmed.eq_ignore_ascii_case("quit") || trimmed.eq_ignore_ascii_case("exit") || trimmed.eq_ignore_ascii_case("quit;") || trimmed.eq_ignore_ascii_case("exit;")) {
+                if buffer.is_empty()
+                    && (trimmed.eq_ignore_ascii_case("quit")
+                        || trimmed.eq_ignore_ascii_case("exit")
+                        || trimmed.eq_ignore_ascii_case("quit;")
+                        || trimmed.eq_ignore_ascii_case("exit;"))
+                {
                     break;
                 }
                 buffer.push_str(&line);

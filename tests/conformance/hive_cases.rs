@@ -205,7 +205,8 @@ pub fn run_all(rt: &tokio::runtime::Runtime, filter: Option<&str>, record: bool)
     let text = match std::fs::read_to_string(dir.join("cases.jsonl")) {
         Ok(t) => t,
         Err(e) => {
-            let problem = format!("cannot read {}: {e} (set ENMA_HIVE_CONFORMANCE to the cases' directory)", dir.display());
+            let problem =
+                format!("cannot read {}: {e} (set ENMA_HIVE_CONFORMANCE to the cases' directory)", dir.display());
             return (0, 1, vec![problem]);
         }
     };

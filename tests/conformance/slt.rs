@@ -118,7 +118,9 @@ pub fn run_all(rt: &tokio::runtime::Runtime, filter: Option<&str>) -> (usize, us
     let data = root.join("data");
     let known = known_failures(&root);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "slt")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "slt")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     let (mut total_pass, mut total_fail, mut problems) = (0, 0, Vec::new());

@@ -45,7 +45,10 @@ impl TestServer {
     }
 
     /// A server whose engine settings `adjust` changes (allowed directories, commands).
-    pub(crate) async fn with_engine(mut config: ServeConfig, adjust: impl FnOnce(&mut enma::engine::EngineConfig)) -> Self {
+    pub(crate) async fn with_engine(
+        mut config: ServeConfig,
+        adjust: impl FnOnce(&mut enma::engine::EngineConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut engine_config = enma::engine::EngineConfig::new(dir.path().join("data"));
         adjust(&mut engine_config);
@@ -383,11 +386,11 @@ async fn body_over_limit_is_413() {
 #[test]
 fn slow_query_times_out_with_504() {
     on_named_runtime(async {
-        let server =
-            TestServer::with_engine(ServeConfig { query_timeout: Some(Duration::from_millis(500)), ..Default::default() }, |c| {
-                c.query_thread_name = RUNTIME_THREADS.into()
-            })
-            .await;
+        let server = TestServer::with_engine(
+            ServeConfig { query_timeout: Some(Duration::from_millis(500)), ..Default::default() },
+            |c| c.query_thread_name = RUNTIME_THREADS.into(),
+        )
+        .await;
         let started = Instant::now();
         let (status, body) = server.sql_json(SLOW_SQL).await;
         assert_error(status, &body, StatusCode::GATEWAY_TIMEOUT, "timeout");
@@ -500,7 +503,8 @@ async fn server_survives_bad_input() {
 #[test]
 fn disconnecting_client_cancels_its_query() {
     on_named_runtime(async {
-        let server = TestServer::with_engine(ServeConfig::default(), |c| c.query_thread_name = RUNTIME_THREADS.into()).await;
+        let server =
+            TestServer::with_engine(ServeConfig::default(), |c| c.query_thread_name = RUNTIME_THREADS.into()).await;
         // Before the first byte: the client goes away while the query computes.
         let request = tokio::spawn(server.sql(SLOW_SQL).send());
         assert_goes_busy().await;
@@ -646,12 +650,18 @@ async fn user_functions_over_rest() {
     let names: Vec<&str> = body["functions"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["cooling_degree_days", "heating_degree_days"]);
     assert_eq!(body["functions"][0]["kind"], "scalar");
-    assert!(body["functions"][0]["usage"].as_str().unwrap().starts_with("cooling_degree_days(tmin, tmax[, base]) - "), "{body}");
+    assert!(
+        body["functions"][0]["usage"].as_str().unwrap().starts_with("cooling_degree_days(tmin, tmax[, base]) - "),
+        "{body}"
+    );
 
     let (status, body) = TestServer::json(server.get("/v1/functions/load_factor")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["kind"], "aggregate");
-    assert!(body["extended"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("SELECT load_factor")), "{body}");
+    assert!(
+        body["extended"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("SELECT load_factor")),
+        "{body}"
+    );
     let (status, body) = TestServer::json(server.get("/v1/functions/split_hourly")).await;
     assert_eq!((status, &body["kind"]), (StatusCode::OK, &json!("table")), "{body}");
     let (status, body) = TestServer::json(server.get("/v1/functions/no_such_function")).await;
@@ -672,7 +682,9 @@ async fn cluster_status_is_local_without_a_scheduler_and_503_when_unreachable() 
     let mut config = enma::engine::EngineConfig::new(dir.path());
     config.scheduler = Some(format!("df://127.0.0.1:{port}"));
     let engine = enma::open_engine(config).await.unwrap();
-    let server = bind(engine, ServeConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..Default::default() }).await.unwrap();
+    let server = bind(engine, ServeConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..Default::default() })
+        .await
+        .unwrap();
     let url = format!("http://{}", server.local_addr());
     let task = tokio::spawn(server.run(std::future::pending()));
     let response = reqwest::get(format!("{url}/v1/cluster")).await.unwrap();

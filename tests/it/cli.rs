@@ -11,7 +11,11 @@ fn sql_prints_like_hive_and_fails_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let out = enma(
         dir.path(),
-        &["sql", "-e", "CREATE TABLE t (a INT, b ARRAY<INT>, c STRING) STORED AS PARQUET; INSERT INTO t SELECT 1, array(1,2), NULL; SELECT * FROM t"],
+        &[
+            "sql",
+            "-e",
+            "CREATE TABLE t (a INT, b ARRAY<INT>, c STRING) STORED AS PARQUET; INSERT INTO t SELECT 1, array(1,2), NULL; SELECT * FROM t",
+        ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1\t[1,2]\tNULL\n");
@@ -44,12 +48,19 @@ fn demo_builds_the_sample_and_queries_it_over_rest() {
 #[test]
 fn killed_insert_overwrite_leaves_the_old_data() {
     let dir = tempfile::tempdir().unwrap();
-    let out = enma(dir.path(), &["sql", "-e", "CREATE TABLE k (v BIGINT) STORED AS PARQUET; INSERT INTO k VALUES (1), (2), (3)"]);
+    let out = enma(
+        dir.path(),
+        &["sql", "-e", "CREATE TABLE k (v BIGINT) STORED AS PARQUET; INSERT INTO k VALUES (1), (2), (3)"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut child = Command::new(env!("CARGO_BIN_EXE_enma"))
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["sql", "-e", "INSERT OVERWRITE TABLE k SELECT a.value * b.value FROM range(100000) a CROSS JOIN range(100000) b"])
+        .args([
+            "sql",
+            "-e",
+            "INSERT OVERWRITE TABLE k SELECT a.value * b.value FROM range(100000) a CROSS JOIN range(100000) b",
+        ])
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(2500));

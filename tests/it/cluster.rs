@@ -172,8 +172,14 @@ async fn load_readings(s: &mut Session, dir: &Path) {
         }
         let file = dir.join(format!("readings-{month}.txt"));
         std::fs::write(&file, text).unwrap();
-        rows(s, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE readings PARTITION (month='2024-{month:02}')", file.display()))
-            .await;
+        rows(
+            s,
+            &format!(
+                "LOAD DATA LOCAL INPATH '{}' INTO TABLE readings PARTITION (month='2024-{month:02}')",
+                file.display()
+            ),
+        )
+        .await;
     }
 }
 
@@ -214,8 +220,12 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
         assert!(!want.is_empty(), "{name} returns no rows locally; the comparison would prove nothing");
         match try_rows(c, sql).await {
             Ok(got) if got == want => {}
-            Ok(got) => mismatches.push(format!("{name}: {} rows locally, {} on the cluster; first difference: {:?}", want.len(), got.len(),
-                want.iter().zip(&got).find(|(a, b)| a != b))),
+            Ok(got) => mismatches.push(format!(
+                "{name}: {} rows locally, {} on the cluster; first difference: {:?}",
+                want.len(),
+                got.len(),
+                want.iter().zip(&got).find(|(a, b)| a != b)
+            )),
             Err(e) => mismatches.push(format!("{name}: failed on the cluster: {e}")),
         }
     };
@@ -230,7 +240,13 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     for s in [&mut l, &mut c] {
         rows(s, "CREATE TEMPORARY FUNCTION hdd AS 'enma.energy.HeatingDegreeDays'").await;
     }
-    compare("temporary function", "SELECT meter, round(sum(hdd(kwh, kwh + 4, 12.5)), 4) FROM readings GROUP BY meter ORDER BY meter", &mut l, &mut c).await;
+    compare(
+        "temporary function",
+        "SELECT meter, round(sum(hdd(kwh, kwh + 4, 12.5)), 4) FROM readings GROUP BY meter ORDER BY meter",
+        &mut l,
+        &mut c,
+    )
+    .await;
     for (i, sql) in FUNCTION_QUERIES.iter().enumerate() {
         compare(&format!("function query {i}"), sql, &mut l, &mut c).await;
     }
@@ -247,7 +263,11 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     let read = |t: &str| format!("SELECT month, meter, total, n FROM {t} ORDER BY month, meter");
     let local_rows = rows(&mut l, &read("monthly_local")).await;
     assert_eq!(local_rows.len(), 21);
-    assert_eq!(rows(&mut l, &read("monthly_cluster")).await, local_rows, "the cluster's INSERT OVERWRITE wrote other rows");
+    assert_eq!(
+        rows(&mut l, &read("monthly_cluster")).await,
+        local_rows,
+        "the cluster's INSERT OVERWRITE wrote other rows"
+    );
     assert_eq!(
         rows(&mut l, "SHOW PARTITIONS monthly_cluster").await,
         rows(&mut l, "SHOW PARTITIONS monthly_local").await
@@ -264,9 +284,12 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     .await;
 
     // The REST API on the cluster: its status, and a query.
-    let server = enma::api::bind(remote.clone(), enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
-        .await
-        .unwrap();
+    let server = enma::api::bind(
+        remote.clone(),
+        enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let api = format!("http://{}", server.local_addr());
     let task = tokio::spawn(server.run(std::future::pending()));
     let status: serde_json::Value = reqwest::get(format!("{api}/v1/cluster")).await.unwrap().json().await.unwrap();
@@ -286,7 +309,13 @@ async fn statements_give_the_same_rows_on_the_cluster_as_locally() {
     assert_eq!(body["rows"], serde_json::json!([["m00", 174], ["m01", 171]]), "{body}");
     task.abort();
 
-    assert!(mismatches.is_empty(), "{} statements differ:\n{}\n{}", mismatches.len(), mismatches.join("\n"), cluster.logs());
+    assert!(
+        mismatches.is_empty(),
+        "{} statements differ:\n{}\n{}",
+        mismatches.len(),
+        mismatches.join("\n"),
+        cluster.logs()
+    );
 }
 
 /// TPC-H data at `scale` in `dir`, declared in database `tpch` of a local
@@ -305,7 +334,9 @@ async fn tpch_locally(dir: &Path, scale: f64, files: i32) -> Session {
 async fn until_executor_finished_a_task(cluster: &LocalCluster, n: usize) {
     let log = cluster.logs.join(format!("executor-{n}.log"));
     let started = Instant::now();
-    while !std::fs::read_to_string(&log).unwrap_or_default().contains("Finished task") && started.elapsed() < Duration::from_secs(60) {
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("Finished task")
+        && started.elapsed() < Duration::from_secs(60)
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -385,7 +416,10 @@ async fn a_query_completes_when_an_executor_is_killed_mid_query() {
             let progress = enma::cluster::job_progress(&url, &job).await.unwrap();
             let progress = progress.expect("the session's job is running");
             // (The executor's report of its finished task may not have reached the scheduler yet.)
-            assert!(progress.stages >= 2 && progress.tasks >= 1 && progress.completed_tasks <= progress.tasks, "{progress:?}");
+            assert!(
+                progress.stages >= 2 && progress.tasks >= 1 && progress.completed_tasks <= progress.tasks,
+                "{progress:?}"
+            );
             let running = !enma::cluster::cluster_status(&url).await.unwrap().running_jobs.is_empty();
             cluster.kill_executor(1);
             (started.elapsed(), running)
@@ -422,13 +456,11 @@ async fn an_insert_overwrite_that_loses_every_executor_fails_and_keeps_the_old_r
     let insert = "INSERT OVERWRITE TABLE summary SELECT l_suppkey, count(DISTINCT o_custkey) FROM lineitem \
                   JOIN orders ON l_orderkey = o_orderkey GROUP BY l_suppkey";
     let started = Instant::now();
-    let (result, ()) = tokio::join!(
-        async { tokio::time::timeout(Duration::from_secs(120), try_rows(&mut c, insert)).await },
-        async {
+    let (result, ()) =
+        tokio::join!(async { tokio::time::timeout(Duration::from_secs(120), try_rows(&mut c, insert)).await }, async {
             until_executor_finished_a_task(&cluster, 0).await;
             cluster.kill_executor(0);
-        }
-    );
+        });
     let err = match result {
         Ok(Err(e)) => e,
         Ok(Ok(_)) => panic!("the insert succeeded without executors\n{}", cluster.logs()),
@@ -502,7 +534,9 @@ async fn the_local_script_starts_checks_and_stops_a_cluster() {
             .unwrap()
     };
     let started = run(&["start", "-n", "1", "--bin", env!("CARGO_BIN_EXE_enma")]);
-    let say = |o: &std::process::Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let say = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
     assert!(started.status.success(), "{}", say(&started));
     let url = format!("df://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);

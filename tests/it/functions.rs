@@ -7,8 +7,7 @@ use crate::common::{lines, rows, session, temp_engine, try_rows};
 
 /// LanguageManual names not registered yet; the test fails when one of them
 /// appears (remove it here) or another goes missing.
-const STILL_MISSING: &[&str] = &[
-];
+const STILL_MISSING: &[&str] = &[];
 
 #[tokio::test]
 async fn language_manual_functions_are_listed() {
@@ -64,11 +63,18 @@ async fn energy_functions_in_sql() {
     )
     .await;
     assert_eq!(
-        lines(&mut s, "SELECT day, heating_degree_days(tmin, tmax), cooling_degree_days(tmin, tmax) FROM weather ORDER BY day").await,
+        lines(
+            &mut s,
+            "SELECT day, heating_degree_days(tmin, tmax), cooling_degree_days(tmin, tmax) FROM weather ORDER BY day"
+        )
+        .await,
         ["2024-01-01\t16.0\t0.0", "2024-04-01\t3.0\t0.0", "2024-04-02\tNULL\tNULL", "2024-07-01\t0.0\t7.0"]
     );
     // Strings convert as Hive converts them; a base may be given.
-    assert_eq!(lines(&mut s, "SELECT heating_degree_days('10', '14', 15.5), heating_degree_days('x', 1)").await, ["3.5\tNULL"]);
+    assert_eq!(
+        lines(&mut s, "SELECT heating_degree_days('10', '14', 15.5), heating_degree_days('x', 1)").await,
+        ["3.5\tNULL"]
+    );
     assert_eq!(
         lines(
             &mut s,
@@ -138,7 +144,11 @@ async fn table_functions_in_lateral_views() {
     )
     .await;
     assert_eq!(
-        lines(&mut s, "SELECT r.meter, h.hour, h.kwh FROM reads r LATERAL VIEW split_hourly(r.t0, r.t1, r.kwh) h AS hour, kwh").await,
+        lines(
+            &mut s,
+            "SELECT r.meter, h.hour, h.kwh FROM reads r LATERAL VIEW split_hourly(r.t0, r.t1, r.kwh) h AS hour, kwh"
+        )
+        .await,
         ["m1\t2024-01-01 10:00:00\t1.0", "m1\t2024-01-01 11:00:00\t2.0"]
     );
     // A temporary name for a table function works in LATERAL VIEW too.

@@ -80,7 +80,8 @@ async fn locations_are_checked_as_real_paths() {
     std::os::unix::fs::symlink(&secret, allowed.join("link")).unwrap();
     let server = server_allowing(&allowed).await;
     let escape = format!("{}/../../../../../../{}", allowed.display(), secret.display());
-    for location in [escape, allowed.join("link").display().to_string(), allowed.join("link/sub").display().to_string()] {
+    for location in [escape, allowed.join("link").display().to_string(), allowed.join("link/sub").display().to_string()]
+    {
         let (status, body) =
             server.sql_json(&format!("CREATE EXTERNAL TABLE leak (line STRING) LOCATION '{location}'")).await;
         assert_status(status, &body, StatusCode::FORBIDDEN, "--allow-local-dir");
@@ -108,7 +109,8 @@ async fn remote_callers_get_no_environment_and_no_refused_function_as_500() {
     assert_eq!(body["rows"], json!([["${env:PATH}", "${hiveconf:x}"]]));
     let body = server.exec("SET hivevar:y=7; SELECT '${hivevar:y}' AS y").await;
     assert_eq!(body["rows"], json!([["7"]]));
-    let (status, body) = server.sql_json(&format!("SELECT in_file('top secret', '{}')", secret.join("data.txt").display())).await;
+    let (status, body) =
+        server.sql_json(&format!("SELECT in_file('top secret', '{}')", secret.join("data.txt").display())).await;
     assert_status(status, &body, StatusCode::FORBIDDEN, "in_file");
     let (status, body) = server.sql_json("SELECT reflect('java.lang.Runtime', 'exec', 'id')").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -146,7 +148,8 @@ async fn growing_functions_are_capped() {
     assert_eq!(body["rows"], json!([[null]]));
     let (status, body) = server.sql_json("SELECT length(repeat(cast(value AS STRING), 16000000)) FROM range(8)").await;
     assert_status(status, &body, StatusCode::BAD_REQUEST, "repeat: the results for one batch");
-    let (status, body) = server.sql_json("SELECT length(lpad(cast(value AS STRING), 16000000, 'ab')) FROM range(8)").await;
+    let (status, body) =
+        server.sql_json("SELECT length(lpad(cast(value AS STRING), 16000000, 'ab')) FROM range(8)").await;
     assert_status(status, &body, StatusCode::BAD_REQUEST, "lpad");
     assert_eq!(server.exec("SELECT length(repeat('ab', 1000)) AS n").await["rows"], json!([[2000]]));
     server.assert_alive().await;
@@ -155,7 +158,8 @@ async fn growing_functions_are_capped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_timeout_answers_on_time_even_when_an_operator_holds_the_cpu() {
-    let server = TestServer::with(ServeConfig { query_timeout: Some(Duration::from_secs(2)), ..Default::default() }).await;
+    let server =
+        TestServer::with(ServeConfig { query_timeout: Some(Duration::from_secs(2)), ..Default::default() }).await;
     let started = Instant::now();
     let (status, body) = server
         .sql_json("SELECT a.value FROM range(200000) a CROSS JOIN range(200000) b WHERE (a.value*b.value)%1000003=5")
@@ -230,7 +234,8 @@ async fn leftovers_of_killed_writes_go_with_the_next_write() {
         .to_string();
     let dir = PathBuf::from(location.strip_prefix("file://").unwrap());
     // What a killed INSERT INTO and a killed INSERT OVERWRITE leave behind, two hours ago.
-    let two_hours_ago = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() - 7_200_000_000_000;
+    let two_hours_ago =
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() - 7_200_000_000_000;
     for name in [".staging-0123abcd".to_string(), format!(".gen-{two_hours_ago:020}-deadbeef")] {
         std::fs::create_dir(dir.join(&name)).unwrap();
         std::fs::write(dir.join(&name).join("part-00000.txt"), "9\n").unwrap();
@@ -253,8 +258,10 @@ async fn leftovers_of_killed_writes_go_with_the_next_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failing_command_is_the_callers_error() {
-    let server = TestServer::with_engine(ServeConfig::default(), |c| c.remote_access.commands = vec!["cat*".into()]).await;
-    let (status, body) = server.sql_json("SELECT TRANSFORM (1) USING 'cat /no/such/file' AS (x) FROM (SELECT 1) t").await;
+    let server =
+        TestServer::with_engine(ServeConfig::default(), |c| c.remote_access.commands = vec!["cat*".into()]).await;
+    let (status, body) =
+        server.sql_json("SELECT TRANSFORM (1) USING 'cat /no/such/file' AS (x) FROM (SELECT 1) t").await;
     assert_status(status, &body, StatusCode::BAD_REQUEST, "exit status 1");
     assert_eq!(body["error"]["code"], "invalid_data", "{body}");
     server.assert_alive().await;

@@ -62,7 +62,16 @@ async fn sql_over_an_hbase_table_matches_a_scan_of_the_store() {
     assert_eq!(lines(&mut s, "SELECT count(*), sum(readings) FROM meters").await, ["3\t18"]);
     // A cell written by a store client shows up in SQL; a later INSERT replaces cells.
     store
-        .mutate_row(&t, b"m4", &[Mutation::Put { family: "info".into(), qualifier: "kind".into(), timestamp: None, value: "plant".into() }])
+        .mutate_row(
+            &t,
+            b"m4",
+            &[Mutation::Put {
+                family: "info".into(),
+                qualifier: "kind".into(),
+                timestamp: None,
+                value: "plant".into(),
+            }],
+        )
         .unwrap();
     rows(&mut s, "INSERT OVERWRITE TABLE meters SELECT 'm1', 'office', 3.0, 8, NULL").await;
     assert_eq!(
@@ -70,7 +79,10 @@ async fn sql_over_an_hbase_table_matches_a_scan_of_the_store() {
         ["m1\toffice\t3.0\t8", "m4\tplant\tNULL\tNULL"]
     );
     let ddl = lines(&mut s, "SHOW CREATE TABLE meters").await.join("\n");
-    assert!(ddl.contains("STORED BY") && ddl.contains("HBaseStorageHandler") && ddl.contains("hbase.columns.mapping"), "{ddl}");
+    assert!(
+        ddl.contains("STORED BY") && ddl.contains("HBaseStorageHandler") && ddl.contains("hbase.columns.mapping"),
+        "{ddl}"
+    );
     // Dropping the managed table deletes the store's table.
     rows(&mut s, "DROP TABLE meters").await;
     assert!(!store.table_exists(&t));
@@ -83,8 +95,19 @@ async fn external_tables_bind_existing_store_tables_and_bad_mappings_are_refused
     let store = enma::hbase_handler::store(&engine).unwrap();
     let t = TableName::parse("readings").unwrap();
     store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("r")] }).unwrap();
-    let put = |q: &str, ts: i64, v: Vec<u8>| Mutation::Put { family: "r".into(), qualifier: Bytes::copy_from_slice(q.as_bytes()), timestamp: Some(ts), value: v.into() };
-    store.mutate_row(&t, b"k1", &[put("kwh", 1_700_000_000_000, 2.5f64.to_be_bytes().to_vec()), put("ok", 1_700_000_000_000, vec![0xFF])]).unwrap();
+    let put = |q: &str, ts: i64, v: Vec<u8>| Mutation::Put {
+        family: "r".into(),
+        qualifier: Bytes::copy_from_slice(q.as_bytes()),
+        timestamp: Some(ts),
+        value: v.into(),
+    };
+    store
+        .mutate_row(
+            &t,
+            b"k1",
+            &[put("kwh", 1_700_000_000_000, 2.5f64.to_be_bytes().to_vec()), put("ok", 1_700_000_000_000, vec![0xFF])],
+        )
+        .unwrap();
     store.mutate_row(&t, b"k2", &[put("kwh", 1_700_000_001_000, vec![1, 2])]).unwrap();
     assert!(
         try_rows(&mut s, "CREATE EXTERNAL TABLE missing (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,r:v')")
@@ -101,15 +124,33 @@ async fn external_tables_bind_existing_store_tables_and_bad_mappings_are_refused
     )
     .await;
     // A value of the wrong width reads as NULL, as Hive reads it.
-    assert_eq!(lines(&mut s, "SELECT * FROM readings").await, ["k1\t2.5\ttrue\t1700000000000", "k2\tNULL\tNULL\t1700000001000"]);
+    assert_eq!(
+        lines(&mut s, "SELECT * FROM readings").await,
+        ["k1\t2.5\ttrue\t1700000000000", "k2\tNULL\tNULL\t1700000001000"]
+    );
     rows(&mut s, "DROP TABLE readings").await;
     assert!(store.table_exists(&t), "dropping an external table keeps the store's table");
     for (ddl, message) in [
-        ("CREATE TABLE b1 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key')", "entries"),
-        ("CREATE TABLE b2 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = 'f:a,f:b')", ":key"),
-        ("CREATE TABLE b3 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,f:')", "MAP"),
-        ("CREATE TABLE b4 (k STRING, v STRING) STORED BY 'com.example.Other' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,f:a')", "not supported"),
-        ("CREATE TABLE b5 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler'", "hbase.columns.mapping"),
+        (
+            "CREATE TABLE b1 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key')",
+            "entries",
+        ),
+        (
+            "CREATE TABLE b2 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = 'f:a,f:b')",
+            ":key",
+        ),
+        (
+            "CREATE TABLE b3 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,f:')",
+            "MAP",
+        ),
+        (
+            "CREATE TABLE b4 (k STRING, v STRING) STORED BY 'com.example.Other' WITH SERDEPROPERTIES ('hbase.columns.mapping' = ':key,f:a')",
+            "not supported",
+        ),
+        (
+            "CREATE TABLE b5 (k STRING, v STRING) STORED BY 'org.apache.hadoop.hive.hbase.HBaseStorageHandler'",
+            "hbase.columns.mapping",
+        ),
     ] {
         let err = try_rows(&mut s, ddl).await.unwrap_err().to_string();
         assert!(err.contains(message), "{ddl}: {err}");
@@ -128,15 +169,21 @@ async fn external_tables_bind_existing_store_tables_and_bad_mappings_are_refused
 fn writes_acknowledged_over_thrift_survive_kill_9_of_the_server() {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
-    let python = std::env::var("ENMA_TEST_PYTHON")
-        .unwrap_or_else(|_| panic!("ENMA_TEST_PYTHON is not set: run tests/run.sh, which installs happybase into a venv"));
+    let python = std::env::var("ENMA_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!("ENMA_TEST_PYTHON is not set: run tests/run.sh, which installs happybase into a venv")
+    });
     let dir = tempfile::tempdir().unwrap();
     let (api, rest, thrift) = (free_port(), free_port(), free_port());
     let mut server = Command::new(env!("CARGO_BIN_EXE_enma"))
         .arg("--data-dir")
         .arg(dir.path())
         .args(["serve", "--listen", &format!("127.0.0.1:{api}"), "--hbase"])
-        .args(["--hbase-rest-listen", &format!("127.0.0.1:{rest}"), "--hbase-thrift-listen", &format!("127.0.0.1:{thrift}")])
+        .args([
+            "--hbase-rest-listen",
+            &format!("127.0.0.1:{rest}"),
+            "--hbase-thrift-listen",
+            &format!("127.0.0.1:{thrift}"),
+        ])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -159,7 +206,8 @@ while True:
     i += 1
 "#
     );
-    let mut client = Command::new(&python).args(["-c", &writer]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut client =
+        Command::new(&python).args(["-c", &writer]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut last = None;
     for line in std::io::BufReader::new(client.stdout.take().unwrap()).lines() {
         let Ok(line) = line else { break };
@@ -174,7 +222,8 @@ while True:
     server.wait().unwrap();
     let _ = client.kill();
     let out = client.wait_with_output().unwrap();
-    let last = last.unwrap_or_else(|| panic!("happybase acknowledged no write: {}", String::from_utf8_lossy(&out.stderr)));
+    let last =
+        last.unwrap_or_else(|| panic!("happybase acknowledged no write: {}", String::from_utf8_lossy(&out.stderr)));
     let store = enma_kv::Store::open(dir.path().join("kv"), enma_kv::StoreOptions::default()).unwrap();
     let t = TableName::parse("durable").unwrap();
     let keys: Vec<Bytes> = store.scanner(&t, Scan::default()).unwrap().map(|r| r.unwrap().key).collect();

@@ -59,22 +59,47 @@ fn word_count_as_streaming_python_and_as_rust_job_matches_the_reference() {
         *expected.entry(w).or_insert(0) += n;
     }
     let enma = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg(dir.path().join("data")).args(args).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_enma"))
+            .current_dir(dir.path())
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(args)
+            .output()
+            .unwrap()
     };
     let (mapper, reducer) = (script("map.py"), script("reduce.py"));
     let streaming = enma(&[
-        "mapreduce", "--input", "text", "--output", "out-streaming", "--mapper", &mapper, "--reducer", &reducer, "--num-reducers", "3",
+        "mapreduce",
+        "--input",
+        "text",
+        "--output",
+        "out-streaming",
+        "--mapper",
+        &mapper,
+        "--reducer",
+        &reducer,
+        "--num-reducers",
+        "3",
     ]);
     let stderr = String::from_utf8_lossy(&streaming.stderr);
     assert!(streaming.status.success(), "{stderr}");
     assert_eq!(read_counts(&dir.path().join("out-streaming")), expected);
     assert!(stderr.contains("reduce_calls=3"), "the reducers' counters: {stderr}");
     assert!(stderr.contains(&format!("Map output records={}", expected.values().sum::<u64>())), "{stderr}");
-    let rust = enma(&["mapreduce", "--input", "text", "--output", "out-rust", "--job", "wordcount", "--num-reducers", "2"]);
+    let rust =
+        enma(&["mapreduce", "--input", "text", "--output", "out-rust", "--job", "wordcount", "--num-reducers", "2"]);
     assert!(rust.status.success(), "{}", String::from_utf8_lossy(&rust.stderr));
     assert_eq!(read_counts(&dir.path().join("out-rust")), expected);
     // Bad input: a clear message and a non-zero exit, no output directory.
-    let bad = enma(&["mapreduce", "--input", "text", "--output", "out-bad", "--mapper", "python3 -c 'import sys; sys.exit(4)'"]);
+    let bad = enma(&[
+        "mapreduce",
+        "--input",
+        "text",
+        "--output",
+        "out-bad",
+        "--mapper",
+        "python3 -c 'import sys; sys.exit(4)'",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("exit status 4"), "{}", String::from_utf8_lossy(&bad.stderr));
     assert!(!dir.path().join("out-bad").exists());
@@ -94,19 +119,22 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     config.remote_access.local_dirs = vec![work.clone()];
     config.remote_access.commands = vec!["awk *".into()];
     let engine = enma::open_engine(config).await.unwrap();
-    let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
-        .await
-        .unwrap();
+    let server =
+        enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
+            .await
+            .unwrap();
     let url = format!("http://{}", server.local_addr());
     tokio::spawn(server.run(std::future::pending()));
     let client = reqwest::Client::new();
     let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
-    let jobs: serde_json::Value = client.get(format!("{url}/v1/mapreduce/jobs")).send().await.unwrap().json().await.unwrap();
+    let jobs: serde_json::Value =
+        client.get(format!("{url}/v1/mapreduce/jobs")).send().await.unwrap().json().await.unwrap();
     let names: Vec<&str> = jobs["jobs"].as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["daily-consumption", "wordcount"], "{jobs}");
     // Not allowed: a directory outside the allowed ones, a command not on the list.
     let outside = dir.path().canonicalize().unwrap().join("elsewhere");
-    let r = post(serde_json::json!({"input": [work.join("in.txt")], "output": outside, "job": "wordcount"})).await.unwrap();
+    let r =
+        post(serde_json::json!({"input": [work.join("in.txt")], "output": outside, "job": "wordcount"})).await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("--allow-local-dir"));
     let r = post(serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o1"), "mapper": "python3 -c 'import os'"})).await.unwrap();
@@ -116,7 +144,10 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
     let mapper = r#"awk '{for (i = 1; i <= NF; i++) print $i "\t1"}'"#;
     let reducer = r#"awk -F '\t' '{n[$1] += $2} END {for (w in n) print w "\t" n[w]}'"#;
     for (output, body) in [
-        ("rust", serde_json::json!({"input": [work.join("in.txt")], "output": work.join("rust"), "job": "wordcount", "num_reducers": 2})),
+        (
+            "rust",
+            serde_json::json!({"input": [work.join("in.txt")], "output": work.join("rust"), "job": "wordcount", "num_reducers": 2}),
+        ),
         (
             "streaming",
             serde_json::json!({"input": [work.clone()], "output": work.join("streaming"), "mapper": mapper, "reducer": reducer,
@@ -140,7 +171,11 @@ async fn mapreduce_over_rest_with_the_operators_permissions() {
             assert_eq!(status["parts_total"], 3, "{status}");
             assert_eq!(status["ignored_conf"], serde_json::json!(["mapreduce.map.memory.mb"]), "{status}");
         }
-        assert_eq!(status["counters"]["Map-Reduce Framework"]["Map output records"], expected.values().sum::<u64>(), "{status}");
+        assert_eq!(
+            status["counters"]["Map-Reduce Framework"]["Map output records"],
+            expected.values().sum::<u64>(),
+            "{status}"
+        );
         assert_eq!(read_counts(&work.join(output)), expected, "{output}");
     }
     let r = client.get(format!("{url}/v1/mapreduce/nope")).send().await.unwrap();
@@ -176,7 +211,10 @@ async fn transform_runs_commands_over_rows() {
         ["1\ty\t1", "2\tx\t2", "3\t\\N\t3"]
     );
     // Untyped AS columns are strings; string + int is a double, as in Hive.
-    assert_eq!(lines(&mut s, "SELECT n + 1 FROM (SELECT MAP a USING 'cat' AS n FROM t) m ORDER BY 1").await, ["2.0", "3.0", "4.0"]);
+    assert_eq!(
+        lines(&mut s, "SELECT n + 1 FROM (SELECT MAP a USING 'cat' AS n FROM t) m ORDER BY 1").await,
+        ["2.0", "3.0", "4.0"]
+    );
     // The reduce pattern: the reducer script fails (exit 9) if its input is not sorted by key.
     rows(&mut s, "CREATE TABLE w AS SELECT CAST(id % 7 AS STRING) AS k, 1 AS v FROM range(1000) r(id)").await;
     let reducer = r#"awk -F '\t' 'prev > $1 {exit 9} {prev = $1; n[$1] += $2} END {for (w in n) print w "\t" n[w]}'"#;
@@ -191,11 +229,19 @@ async fn transform_runs_commands_over_rows() {
         ["2024-03-01 10:30:00"]
     );
     assert_eq!(
-        lines(&mut s, "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' FROM t WHERE a = 1").await,
+        lines(
+            &mut s,
+            "SELECT TRANSFORM (CAST('2024-03-01 10:30:00' AS TIMESTAMP), true, 1.5) USING 'cat' FROM t WHERE a = 1"
+        )
+        .await,
         ["2024-03-01 10:30:00\ttrue\t1.5"]
     );
     // ROW FORMAT DELIMITED for what the script reads and what it writes; the lines are Hive 2.3's.
-    let mut comma = lines(&mut s, "SELECT TRANSFORM(a, b) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' USING 'cat' AS (line STRING) FROM t").await;
+    let mut comma = lines(
+        &mut s,
+        "SELECT TRANSFORM(a, b) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' USING 'cat' AS (line STRING) FROM t",
+    )
+    .await;
     comma.sort();
     assert_eq!(comma, ["1,y", "2,x", "3,\\N"]);
     let mut pipes = lines(
@@ -214,7 +260,10 @@ async fn transform_runs_commands_over_rows() {
         .await,
         ["2\ty", "3\tx", "4\tNULL"]
     );
-    let err = try_rows(&mut s, "SELECT TRANSFORM(a) ROW FORMAT SERDE 'x.Y' USING 'cat' FROM t").await.unwrap_err().to_string();
+    let err = try_rows(&mut s, "SELECT TRANSFORM(a) ROW FORMAT SERDE 'x.Y' USING 'cat' FROM t")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("ROW FORMAT DELIMITED"), "{err}");
     // Hive's FROM-first MapReduce scripts; the expected rows are Hive 2.3's.
     rows(
@@ -254,7 +303,8 @@ async fn transform_runs_commands_over_rows() {
 }
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names
 }
@@ -366,7 +416,8 @@ async fn daily_consumption_per_meter_from_raw_readings() {
     let engine = enma::open_engine(enma::engine::EngineConfig::new(dir.path().join("data"))).await.unwrap();
     let job = JobSpec {
         split_bytes: Some(1000),
-        ..JobSpec::rust("daily-consumption", vec![dir.path().join("readings.csv")], dir.path().join("daily"), 2).unwrap()
+        ..JobSpec::rust("daily-consumption", vec![dir.path().join("readings.csv")], dir.path().join("daily"), 2)
+            .unwrap()
     };
     let report = run_job(&engine, &job, |_, _| {}).await.unwrap();
     let mut got = BTreeMap::new();
@@ -381,7 +432,12 @@ async fn daily_consumption_per_meter_from_raw_readings() {
     // The job's partitioner sends all of a meter's days to one reducer.
     for meter in ["m001", "m002", "m013"] {
         let holding = (0..2)
-            .filter(|p| std::fs::read_to_string(job.output.join(format!("part-{p:05}"))).unwrap().lines().any(|l| l.starts_with(meter)))
+            .filter(|p| {
+                std::fs::read_to_string(job.output.join(format!("part-{p:05}")))
+                    .unwrap()
+                    .lines()
+                    .any(|l| l.starts_with(meter))
+            })
             .count();
         assert_eq!(holding, 1, "{meter}");
     }
@@ -443,11 +499,28 @@ fn streaming_secondary_sort_with_hadoops_settings() {
     std::fs::write(dir.path().join("in.txt"), text).unwrap();
     let run = |out: &str, extra: &[&str]| {
         let mut args = vec![
-            "mapreduce", "--input", "in.txt", "--output", out, "--mapper", "awk '{print $1 \"\\t\" $2 \"\\tv\"}'", "--reducer", "cat",
-            "-D", "mapreduce.job.reduces=4", "-D", "stream.num.map.output.key.fields=2",
+            "mapreduce",
+            "--input",
+            "in.txt",
+            "--output",
+            out,
+            "--mapper",
+            "awk '{print $1 \"\\t\" $2 \"\\tv\"}'",
+            "--reducer",
+            "cat",
+            "-D",
+            "mapreduce.job.reduces=4",
+            "-D",
+            "stream.num.map.output.key.fields=2",
         ];
         args.extend_from_slice(extra);
-        let o = Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg("data").args(&args).output().unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_enma"))
+            .current_dir(dir.path())
+            .arg("--data-dir")
+            .arg("data")
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         (0..4)
             .map(|p| std::fs::read_to_string(dir.path().join(out).join(format!("part-{p:05}"))).unwrap())
@@ -456,7 +529,13 @@ fn streaming_secondary_sort_with_hadoops_settings() {
     let groups_per_part = |parts: &[String]| {
         let mut owner: BTreeMap<String, std::collections::BTreeSet<usize>> = BTreeMap::new();
         for (p, text) in parts.iter().enumerate() {
-            let keys: Vec<(&str, &str)> = text.lines().map(|l| { let f: Vec<&str> = l.split('\t').collect(); (f[0], f[1]) }).collect();
+            let keys: Vec<(&str, &str)> = text
+                .lines()
+                .map(|l| {
+                    let f: Vec<&str> = l.split('\t').collect();
+                    (f[0], f[1])
+                })
+                .collect();
             assert!(keys.is_sorted(), "part {p} is not sorted by both fields");
             assert!(text.lines().all(|l| l.ends_with("\tv")), "the value is the third field");
             for (g, _) in keys {
@@ -468,7 +547,12 @@ fn streaming_secondary_sort_with_hadoops_settings() {
     };
     let keyed = run(
         "by-first-field",
-        &["-D", "mapreduce.partition.keypartitioner.options=-k1,1", "--partitioner", "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"],
+        &[
+            "-D",
+            "mapreduce.partition.keypartitioner.options=-k1,1",
+            "--partitioner",
+            "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner",
+        ],
     );
     assert_eq!(groups_per_part(&keyed), 1, "every first field in one reducer");
     assert_eq!(keyed.iter().map(|p| p.lines().count()).sum::<usize>(), 2000);
@@ -499,8 +583,10 @@ async fn commands_see_the_task_environment(engine: &enma::engine::Engine, dir: &
         }
     }
     seen.sort();
-    let want: Vec<(String, String, String)> =
-        [("1", "a.txt"), ("2", "a.txt"), ("3", "b.txt")].iter().map(|(l, f)| (l.to_string(), f.to_string(), "meters".to_string())).collect();
+    let want: Vec<(String, String, String)> = [("1", "a.txt"), ("2", "a.txt"), ("3", "b.txt")]
+        .iter()
+        .map(|(l, f)| (l.to_string(), f.to_string(), "meters".to_string()))
+        .collect();
     assert_eq!(seen, want);
 }
 
@@ -544,7 +630,12 @@ async fn word_count_reads_its_input_from_s3() {
     };
     let report = run_job(&engine, &job, |_, _| {}).await.unwrap();
     assert_eq!(read_counts(&job.output), expected);
-    assert_eq!(counter(&report, "File Input Format Counters", "Bytes Read"), Some(total as i64), "{:?}", report.counters);
+    assert_eq!(
+        counter(&report, "File Input Format Counters", "Bytes Read"),
+        Some(total as i64),
+        "{:?}",
+        report.counters
+    );
     // Streaming commands see the object's URL as their input file.
     let files = JobSpec::streaming(
         vec!["s3://external/words/b.txt".into()],
@@ -563,9 +654,10 @@ async fn word_count_reads_its_input_from_s3() {
 
 /// A server for remote callers over `engine`; its base URL.
 async fn serve(engine: enma::engine::Engine) -> String {
-    let server = enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
-        .await
-        .unwrap();
+    let server =
+        enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
+            .await
+            .unwrap();
     let url = format!("http://{}", server.local_addr());
     tokio::spawn(server.run(std::future::pending()));
     url
@@ -590,7 +682,8 @@ async fn finished(client: &reqwest::Client, url: &str, started: reqwest::Respons
     let started: serde_json::Value = started.json().await.unwrap();
     let id = started["id"].as_str().unwrap().to_string();
     for _ in 0..600 {
-        let status: serde_json::Value = client.get(format!("{url}/v1/mapreduce/{id}")).send().await.unwrap().json().await.unwrap();
+        let status: serde_json::Value =
+            client.get(format!("{url}/v1/mapreduce/{id}")).send().await.unwrap().json().await.unwrap();
         if status["status"] != "running" {
             return status;
         }
@@ -624,13 +717,16 @@ async fn allowed_command_prefixes_do_not_admit_shell_syntax() {
     let injected = format!("cat; touch {}", marker.display());
     let post = |body: serde_json::Value| client.post(format!("{url}/v1/mapreduce")).json(&body).send();
     for (n, role) in ["mapper", "combiner", "reducer"].into_iter().enumerate() {
-        let mut body = serde_json::json!({"input": [work.join("in.txt")], "output": work.join(format!("o{n}")), "mapper": "cat"});
+        let mut body =
+            serde_json::json!({"input": [work.join("in.txt")], "output": work.join(format!("o{n}")), "mapper": "cat"});
         body[role] = serde_json::json!(injected);
         let message = json_error(post(body).await.unwrap(), 403).await;
         assert!(message.contains("';'") && message.contains("--allow-command"), "{role}: {message}");
     }
     let sql = |sql: String| client.post(format!("{url}/v1/sql")).json(&serde_json::json!({"sql": sql})).send();
-    for command in [injected.clone(), format!("cat $(touch {})", marker.display()), format!("cat | touch {}", marker.display())] {
+    for command in
+        [injected.clone(), format!("cat $(touch {})", marker.display()), format!("cat | touch {}", marker.display())]
+    {
         let r = sql(format!("SELECT TRANSFORM (a) USING '{command}' FROM t")).await.unwrap();
         let message = json_error(r, 403).await;
         assert!(message.contains("without a shell"), "{command}: {message}");
@@ -657,7 +753,10 @@ async fn allowed_command_prefixes_do_not_admit_shell_syntax() {
     let r = sql("SELECT TRANSFORM (a) USING 'cat \"no;such|file\"' FROM t".into()).await.unwrap();
     let status = r.status().as_u16();
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(status != 200 && status != 403 && body["error"]["message"].as_str().unwrap().contains("no;such|file"), "{status} {body}");
+    assert!(
+        status != 200 && status != 403 && body["error"]["message"].as_str().unwrap().contains("no;such|file"),
+        "{status} {body}"
+    );
     assert!(!marker.exists());
 }
 
@@ -683,7 +782,13 @@ async fn too_many_reducers_are_refused() {
     let body = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o3"), "job": "wordcount", "num_reducers": enma::mapreduce::MAX_REDUCERS});
     assert_eq!(finished(&client, &url, post(body).await.unwrap()).await["status"], "succeeded");
     let enma = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_enma")).current_dir(dir.path()).arg("--data-dir").arg("cli-data").args(args).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_enma"))
+            .current_dir(dir.path())
+            .arg("--data-dir")
+            .arg("cli-data")
+            .args(args)
+            .output()
+            .unwrap()
     };
     for extra in [["--num-reducers", "100000"], ["-D", "mapreduce.job.reduces=100000"]] {
         let mut args = vec!["mapreduce", "--input", "work/in.txt", "--output", "cli-out", "--mapper", "cat"];
@@ -721,7 +826,9 @@ async fn file_urls_name_local_directories() {
     // Outside the allowed directories as URL too, also through `..` and links.
     let outside = dir.path().canonicalize().unwrap().join("outside");
     std::os::unix::fs::symlink(dir.path(), work.join("link")).unwrap();
-    for output in [file_url(&outside), format!("file://{}/../outside", work.display()), file_url(&work.join("link/outside"))] {
+    for output in
+        [file_url(&outside), format!("file://{}/../outside", work.display()), file_url(&work.join("link/outside"))]
+    {
         let body = serde_json::json!({"input": [work.join("in.txt")], "output": output, "mapper": "cat"});
         let message = json_error(post(body).await.unwrap(), 403).await;
         assert!(message.contains("--allow-local-dir"), "{output}: {message}");
@@ -762,7 +869,14 @@ async fn failed_jobs_leave_no_staging_directories() {
     for _ in 0..2 {
         let o = Command::new("sh")
             .current_dir(&work)
-            .args(["-c", r#"ulimit -n 60 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_enma"), "--data-dir", "data", "mapreduce"])
+            .args([
+                "-c",
+                r#"ulimit -n 60 && exec "$0" "$@""#,
+                env!("CARGO_BIN_EXE_enma"),
+                "--data-dir",
+                "data",
+                "mapreduce",
+            ])
             .args(["--input", "in.txt", "--output", "out", "--job", "wordcount", "--num-reducers", "200"])
             .output()
             .unwrap();
@@ -803,14 +917,20 @@ async fn mapreduce_request_rejections_are_json_errors() {
         }
         request.send()
     };
-    let job = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o"), "job": "wordcount"}).to_string();
+    let job =
+        serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o"), "job": "wordcount"}).to_string();
     for (body, content_type, status, needle) in [
         ("{".to_string(), Some("application/json"), 400, "JSON"),
         (String::new(), Some("application/json"), 400, "JSON"),
         ("[1, 2]".to_string(), Some("application/json"), 400, "JSON"),
         (r#"{"input": ["/x"], "job": "wordcount", "bogus": 1}"#.to_string(), Some("application/json"), 400, "bogus"),
         (r#"{"input": "/x", "job": "wordcount"}"#.to_string(), Some("application/json"), 400, "expected a sequence"),
-        (r#"{"input": ["/x"], "job": "wordcount", "num_reducers": -1}"#.to_string(), Some("application/json"), 400, "-1"),
+        (
+            r#"{"input": ["/x"], "job": "wordcount", "num_reducers": -1}"#.to_string(),
+            Some("application/json"),
+            400,
+            "-1",
+        ),
         ("{}".to_string(), Some("application/json"), 400, "give"),
         (job.clone(), Some("text/plain"), 415, "application/json"),
         (job.clone(), Some("application/x-www-form-urlencoded"), 415, "application/json"),
@@ -823,6 +943,7 @@ async fn mapreduce_request_rejections_are_json_errors() {
     // JSON with parameters, or with no content type at all, is taken.
     std::fs::write(work.join("in.txt"), "a\n").unwrap();
     assert_eq!(raw(job.clone().into_bytes(), Some("application/json; charset=utf-8")).await.unwrap().status(), 202);
-    let job = serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o2"), "job": "wordcount"}).to_string();
+    let job =
+        serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o2"), "job": "wordcount"}).to_string();
     assert_eq!(raw(job.into_bytes(), None).await.unwrap().status(), 202);
 }

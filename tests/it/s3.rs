@@ -37,7 +37,8 @@ impl Moto {
 }
 
 pub async fn start_moto() -> Moto {
-    let bin = std::env::var("ENMA_MOTO_SERVER").expect("ENMA_MOTO_SERVER must name moto_server: run the tests with tests/run.sh");
+    let bin = std::env::var("ENMA_MOTO_SERVER")
+        .expect("ENMA_MOTO_SERVER must name moto_server: run the tests with tests/run.sh");
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(bin)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -84,7 +85,10 @@ async fn warehouse_on_s3() {
     .await;
     let loc = engine.metastore().table("energy", "r").unwrap().location;
     assert!(loc.starts_with("s3://warehouse/hive/energy.db/r"), "{loc}");
-    assert_eq!(lines(&mut s, "SELECT day, meter, kwh FROM energy.r ORDER BY day, meter").await, vec!["d1\t1\t1.5", "d1\t2\t2.5", "d2\t9\t9.0"]);
+    assert_eq!(
+        lines(&mut s, "SELECT day, meter, kwh FROM energy.r ORDER BY day, meter").await,
+        vec!["d1\t1\t1.5", "d1\t2\t2.5", "d2\t9\t9.0"]
+    );
     assert_eq!(lines(&mut s, "SHOW PARTITIONS energy.r").await, vec!["day=d1", "day=d2"]);
     let plan = lines(&mut s, "EXPLAIN SELECT * FROM energy.r WHERE day = 'd1'").await.join("\n");
     assert!(plan.contains("day=d1") && !plan.contains("day=d2"), "{plan}");
@@ -98,10 +102,15 @@ async fn warehouse_on_s3() {
     rows(&mut s, "CREATE EXTERNAL TABLE energy.e2 (a INT, b STRING) ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' LOCATION 's3://external/e'").await;
     assert_eq!(lines(&mut s, "SELECT count(*) FROM energy.e2").await, vec!["2"]);
     // A bucket that does not exist is a clear error, not a hang.
-    assert!(try_rows(&mut s, "CREATE EXTERNAL TABLE energy.bad (a INT) LOCATION 's3://nope/x'; SELECT * FROM energy.bad").await.is_err());
+    assert!(
+        try_rows(&mut s, "CREATE EXTERNAL TABLE energy.bad (a INT) LOCATION 's3://nope/x'; SELECT * FROM energy.bad")
+            .await
+            .is_err()
+    );
     // LOAD DATA from S3 moves the objects; MSCK finds partition directories on S3.
     let client = reqwest::Client::new();
-    for (key, body) in [("incoming/a.txt", "5|five\n6|six\n"), ("logs/dt=1/part", "1\n2\n"), ("logs/dt=2/part", "3\n")] {
+    for (key, body) in [("incoming/a.txt", "5|five\n6|six\n"), ("logs/dt=1/part", "1\n2\n"), ("logs/dt=2/part", "3\n")]
+    {
         let r = client.put(format!("{}/external/{key}", moto.endpoint)).body(body).send().await.unwrap();
         assert!(r.status().is_success());
     }
@@ -112,7 +121,8 @@ async fn warehouse_on_s3() {
     rows(&mut s, "CREATE EXTERNAL TABLE energy.logs (v INT) PARTITIONED BY (dt INT) LOCATION 's3://external/logs'; MSCK REPAIR TABLE energy.logs").await;
     assert_eq!(lines(&mut s, "SELECT dt, sum(v) FROM energy.logs GROUP BY dt ORDER BY dt").await, vec!["1\t3", "2\t3"]);
     // CTAS, rename (the managed data moves) and describe on S3.
-    rows(&mut s, "CREATE TABLE energy.c AS SELECT meter, kwh FROM energy.r; ALTER TABLE energy.c RENAME TO energy.c2").await;
+    rows(&mut s, "CREATE TABLE energy.c AS SELECT meter, kwh FROM energy.r; ALTER TABLE energy.c RENAME TO energy.c2")
+        .await;
     assert_eq!(lines(&mut s, "SELECT * FROM energy.c2").await, vec!["9\t9.0"]);
     assert!(engine.metastore().table("energy", "c2").unwrap().location.ends_with("energy.db/c2"));
     assert_eq!(lines(&mut s, "DESCRIBE energy.c2").await, vec!["meter\tint\t", "kwh\tdouble\t"]);

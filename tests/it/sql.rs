@@ -88,7 +88,12 @@ async fn static_and_dynamic_partitions_with_pruning() {
          INSERT OVERWRITE TABLE r PARTITION (year=2023, day='2023-12-31') SELECT meter, kwh FROM src WHERE day = '2024-01-01'",
     )
     .await;
-    assert!(try_rows(&mut s, "INSERT OVERWRITE TABLE r PARTITION (year, day) SELECT meter, kwh, 2024, day FROM src").await.is_err(), "strict mode");
+    assert!(
+        try_rows(&mut s, "INSERT OVERWRITE TABLE r PARTITION (year, day) SELECT meter, kwh, 2024, day FROM src")
+            .await
+            .is_err(),
+        "strict mode"
+    );
     rows(
         &mut s,
         "SET hive.exec.dynamic.partition.mode=nonstrict;
@@ -98,15 +103,26 @@ async fn static_and_dynamic_partitions_with_pruning() {
     .await;
     assert_eq!(
         lines(&mut s, "SHOW PARTITIONS r").await,
-        vec!["year=2023/day=2023-12-31", "year=2024/day=2024-01-01", "year=2024/day=2024-01-02", "year=2024/day=__HIVE_DEFAULT_PARTITION__"]
+        vec![
+            "year=2023/day=2023-12-31",
+            "year=2024/day=2024-01-01",
+            "year=2024/day=2024-01-02",
+            "year=2024/day=__HIVE_DEFAULT_PARTITION__"
+        ]
     );
     assert_eq!(
         lines(&mut s, "SELECT year, day, count(*), sum(kwh) FROM r GROUP BY year, day ORDER BY year, day").await,
         // As in Hive, the default partition of a string column reads as its name.
-        vec!["2023\t2023-12-31\t2\t4.0", "2024\t2024-01-01\t3\t6.5", "2024\t2024-01-02\t1\t3.0", "2024\t__HIVE_DEFAULT_PARTITION__\t1\t4.0"]
+        vec![
+            "2023\t2023-12-31\t2\t4.0",
+            "2024\t2024-01-01\t3\t6.5",
+            "2024\t2024-01-02\t1\t3.0",
+            "2024\t__HIVE_DEFAULT_PARTITION__\t1\t4.0"
+        ]
     );
     // Pruning: the plan reads the files of one partition only.
-    let plan = lines(&mut s, "EXPLAIN SELECT sum(kwh) FROM r WHERE day = '2024-01-02' AND year = 2024").await.join("\n");
+    let plan =
+        lines(&mut s, "EXPLAIN SELECT sum(kwh) FROM r WHERE day = '2024-01-02' AND year = 2024").await.join("\n");
     assert!(plan.contains("day=2024-01-02"), "{plan}");
     assert!(!plan.contains("day=2024-01-01") && !plan.contains("day=2023-12-31"), "{plan}");
     assert_eq!(lines(&mut s, "SELECT sum(kwh) FROM r WHERE day = '2024-01-02' AND year = 2024").await, vec!["3.0"]);
@@ -138,7 +154,10 @@ async fn msck_discovers_partition_directories() {
     assert_eq!(lines(&mut s, "SELECT count(*) FROM logs").await, vec!["0"]);
     rows(&mut s, "MSCK REPAIR TABLE logs").await;
     assert_eq!(lines(&mut s, "SHOW PARTITIONS logs").await, vec!["dt=2024-01-01", "dt=2024-01-02"]);
-    assert_eq!(lines(&mut s, "SELECT dt, sum(v) FROM logs GROUP BY dt ORDER BY dt").await, vec!["2024-01-01\t3", "2024-01-02\t3"]);
+    assert_eq!(
+        lines(&mut s, "SELECT dt, sum(v) FROM logs GROUP BY dt ORDER BY dt").await,
+        vec!["2024-01-01\t3", "2024-01-02\t3"]
+    );
 }
 
 #[tokio::test]
@@ -158,7 +177,10 @@ async fn load_data_truncate_alter_describe() {
     )
     .await;
     assert!(f.exists(), "LOAD DATA LOCAL copies");
-    assert_eq!(lines(&mut s, "SELECT * FROM t ORDER BY id, name").await, vec!["NULL\tz", "NULL\tz", "1\tx", "1\tx", "2\tNULL", "2\tNULL"]);
+    assert_eq!(
+        lines(&mut s, "SELECT * FROM t ORDER BY id, name").await,
+        vec!["NULL\tz", "NULL\tz", "1\tx", "1\tx", "2\tNULL", "2\tNULL"]
+    );
     rows(&mut s, &format!("LOAD DATA LOCAL INPATH '{}' OVERWRITE INTO TABLE t", f.display())).await;
     assert_eq!(lines(&mut s, "SELECT count(*) FROM t").await, vec!["3"]);
     rows(&mut s, "ALTER TABLE t ADD COLUMNS (extra DOUBLE COMMENT 'new')").await;
@@ -231,7 +253,10 @@ async fn insert_overwrite_is_atomic_for_concurrent_readers() {
     rows(&mut s, "SET enma.overwrite.retain.seconds=0; INSERT OVERWRITE TABLE a SELECT 7, 1; INSERT OVERWRITE TABLE a SELECT 8, 1").await;
     let loc = engine.metastore().table("default", "a").unwrap().location;
     let dir = url::Url::parse(&loc).unwrap().to_file_path().unwrap();
-    let gens = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".gen-")).count();
+    let gens = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".gen-"))
+        .count();
     assert_eq!(gens, 1, "stale generations left in {}", dir.display());
     assert_eq!(lines(&mut s, "SELECT g, v FROM a").await, vec!["8\t1"]);
 }
@@ -257,7 +282,9 @@ async fn memory_limit_makes_big_sorts_spill() {
     config.memory_limit = Some(20 << 20);
     let engine = enma::open_engine(config).await.unwrap();
     let mut s = session(&engine);
-    let got = lines(&mut s, "SELECT count(*), min(k) FROM (SELECT value AS k FROM range(2000000) ORDER BY value * -1) t").await;
+    let got =
+        lines(&mut s, "SELECT count(*), min(k) FROM (SELECT value AS k FROM range(2000000) ORDER BY value * -1) t")
+            .await;
     assert_eq!(got, vec!["2000000\t0"]);
 }
 
@@ -306,7 +333,8 @@ async fn remote_callers_may_not_touch_the_local_disk_unless_allowed() {
     assert_eq!(lines(&mut remote, "SELECT * FROM t").await, vec!["1"]);
     // The operator (CLI) is not limited.
     let mut local = session(&engine);
-    rows(&mut local, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", dir.path().join("secret.txt").display())).await;
+    rows(&mut local, &format!("LOAD DATA LOCAL INPATH '{}' INTO TABLE t", dir.path().join("secret.txt").display()))
+        .await;
     assert_eq!(lines(&mut local, "SELECT count(*) FROM t").await, vec!["2"]);
 }
 
@@ -328,14 +356,21 @@ async fn scans_know_row_counts_and_joins_build_on_the_smaller_side() {
     .await;
     let plan = lines(&mut s, "SET datafusion.explain.show_statistics=true; EXPLAIN SELECT * FROM big").await.join("\n");
     assert!(plan.contains("Rows=Exact(500)"), "{plan}");
-    let plan = lines(&mut s, "SET datafusion.explain.show_statistics=true; EXPLAIN SELECT * FROM notes").await.join("\n");
+    let plan =
+        lines(&mut s, "SET datafusion.explain.show_statistics=true; EXPLAIN SELECT * FROM notes").await.join("\n");
     assert!(plan.contains("Bytes=Inexact("), "{plan}");
     // Written with the big table first, built from the small one.
-    let plan = lines(&mut s, "SET datafusion.explain.show_statistics=false; EXPLAIN SELECT b.v, s.name FROM big b JOIN small s ON b.k = s.k")
-        .await
-        .join("\n");
+    let plan = lines(
+        &mut s,
+        "SET datafusion.explain.show_statistics=false; EXPLAIN SELECT b.v, s.name FROM big b JOIN small s ON b.k = s.k",
+    )
+    .await
+    .join("\n");
     let join = plan.lines().position(|l| l.contains("HashJoinExec")).expect(&plan);
     let first_scan = plan.lines().skip(join).find(|l| l.contains("DataSourceExec")).expect(&plan);
     assert!(first_scan.contains("/small/"), "the build side (first input) should scan small:\n{plan}");
-    assert_eq!(rows(&mut s, "SELECT count(*) FROM big b JOIN small s ON b.k = s.k").await, vec![vec!["100".to_string()]]);
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM big b JOIN small s ON b.k = s.k").await,
+        vec![vec!["100".to_string()]]
+    );
 }

@@ -17,7 +17,8 @@ pub fn queries() -> Vec<(String, String)> {
     (1..=22)
         .map(|n| {
             let name = format!("q{n:02}");
-            let sql = std::fs::read_to_string(dir.join(format!("{name}.sql"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let sql =
+                std::fs::read_to_string(dir.join(format!("{name}.sql"))).unwrap_or_else(|e| panic!("{name}: {e}"));
             (name, sql)
         })
         .collect()

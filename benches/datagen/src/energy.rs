@@ -112,7 +112,16 @@ impl Meter {
             }
             Kind::Industrial => {
                 let day_shift = (6.0..22.0).contains(&hour);
-                (if weekend { 0.7 } else if day_shift { 1.15 } else { 0.8 }, 1.0 + 0.05 * winter)
+                (
+                    if weekend {
+                        0.7
+                    } else if day_shift {
+                        1.15
+                    } else {
+                        0.8
+                    },
+                    1.0 + 0.05 * winter,
+                )
             }
         };
         let hour_index = (at.and_utc().timestamp() / 3600) as u64;
@@ -167,10 +176,11 @@ fn meters_batch(spec: &EnergySpec) -> RecordBatch {
 /// The readings of meters `ids` for every hour of one month, meter by meter.
 fn readings_batch(ids: std::ops::Range<u32>, year: i32, month: u32, first_year: i32) -> RecordBatch {
     let start = NaiveDate::from_ymd_opt(year, month, 1).expect("valid month").and_hms_opt(0, 0, 0).expect("midnight");
-    let end = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
-        .expect("valid month")
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
+    let end =
+        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
+            .expect("valid month")
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight");
     let hours = (end - start).num_hours();
     let (mut id, mut ts, mut kwh) = (vec![], vec![], vec![]);
     for meter in ids.map(Meter::new) {
@@ -181,8 +191,11 @@ fn readings_batch(ids: std::ops::Range<u32>, year: i32, month: u32, first_year: 
             kwh.push(meter.kwh(at, year - first_year));
         }
     }
-    let columns: Vec<ArrayRef> =
-        vec![Arc::new(Int32Array::from(id)), Arc::new(TimestampMicrosecondArray::from(ts)), Arc::new(Float64Array::from(kwh))];
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int32Array::from(id)),
+        Arc::new(TimestampMicrosecondArray::from(ts)),
+        Arc::new(Float64Array::from(kwh)),
+    ];
     RecordBatch::try_new(readings_schema(), columns).expect("columns match the schema")
 }
 
@@ -200,9 +213,9 @@ pub fn generate(dir: &Path, spec: &EnergySpec, on_month: &mut dyn FnMut(&str)) -
         let name = format!("{year}-{month:02}");
         let part = dir.join("readings").join(format!("month={name}"));
         std::fs::create_dir_all(&part)?;
-        let batches = (1..=spec.meters)
-            .step_by(METERS_PER_BATCH as usize)
-            .map(|first| readings_batch(first..(first + METERS_PER_BATCH).min(spec.meters + 1), year, month, spec.first_year));
+        let batches = (1..=spec.meters).step_by(METERS_PER_BATCH as usize).map(|first| {
+            readings_batch(first..(first + METERS_PER_BATCH).min(spec.meters + 1), year, month, spec.first_year)
+        });
         super::write_parquet(&part.join("part-0.parquet"), readings_schema(), batches)?;
         on_month(&name);
     }

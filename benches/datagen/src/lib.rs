@@ -18,7 +18,11 @@ use parquet::file::properties::WriterProperties;
 
 /// Writes `batches` to `path` as one Snappy-compressed Parquet file, through
 /// a temporary name, so a file that exists is complete.
-fn write_parquet(path: &Path, schema: SchemaRef, batches: impl IntoIterator<Item = RecordBatch>) -> Result<(), ParquetError> {
+fn write_parquet(
+    path: &Path,
+    schema: SchemaRef,
+    batches: impl IntoIterator<Item = RecordBatch>,
+) -> Result<(), ParquetError> {
     let partial = path.with_extension("parquet.partial");
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
     let mut writer = ArrowWriter::try_new(File::create(&partial)?, schema, Some(props))?;

@@ -58,7 +58,11 @@ pub fn generate(dir: &Path, scale: f64, files: i32, on_file: &mut dyn FnMut(&str
             let source = batches(table, scale, part, parts);
             let schema = plain_strings(source.schema());
             let converted = source.map(|batch| {
-                let columns = batch.columns().iter().zip(schema.fields()).map(|(c, f)| cast(c, f.data_type()).expect("string casts"));
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| cast(c, f.data_type()).expect("string casts"));
                 RecordBatch::try_new(schema.clone(), columns.collect()).expect("casts keep the row count")
             });
             super::write_parquet(&dir.join(table).join(format!("{part}.parquet")), schema.clone(), converted)?;
@@ -97,7 +101,8 @@ pub fn ddl(dir: &Path, db: &str) -> String {
     let mut sql = format!("CREATE DATABASE IF NOT EXISTS {db};\n");
     for table in TABLES {
         let schema = batches(table, 1.0, 1, 1).schema().clone();
-        let columns: Vec<String> = schema.fields().iter().map(|f| format!("{} {}", f.name(), hive_type(f.data_type()))).collect();
+        let columns: Vec<String> =
+            schema.fields().iter().map(|f| format!("{} {}", f.name(), hive_type(f.data_type()))).collect();
         sql.push_str(&format!(
             "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{table} ({}) STORED AS PARQUET LOCATION '{}';\n",
             columns.join(", "),

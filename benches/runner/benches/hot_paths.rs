@@ -8,7 +8,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Decimal128Array, Float64Array, Int32Array, RecordBatch, StringArray, TimestampNanosecondArray};
+use arrow::array::{
+    ArrayRef, Decimal128Array, Float64Array, Int32Array, RecordBatch, StringArray, TimestampNanosecondArray,
+};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use criterion::{Criterion, criterion_group, criterion_main};
 use enma::api::encode::Encoder;
@@ -76,7 +78,11 @@ fn result_batch() -> RecordBatch {
         Arc::new(TimestampNanosecondArray::from_iter_values((0..ROWS as i64).map(|h| start + h * 3_600_000_000_000))),
         Arc::new(Float64Array::from_iter_values((0..ROWS).map(|i| (i as f64 * 0.731).sin().abs() * 3.0))),
         Arc::new(StringArray::from_iter_values((0..ROWS).map(|i| ["residential", "commercial", "industrial"][i % 3]))),
-        Arc::new(Decimal128Array::from_iter_values((0..ROWS as i128).map(|i| i * 137 % 1_000_000)).with_precision_and_scale(15, 2).unwrap()),
+        Arc::new(
+            Decimal128Array::from_iter_values((0..ROWS as i128).map(|i| i * 137 % 1_000_000))
+                .with_precision_and_scale(15, 2)
+                .unwrap(),
+        ),
     ];
     RecordBatch::try_new(schema, columns).expect("batch")
 }

@@ -73,7 +73,9 @@ fn timestamps() -> ArrayRef {
 }
 
 fn date_strings() -> ArrayRef {
-    Arc::new(StringArray::from_iter_values((0..ROWS).map(|i| format!("2025-{:02}-{:02} {:02}:00:00", i % 12 + 1, i % 28 + 1, i % 24))))
+    Arc::new(StringArray::from_iter_values(
+        (0..ROWS).map(|i| format!("2025-{:02}-{:02} {:02}:00:00", i % 12 + 1, i % 28 + 1, i % 24)),
+    ))
 }
 
 fn readings() -> ArrayRef {
@@ -82,7 +84,8 @@ fn readings() -> ArrayRef {
 
 fn json_documents() -> ArrayRef {
     Arc::new(StringArray::from_iter_values(
-        (0..ROWS).map(|i| format!(r#"{{"meter":{{"id":"M{i:06}","kind":"residential"}},"kwh":[{},{}]}}"#, i % 7, i % 11)),
+        (0..ROWS)
+            .map(|i| format!(r#"{{"meter":{{"id":"M{i:06}","kind":"residential"}},"kwh":[{},{}]}}"#, i % 7, i % 11)),
     ))
 }
 
@@ -92,12 +95,21 @@ fn meter_ids() -> ArrayRef {
 
 fn kernels(c: &mut Criterion) {
     let cases = [
-        ("date_format(ts, 'yyyy-MM-dd HH')", Call::new("date_format", vec![array(timestamps()), text("yyyy-MM-dd HH")])),
+        (
+            "date_format(ts, 'yyyy-MM-dd HH')",
+            Call::new("date_format", vec![array(timestamps()), text("yyyy-MM-dd HH")]),
+        ),
         ("unix_timestamp(string)", Call::new("unix_timestamp", vec![array(date_strings())])),
         ("to_date(string)", Call::new("to_date", vec![array(date_strings())])),
         ("hour(ts)", Call::new("hour", vec![array(timestamps())])),
-        ("round(double, 2)", Call::new("round", vec![array(readings()), ColumnarValue::Scalar(ScalarValue::Int32(Some(2)))])),
-        ("get_json_object(doc, '$.meter.id')", Call::new("get_json_object", vec![array(json_documents()), text("$.meter.id")])),
+        (
+            "round(double, 2)",
+            Call::new("round", vec![array(readings()), ColumnarValue::Scalar(ScalarValue::Int32(Some(2)))]),
+        ),
+        (
+            "get_json_object(doc, '$.meter.id')",
+            Call::new("get_json_object", vec![array(json_documents()), text("$.meter.id")]),
+        ),
         (
             "regexp_extract(id, 'M([0-9]+)', 1)",
             Call::new(

@@ -244,8 +244,12 @@ impl DataFusionWorker {
         let ctx = SessionContext::new();
         for table in tpch::TABLES {
             let location = dir.join(table);
-            ctx.register_parquet(table, location.to_str().ok_or("the TPC-H path is not UTF-8")?, ParquetReadOptions::default())
-                .await?;
+            ctx.register_parquet(
+                table,
+                location.to_str().ok_or("the TPC-H path is not UTF-8")?,
+                ParquetReadOptions::default(),
+            )
+            .await?;
         }
         Ok(Self { ctx })
     }

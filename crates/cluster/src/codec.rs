@@ -48,7 +48,11 @@ impl Codecs {
     }
 
     /// Tries each codec in turn: the first that takes the value writes it behind its frame.
-    fn encode(&self, buf: &mut Vec<u8>, mut encode: impl FnMut(&dyn ExtensionCodec, &mut Vec<u8>) -> Result<bool>) -> Result<bool> {
+    fn encode(
+        &self,
+        buf: &mut Vec<u8>,
+        mut encode: impl FnMut(&dyn ExtensionCodec, &mut Vec<u8>) -> Result<bool>,
+    ) -> Result<bool> {
         for codec in &self.0 {
             let name = codec.name().as_bytes();
             let start = buf.len();
@@ -111,7 +115,12 @@ impl LogicalExtensionCodec for EnmaLogicalCodec {
         }
     }
 
-    fn try_encode_table_provider(&self, table_ref: &TableReference, node: Arc<dyn TableProvider>, buf: &mut Vec<u8>) -> Result<()> {
+    fn try_encode_table_provider(
+        &self,
+        table_ref: &TableReference,
+        node: Arc<dyn TableProvider>,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
         if self.codecs.encode(buf, |codec, buf| codec.encode_table(table_ref, &node, buf, self))? {
             return Ok(());
         }
@@ -169,4 +178,3 @@ impl PhysicalExtensionCodec for EnmaPhysicalCodec {
         self.inner.try_encode(node, buf, proto_converter)
     }
 }
-

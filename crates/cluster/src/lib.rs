@@ -38,9 +38,9 @@ use async_trait::async_trait;
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use datafusion::execution::session_state::SessionState;
 
+use crate::error::{Error, Result};
 use enma_engine::extension::Cluster;
 use enma_engine::{EngineBuilder, EngineConfig, Extensions, register_restricted_in_file};
-use crate::error::{Error, Result};
 use enma_storage::StoreRegistry;
 
 /// Runs an engine's queries on the Ballista cluster of `scheduler` (`df://host:port`).
@@ -135,7 +135,8 @@ fn check_bind(role: &str, host: &str, trusted_network: bool) -> Result<()> {
 
 /// The runtime of a cluster role: object stores as the engine's, spill files under `work_dir`.
 fn role_runtime(config: &EngineConfig, work_dir: Option<PathBuf>) -> datafusion::error::Result<Arc<RuntimeEnv>> {
-    let mut builder = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(StoreRegistry::new(config.s3.clone())));
+    let mut builder =
+        RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(StoreRegistry::new(config.s3.clone())));
     if let Some(dir) = work_dir {
         builder = builder.with_temp_file_path(dir);
     }
@@ -164,7 +165,9 @@ pub async fn run_scheduler(config: EngineConfig, extensions: Extensions, options
     let runtime = role_runtime(&config, None)?;
     let codecs = extensions.codecs.clone();
     let session_builder = Arc::new(move |session_config: SessionConfig| {
-        let state = extensions.session_state(session_config, runtime.clone()).map_err(datafusion::error::DataFusionError::from)?;
+        let state = extensions
+            .session_state(session_config, runtime.clone())
+            .map_err(datafusion::error::DataFusionError::from)?;
         let mut state = SessionStateBuilder::new_from_existing(state)
             .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
             .build();
@@ -232,7 +235,10 @@ pub async fn run_executor(config: EngineConfig, extensions: Extensions, options:
     }
     let (scheduler_host, scheduler_port) = scheduler_address(&options.scheduler)?;
     // Shuffle files need a directory that outlives the executor's start-up.
-    let work_dir = options.work_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("enma-executor-{}", options.port)));
+    let work_dir = options
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("enma-executor-{}", options.port)));
     std::fs::create_dir_all(&work_dir)
         .map_err(|e| Error::execution(format!("cannot create work directory {}: {e}", work_dir.display())))?;
     // The executors' registry: in_file reads the executor's own disk, so

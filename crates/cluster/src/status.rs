@@ -100,7 +100,16 @@ fn client() -> Result<reqwest::Client> {
 
 async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str, what: &str) -> Result<T> {
     let unreachable = |e: reqwest::Error| Error::unavailable(format!("the scheduler is unreachable: {e}"));
-    let body = client.get(url).send().await.map_err(unreachable)?.error_for_status().map_err(unreachable)?.bytes().await.map_err(unreachable)?;
+    let body = client
+        .get(url)
+        .send()
+        .await
+        .map_err(unreachable)?
+        .error_for_status()
+        .map_err(unreachable)?
+        .bytes()
+        .await
+        .map_err(unreachable)?;
     serde_json::from_slice(&body).map_err(|e| Error::execution(format!("unexpected {what} from the scheduler: {e}")))
 }
 
@@ -126,7 +135,12 @@ pub async fn job_progress(url: &str, job_name: &str) -> Result<Option<JobProgres
             done += 1;
         }
     }
-    Ok(Some(JobProgress { stages: job.num_stages, completed_stages: job.completed_stages, tasks: total, completed_tasks: done }))
+    Ok(Some(JobProgress {
+        stages: job.num_stages,
+        completed_stages: job.completed_stages,
+        tasks: total,
+        completed_tasks: done,
+    }))
 }
 
 /// Asks the scheduler at `url` (`df://host:port`) for its executors and jobs.
@@ -138,7 +152,13 @@ pub async fn cluster_status(url: &str) -> Result<ClusterStatus> {
     let jobs: Vec<JobResponse> = get_json(&client, &format!("{base}/jobs"), "job list").await?;
     let executors: Vec<ExecutorStatus> = executors
         .into_iter()
-        .map(|e| ExecutorStatus { id: e.id, host: e.host, port: e.port, slots: e.specification.vcores, last_seen_ms: e.last_seen })
+        .map(|e| ExecutorStatus {
+            id: e.id,
+            host: e.host,
+            port: e.port,
+            slots: e.specification.vcores,
+            last_seen_ms: e.last_seen,
+        })
         .collect();
     let mut jobs_by_status = std::collections::BTreeMap::new();
     for job in &jobs {

@@ -215,8 +215,23 @@ mod tests {
     #[test]
     fn refuses_shell_syntax_outside_quotes() {
         for line in [
-            "cat; id -un", "cat | id", "cat && id", "cat & id", "cat > /tmp/x", "cat < /etc/passwd", "cat $(id)", "cat `id`",
-            "cat\nid", "(id)", "{ id; }", "cat *.txt", "cat ~/x", "cat #x", "echo \"$HOME\"", "echo \"`id`\"", "cat\rx",
+            "cat; id -un",
+            "cat | id",
+            "cat && id",
+            "cat & id",
+            "cat > /tmp/x",
+            "cat < /etc/passwd",
+            "cat $(id)",
+            "cat `id`",
+            "cat\nid",
+            "(id)",
+            "{ id; }",
+            "cat *.txt",
+            "cat ~/x",
+            "cat #x",
+            "echo \"$HOME\"",
+            "echo \"`id`\"",
+            "cat\rx",
         ] {
             let err = Command::parse(line).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Forbidden, "{line:?}: {err}");
@@ -229,7 +244,11 @@ mod tests {
 
     #[test]
     fn lines_read_back_into_the_same_words() {
-        for argv in [vec!["sh", "-c", "cat | tr a b; echo 'x' >&2\n"], vec!["awk", "{print $1}"], vec!["a b", "", "it's", "~x", "-n"]] {
+        for argv in [
+            vec!["sh", "-c", "cat | tr a b; echo 'x' >&2\n"],
+            vec!["awk", "{print $1}"],
+            vec!["a b", "", "it's", "~x", "-n"],
+        ] {
             let command = Command { argv: argv.iter().map(|s| s.to_string()).collect() };
             assert_eq!(Command::parse(&command.to_line()).unwrap(), command, "{}", command.to_line());
         }

@@ -16,7 +16,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::from_proto::{parse_protobuf_file_scan_config, parse_table_schema_from_proto};
 use datafusion_proto::physical_plan::to_proto::serialize_file_scan_config;
-use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalPlanDecodeContext, PhysicalProtoConverterExtension};
+use datafusion_proto::physical_plan::{
+    PhysicalExtensionCodec, PhysicalPlanDecodeContext, PhysicalProtoConverterExtension,
+};
 use datafusion_proto::protobuf::FileScanExecConf;
 use prost::Message;
 
@@ -104,7 +106,8 @@ impl ExtensionCodec for HiveTableCodec {
         converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let node = TextScanNode::decode(buf).map_err(|e| codec_error("decode a text scan", e))?;
-        let options: TextOptions = serde_json::from_slice(&node.options).map_err(|e| codec_error("decode text options", e))?;
+        let options: TextOptions =
+            serde_json::from_slice(&node.options).map_err(|e| codec_error("decode text options", e))?;
         let conf = node.conf.ok_or_else(|| codec_error("decode a text scan", "no scan configuration"))?;
         let table_schema = parse_table_schema_from_proto(&conf)?;
         let source = Arc::new(HiveTextSource::new(options, table_schema));

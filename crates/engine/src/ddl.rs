@@ -40,7 +40,11 @@ impl Session {
         };
         self.shared.metastore.update(|c| {
             if c.databases.contains_key(&name) {
-                return if if_not_exists { Ok(()) } else { Err(Error::exists(format!("Database {name} already exists"))) };
+                return if if_not_exists {
+                    Ok(())
+                } else {
+                    Err(Error::exists(format!("Database {name} already exists")))
+                };
             }
             c.databases.insert(
                 name.clone(),
@@ -60,7 +64,11 @@ impl Session {
         }
         let dropped = self.shared.metastore.update(|c| {
             let Some(entry) = c.databases.get(&name) else {
-                return if if_exists { Ok(None) } else { Err(Error::not_found(format!("Database does not exist: {name}"))) };
+                return if if_exists {
+                    Ok(None)
+                } else {
+                    Err(Error::not_found(format!("Database does not exist: {name}")))
+                };
             };
             if !entry.tables.is_empty() && !cascade {
                 return Err(Error::plan(format!(
@@ -149,7 +157,11 @@ impl Session {
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| Column { name: f.name().to_ascii_lowercase(), hive_type: hive_type_name(f.data_type()), comment: None })
+                .map(|f| Column {
+                    name: f.name().to_ascii_lowercase(),
+                    hive_type: hive_type_name(f.data_type()),
+                    comment: None,
+                })
                 .collect();
             self.register_table(table.clone())?;
             let name = TableName { database: Some(db.clone()), name: table.name.clone() };
@@ -245,7 +257,8 @@ impl Session {
         let old = self.shared.metastore.table(&from_db, &from.name)?;
         let to_database = self.shared.metastore.database(&to_db)?;
         // A managed table in the warehouse moves with its name, as in Hive.
-        let default_loc = Location::parse(&self.shared.metastore.database(&from_db)?.location)?.child(&from.name)?.as_string();
+        let default_loc =
+            Location::parse(&self.shared.metastore.database(&from_db)?.location)?.child(&from.name)?.as_string();
         let moves = old.kind == TableKind::Managed && old.location == default_loc;
         let new_loc = Location::parse(&to_database.location)?.child(&to.name)?;
         // Refuse before moving any data.
@@ -301,14 +314,24 @@ impl Session {
         Ok(empty_output())
     }
 
-    pub(crate) fn change_column(&mut self, name: TableName, old: String, column: Column, position: Option<Option<String>>) -> Result<QueryOutput> {
+    pub(crate) fn change_column(
+        &mut self,
+        name: TableName,
+        old: String,
+        column: Column,
+        position: Option<Option<String>>,
+    ) -> Result<QueryOutput> {
         let db = self.db_of(&name).to_string();
         self.shared.metastore.update(|c| {
             let t = c.table_mut(&db, &name.name)?;
             if t.partition_columns.iter().any(|p| p.name == old) {
                 return Err(Error::plan(format!("cannot CHANGE partition column {old}")));
             }
-            let i = t.columns.iter().position(|c| c.name == old).ok_or_else(|| Error::plan(format!("Invalid column reference {old}")))?;
+            let i = t
+                .columns
+                .iter()
+                .position(|c| c.name == old)
+                .ok_or_else(|| Error::plan(format!("Invalid column reference {old}")))?;
             if column.name != old && t.all_columns().any(|c| c.name == column.name) {
                 return Err(Error::plan(format!("Duplicate column name: {}", column.name)));
             }
@@ -321,7 +344,11 @@ impl Session {
                 None => i,
                 Some(None) => 0,
                 Some(Some(after)) => {
-                    t.columns.iter().position(|c| c.name == after).ok_or_else(|| Error::plan(format!("Invalid column reference {after}")))? + 1
+                    t.columns
+                        .iter()
+                        .position(|c| c.name == after)
+                        .ok_or_else(|| Error::plan(format!("Invalid column reference {after}")))?
+                        + 1
                 }
             };
             t.columns.insert(at, col);
@@ -330,7 +357,11 @@ impl Session {
         Ok(empty_output())
     }
 
-    pub(crate) fn set_tblproperties(&mut self, name: TableName, props: BTreeMap<String, String>) -> Result<QueryOutput> {
+    pub(crate) fn set_tblproperties(
+        &mut self,
+        name: TableName,
+        props: BTreeMap<String, String>,
+    ) -> Result<QueryOutput> {
         let db = self.db_of(&name).to_string();
         self.shared.metastore.update(|c| {
             let t = c.table_mut(&db, &name.name)?;
@@ -343,7 +374,12 @@ impl Session {
         Ok(empty_output())
     }
 
-    pub(crate) fn set_location(&mut self, name: TableName, spec: Option<PartitionSpec>, location: String) -> Result<QueryOutput> {
+    pub(crate) fn set_location(
+        &mut self,
+        name: TableName,
+        spec: Option<PartitionSpec>,
+        location: String,
+    ) -> Result<QueryOutput> {
         let db = self.db_of(&name).to_string();
         let loc = self.user_location(&location)?.as_string();
         self.shared.metastore.update(|c| {
@@ -402,7 +438,12 @@ impl Session {
         Ok(empty_output())
     }
 
-    pub(crate) async fn drop_partitions(&mut self, name: TableName, if_exists: bool, specs: Vec<Vec<(String, String, String)>>) -> Result<QueryOutput> {
+    pub(crate) async fn drop_partitions(
+        &mut self,
+        name: TableName,
+        if_exists: bool,
+        specs: Vec<Vec<(String, String, String)>>,
+    ) -> Result<QueryOutput> {
         let db = self.db_of(&name).to_string();
         let table = self.shared.metastore.table(&db, &name.name)?;
         let mut doomed: Vec<Vec<String>> = Vec::new();
@@ -418,7 +459,8 @@ impl Session {
         }
         let removed = self.shared.metastore.update(|c| {
             let t = c.table_mut(&db, &name.name)?;
-            let (gone, kept): (Vec<Partition>, Vec<Partition>) = t.partitions.drain(..).partition(|p| doomed.contains(&p.values));
+            let (gone, kept): (Vec<Partition>, Vec<Partition>) =
+                t.partitions.drain(..).partition(|p| doomed.contains(&p.values));
             t.partitions = kept;
             Ok(gone)
         })?;
@@ -470,7 +512,10 @@ impl Session {
             }
             Ok(())
         })?;
-        let rows = added.into_iter().map(|n| vec![Some(format!("Repair: Added partition to metastore {}:{n}", name.name))]).collect();
+        let rows = added
+            .into_iter()
+            .map(|n| vec![Some(format!("Repair: Added partition to metastore {}:{n}", name.name))])
+            .collect();
         Ok(super::rows_output(&["result"], rows))
     }
 }
@@ -529,7 +574,10 @@ pub(crate) fn matching_partitions<'a>(table: &'a Table, spec: Option<&PartitionS
 
 /// Partitions whose values satisfy every `column op value` comparison;
 /// integer columns compare as numbers, others as text.
-pub(crate) fn filter_partitions<'a>(table: &'a Table, filters: &[(String, String, String)]) -> Result<Vec<&'a Partition>> {
+pub(crate) fn filter_partitions<'a>(
+    table: &'a Table,
+    filters: &[(String, String, String)],
+) -> Result<Vec<&'a Partition>> {
     let mut checks = Vec::new();
     for (k, op, v) in filters {
         let i = partition_column_index(table, k)?;
@@ -561,7 +609,11 @@ pub(crate) fn filter_partitions<'a>(table: &'a Table, filters: &[(String, String
 }
 
 /// Moves every object under `from` to the same relative path under `to`.
-async fn move_tree(store: &dyn object_store::ObjectStore, from: &object_store::path::Path, to: &object_store::path::Path) -> Result<()> {
+async fn move_tree(
+    store: &dyn object_store::ObjectStore,
+    from: &object_store::path::Path,
+    to: &object_store::path::Path,
+) -> Result<()> {
     use futures::TryStreamExt;
     use object_store::ObjectStoreExt;
     let objects: Vec<_> = store.list(Some(from)).try_collect().await?;

@@ -81,7 +81,13 @@ impl Session {
     }
 
     /// Writes the rows of an already planned query into a table (CTAS).
-    pub(crate) async fn write_plan(&mut self, table: &TableName, overwrite: bool, partition: Option<&PartitionSpec>, plan: LogicalPlan) -> Result<()> {
+    pub(crate) async fn write_plan(
+        &mut self,
+        table: &TableName,
+        overwrite: bool,
+        partition: Option<&PartitionSpec>,
+        plan: LogicalPlan,
+    ) -> Result<()> {
         let t = self.shared.metastore.table(self.db_of(table), &table.name)?;
         let insert = self.project_for_insert(t, partition, &[], plan)?;
         self.write(insert, overwrite).await
@@ -104,7 +110,13 @@ impl Session {
     /// Maps the query's columns, by position as in Hive, onto the table's
     /// data columns (cast to their types; a value that does not convert is
     /// NULL, as in Hive) followed by the dynamic partition columns (as text).
-    fn project_for_insert(&self, table: Table, partition: Option<&PartitionSpec>, columns: &[String], plan: LogicalPlan) -> Result<InsertPlan> {
+    fn project_for_insert(
+        &self,
+        table: Table,
+        partition: Option<&PartitionSpec>,
+        columns: &[String],
+        plan: LogicalPlan,
+    ) -> Result<InsertPlan> {
         let mut static_values = vec![None; table.partition_columns.len()];
         if table.is_partitioned() {
             let spec: PartitionSpec = match partition {
@@ -119,10 +131,9 @@ impl Session {
                 )));
             }
             for (i, c) in table.partition_columns.iter().enumerate() {
-                let (_, v) = spec
-                    .iter()
-                    .find(|(k, _)| k == &c.name)
-                    .ok_or_else(|| Error::plan(format!("{} is not a partition column of {}", c.name, table.qualified_name())))?;
+                let (_, v) = spec.iter().find(|(k, _)| k == &c.name).ok_or_else(|| {
+                    Error::plan(format!("{} is not a partition column of {}", c.name, table.qualified_name()))
+                })?;
                 static_values[i] = v.clone().map(|v| super::ddl::normalize_partition_value(c, v));
             }
             let first_dynamic = static_values.iter().position(Option::is_none);
@@ -139,7 +150,10 @@ impl Session {
                 }
             }
         } else if partition.is_some() {
-            return Err(Error::plan(format!("table {} is not partitioned but a partition spec was given", table.qualified_name())));
+            return Err(Error::plan(format!(
+                "table {} is not partitioned but a partition spec was given",
+                table.qualified_name()
+            )));
         }
         let dynamic: Vec<usize> = (0..static_values.len()).filter(|i| static_values[*i].is_none()).collect();
         let data_fields = arrow_fields(&table.columns)?;
@@ -152,7 +166,10 @@ impl Session {
         } else {
             for c in columns {
                 if !table.columns.iter().any(|t| &t.name == c) {
-                    return Err(Error::plan(format!("'{c}' in insert schema specification is not found among regular columns of {}", table.qualified_name())));
+                    return Err(Error::plan(format!(
+                        "'{c}' in insert schema specification is not found among regular columns of {}",
+                        table.qualified_name()
+                    )));
                 }
             }
             table.columns.iter().map(|t| columns.iter().position(|c| c == &t.name)).collect()
@@ -170,7 +187,10 @@ impl Session {
         for ((f, src), col) in data_fields.iter().zip(&sources).zip(&table.columns) {
             let mut e = match src {
                 Some(i) => Expr::TryCast(TryCast::new(Box::new(column_of(*i)), f.data_type().clone())),
-                None => Expr::TryCast(TryCast::new(Box::new(lit(datafusion::common::ScalarValue::Null)), f.data_type().clone())),
+                None => Expr::TryCast(TryCast::new(
+                    Box::new(lit(datafusion::common::ScalarValue::Null)),
+                    f.data_type().clone(),
+                )),
             };
             // VARCHAR(n) keeps at most n characters, as in Hive.
             if let Some(n) = varchar_length(&col.hive_type) {
@@ -206,11 +226,8 @@ impl Session {
         let txn = uuid::Uuid::new_v4().simple().to_string();
         let data_schema = file_schema(&table)?;
         let text = text_options(&table);
-        let max_dynamic: usize = self
-            .conf
-            .get("hive.exec.max.dynamic.partitions")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1000);
+        let max_dynamic: usize =
+            self.conf.get("hive.exec.max.dynamic.partitions").and_then(|v| v.parse().ok()).unwrap_or(1000);
         let output = self.execute_plan(plan).await?;
         let mut writers: HashMap<Vec<String>, UnitWriter> = HashMap::new();
         let n_data = table.columns.len();
@@ -358,7 +375,11 @@ impl Session {
     }
 
     /// Used by TRUNCATE: every listed unit switches to a new (empty) generation.
-    pub(crate) async fn commit_generations(&self, table: &Table, units: &[(Option<Vec<String>>, String)]) -> Result<()> {
+    pub(crate) async fn commit_generations(
+        &self,
+        table: &Table,
+        units: &[(Option<Vec<String>>, String)],
+    ) -> Result<()> {
         let mut changes = Vec::new();
         for (values, generation) in units {
             let (base, _) = self.unit_base(table, values.as_deref().unwrap_or(&[]))?;
@@ -378,18 +399,35 @@ impl Session {
     ) -> Result<QueryOutput> {
         let table = self.shared.metastore.table(self.db_of(&name), &name.name)?;
         if table.storage_handler.is_some() {
-            return Err(Error::plan(format!("A non-native table cannot be used as target for LOAD: {}", table.qualified_name())));
+            return Err(Error::plan(format!(
+                "A non-native table cannot be used as target for LOAD: {}",
+                table.qualified_name()
+            )));
         }
         let values = match (&partition, table.is_partitioned()) {
             (Some(spec), true) => full_partition_values(&table, spec)?,
             (None, false) => vec![],
-            (None, true) => return Err(Error::plan(format!("Need to specify partition columns because the destination table {} is partitioned", table.qualified_name()))),
-            (Some(_), false) => return Err(Error::plan(format!("table {} is not partitioned but a partition spec was given", table.qualified_name()))),
+            (None, true) => {
+                return Err(Error::plan(format!(
+                    "Need to specify partition columns because the destination table {} is partitioned",
+                    table.qualified_name()
+                )));
+            }
+            (Some(_), false) => {
+                return Err(Error::plan(format!(
+                    "table {} is not partitioned but a partition spec was given",
+                    table.qualified_name()
+                )));
+            }
         };
         let source = if local || path.starts_with('/') {
             let p = std::path::PathBuf::from(path.strip_prefix("file://").unwrap_or(&path));
             let p = self.check_local_access(&p, "LOAD DATA LOCAL")?;
-            Location::parse(&std::fs::canonicalize(&p).map_err(|e| Error::not_found(format!("Invalid path '{path}': {e}")))?.to_string_lossy())?
+            Location::parse(
+                &std::fs::canonicalize(&p)
+                    .map_err(|e| Error::not_found(format!("Invalid path '{path}': {e}")))?
+                    .to_string_lossy(),
+            )?
         } else {
             self.user_location(&path)?
         };
@@ -444,7 +482,12 @@ impl Session {
 /// `INSERT ... VALUES`: Hive converts each value to its column's type, where
 /// DataFusion would first unify each VALUES column across rows (and fail on
 /// `('12'), (-7)`). Complex types are left to the projection's cast.
-fn cast_values_to_columns(query: &mut ast::Query, table: &Table, partition: Option<&PartitionSpec>, columns: &[String]) {
+fn cast_values_to_columns(
+    query: &mut ast::Query,
+    table: &Table,
+    partition: Option<&PartitionSpec>,
+    columns: &[String],
+) {
     let ast::SetExpr::Values(values) = query.body.as_mut() else { return };
     let mut targets: Vec<&enma_metastore::Column> = if columns.is_empty() {
         table.columns.iter().collect()
@@ -464,8 +507,15 @@ fn cast_values_to_columns(query: &mut ast::Query, table: &Table, partition: Opti
             if c.hive_type.contains('<') {
                 return None;
             }
-            let text = if c.hive_type.starts_with("varchar") || c.hive_type.starts_with("char") { "string" } else { c.hive_type.as_str() };
-            datafusion::sql::sqlparser::parser::Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_data_type()).ok()
+            let text = if c.hive_type.starts_with("varchar") || c.hive_type.starts_with("char") {
+                "string"
+            } else {
+                c.hive_type.as_str()
+            };
+            datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+                .try_with_sql(text)
+                .and_then(|mut p| p.parse_data_type())
+                .ok()
         })
         .collect();
     for row in &mut values.rows {
@@ -474,7 +524,13 @@ fn cast_values_to_columns(query: &mut ast::Query, table: &Table, partition: Opti
         }
         for (e, t) in row.iter_mut().zip(&types) {
             if let Some(t) = t {
-                *e = ast::Expr::Cast { kind: ast::CastKind::TryCast, expr: Box::new(e.clone()), data_type: t.clone(), array: false, format: None };
+                *e = ast::Expr::Cast {
+                    kind: ast::CastKind::TryCast,
+                    expr: Box::new(e.clone()),
+                    data_type: t.clone(),
+                    array: false,
+                    format: None,
+                };
             }
         }
     }
@@ -524,14 +580,20 @@ impl UnitWriter {
 
 /// Groups a batch's rows by their partition values. With no dynamic columns
 /// every row goes to the static unit (`None`: all rows).
-fn split_by_partition(batch: &RecordBatch, n_data: usize, static_values: &[Option<String>]) -> Result<Vec<(Vec<String>, Option<UInt32Array>)>> {
+fn split_by_partition(
+    batch: &RecordBatch,
+    n_data: usize,
+    static_values: &[Option<String>],
+) -> Result<Vec<(Vec<String>, Option<UInt32Array>)>> {
     let dynamic_count = static_values.iter().filter(|v| v.is_none()).count();
     if dynamic_count == 0 {
         let values = static_values.iter().map(|v| v.clone().unwrap_or_default()).collect();
         return Ok(vec![(values, None)]);
     }
-    let cols: Vec<ArrayRef> = batch.columns()[n_data..].iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<_, _>>()?;
-    let cols: Vec<&StringArray> = cols.iter().map(|c| c.as_any().downcast_ref::<StringArray>().expect("cast to Utf8")).collect();
+    let cols: Vec<ArrayRef> =
+        batch.columns()[n_data..].iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<_, _>>()?;
+    let cols: Vec<&StringArray> =
+        cols.iter().map(|c| c.as_any().downcast_ref::<StringArray>().expect("cast to Utf8")).collect();
     let mut groups: HashMap<Vec<String>, Vec<u32>> = HashMap::new();
     let mut order = Vec::new();
     for row in 0..batch.num_rows() {
@@ -543,7 +605,11 @@ fn split_by_partition(batch: &RecordBatch, n_data: usize, static_values: &[Optio
                 None => {
                     let c = cols[d];
                     d += 1;
-                    key.push(if c.is_null(row) || c.value(row).is_empty() { DEFAULT_PARTITION.to_string() } else { c.value(row).to_string() });
+                    key.push(if c.is_null(row) || c.value(row).is_empty() {
+                        DEFAULT_PARTITION.to_string()
+                    } else {
+                        c.value(row).to_string()
+                    });
                 }
             }
         }
@@ -606,8 +672,13 @@ async fn remove_abandoned(store: &dyn ObjectStore, base: &Location, current: Opt
                 // Local files being written are not listed yet: look at the directory itself.
                 Ok(path) if leftover.is_local() => newest_local_change(&path),
                 _ => {
-                    let times = store.list(Some(&prefix)).filter_map(|m| async move { m.ok().map(|m| m.last_modified) });
-                    times.fold(None, |acc: Option<chrono::DateTime<chrono::Utc>>, t| async move { Some(acc.map_or(t, |a| a.max(t))) }).await
+                    let times =
+                        store.list(Some(&prefix)).filter_map(|m| async move { m.ok().map(|m| m.last_modified) });
+                    times
+                        .fold(None, |acc: Option<chrono::DateTime<chrono::Utc>>, t| async move {
+                            Some(acc.map_or(t, |a| a.max(t)))
+                        })
+                        .await
                 }
             };
             if newest.is_none_or(|t| t < horizon) {
@@ -642,7 +713,12 @@ fn newest_local_change(dir: &std::path::Path) -> Option<chrono::DateTime<chrono:
 /// generation but `current` whose successor was created more than `retain`
 /// seconds ago. The files directly in the base directory count as the
 /// oldest generation.
-async fn remove_stale_generations(store: &dyn ObjectStore, base: &Location, current: Option<&str>, retain: u64) -> Result<()> {
+async fn remove_stale_generations(
+    store: &dyn ObjectStore,
+    base: &Location,
+    current: Option<&str>,
+    retain: u64,
+) -> Result<()> {
     let listing = match store.list_with_delimiter(Some(&base.path())).await {
         Ok(l) => l,
         Err(object_store::Error::NotFound { .. }) => return Ok(()),
@@ -689,14 +765,20 @@ mod tests {
         let mut names = Vec::new();
         for _ in 0..3 {
             let g = new_generation();
-            store.put(&base.clone().join(g.as_str()).join("f.parquet"), bytes::Bytes::from_static(b"x").into()).await.unwrap();
+            store
+                .put(&base.clone().join(g.as_str()).join("f.parquet"), bytes::Bytes::from_static(b"x").into())
+                .await
+                .unwrap();
             names.push(g);
         }
         store.put(&base.clone().join("base.txt"), bytes::Bytes::from_static(b"x").into()).await.unwrap();
         remove_stale_generations(&store, &loc, Some(&names[2]), 3600).await.unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4, "within retention nothing goes");
         remove_stale_generations(&store, &loc, Some(&names[2]), 0).await.unwrap();
-        let left: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(left, vec![names[2].clone()]);
     }
 }

@@ -23,8 +23,8 @@ use async_trait::async_trait;
 use datafusion::catalog::{Session as DfSession, TableProvider};
 use datafusion::common::TableReference;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::TaskContext;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::TaskContext;
 use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::RuntimeEnv;
@@ -38,7 +38,7 @@ use datafusion::sql::sqlparser::ast;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 
-use super::{Caller, EngineConfig, Engine, Session};
+use super::{Caller, Engine, EngineConfig, Session};
 use crate::error::Result;
 use enma_hive::coercion::{HiveCoercion, HiveExprPlanner};
 use enma_metastore::Table;
@@ -244,7 +244,11 @@ struct ExtensionQueryPlanner {
 
 #[async_trait]
 impl QueryPlanner for ExtensionQueryPlanner {
-    async fn create_physical_plan(&self, plan: &LogicalPlan, session: &dyn DfSession) -> DfResult<Arc<dyn ExecutionPlan>> {
+    async fn create_physical_plan(
+        &self,
+        plan: &LogicalPlan,
+        session: &dyn DfSession,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
         for planner in &self.planners {
             if let Some(physical) = planner.plan(plan, session).await? {
                 return Ok(physical);

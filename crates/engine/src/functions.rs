@@ -77,9 +77,8 @@ impl Session {
     }
 
     pub(crate) fn describe_function(&self, name: &str, extended: bool) -> Result<QueryOutput> {
-        let lines = self
-            .function_usage(name, extended)
-            .unwrap_or_else(|| vec![format!("Function '{name}' does not exist.")]);
+        let lines =
+            self.function_usage(name, extended).unwrap_or_else(|| vec![format!("Function '{name}' does not exist.")]);
         Ok(rows_output(&["tab_name"], lines.into_iter().map(|l| vec![Some(l)]).collect()))
     }
 }

@@ -29,10 +29,10 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
-pub use output::{QueryOutput, rows_output};
-pub use functions::FunctionKind;
-pub use session::Session;
 pub use extension::{EngineBuilder, Extensions, HandlerContext, register_restricted_in_file};
+pub use functions::FunctionKind;
+pub use output::{QueryOutput, rows_output};
+pub use session::Session;
 pub use session::drain;
 pub use show::like_matches;
 
@@ -102,7 +102,10 @@ pub(crate) struct EngineShared {
 
 impl EngineShared {
     /// The handler of a table `STORED BY` a storage handler class.
-    pub(crate) fn storage_handler(&self, table: &enma_metastore::Table) -> Result<Option<&Arc<dyn extension::StorageHandler>>> {
+    pub(crate) fn storage_handler(
+        &self,
+        table: &enma_metastore::Table,
+    ) -> Result<Option<&Arc<dyn extension::StorageHandler>>> {
         let Some(class) = &table.storage_handler else { return Ok(None) };
         match self.extensions.storage_handler(class) {
             Some(handler) => Ok(Some(handler)),
@@ -128,8 +131,9 @@ impl Engine {
     }
 
     async fn open_with(config: EngineConfig, extensions: Extensions) -> Result<Engine> {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| Error::execution(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::execution(format!("cannot create data directory {}: {e}", config.data_dir.display()))
+        })?;
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
         let warehouse = match &config.warehouse {
             Some(w) => Location::parse(w)?,
@@ -140,7 +144,9 @@ impl Engine {
         std::fs::create_dir_all(&spill)?;
         let mut rt = RuntimeEnvBuilder::new()
             .with_object_store_registry(Arc::new(StoreRegistry::new(config.s3.clone())))
-            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill])));
+            .with_disk_manager_builder(
+                DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill])),
+            );
         if let Some(limit) = config.memory_limit {
             rt = rt.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
@@ -148,7 +154,9 @@ impl Engine {
         let mut config = config;
         config.data_dir = data_dir;
         let query_threads = query_threads::QueryThreads::new(&config.query_thread_name, config.target_partitions)?;
-        Ok(Engine { shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, extensions, query_threads }) })
+        Ok(Engine {
+            shared: Arc::new(EngineShared { config, metastore, runtime, warehouse, extensions, query_threads }),
+        })
     }
 
     pub fn metastore(&self) -> &Metastore {

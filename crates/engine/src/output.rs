@@ -21,7 +21,8 @@ impl std::fmt::Debug for QueryOutput {
 
 /// A small result of string columns, for SHOW, DESCRIBE and the like.
 pub fn rows_output(columns: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryOutput {
-    let schema = Arc::new(Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let schema =
+        Arc::new(Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()));
     let batches = if columns.is_empty() {
         vec![]
     } else {

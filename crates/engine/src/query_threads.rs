@@ -48,7 +48,8 @@ impl QueryThreads {
     /// boundary, which a CPU-bound operator may take seconds to reach; with
     /// threads to spare, the queries after it do not wait for that.
     pub fn new(name: &str, partitions: Option<usize>) -> Result<Self> {
-        let partitions = partitions.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        let partitions =
+            partitions.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
         let threads = 2 * partitions.max(1);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -89,7 +90,11 @@ impl QueryThreads {
     /// over through a small channel; dropping it stops the pulling, which
     /// drops `stream` and with it the query. `keep_alive` lives as long as
     /// the pulling.
-    pub fn forward(&self, stream: SendableRecordBatchStream, keep_alive: impl Send + 'static) -> SendableRecordBatchStream {
+    pub fn forward(
+        &self,
+        stream: SendableRecordBatchStream,
+        keep_alive: impl Send + 'static,
+    ) -> SendableRecordBatchStream {
         let schema: SchemaRef = stream.schema();
         let (tx, rx) = mpsc::channel::<DfResult<RecordBatch>>(2);
         let task = self.handle().spawn(async move {

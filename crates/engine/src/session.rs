@@ -10,13 +10,13 @@ use datafusion::prelude::SessionConfig;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast;
 
+use super::extension::register_restricted_in_file;
 use super::output::{QueryOutput, rows_output};
 use super::table::{CATALOG, HiveCatalog};
-use super::extension::register_restricted_in_file;
 use super::{Caller, EngineConfig, EngineShared, empty_output};
 use crate::error::{Error, Result};
-use enma_hive::parser::{parse_statement, split_statements};
 use enma_hive::lateral::{SchemaProbe, rewrite_generators};
+use enma_hive::parser::{parse_statement, split_statements};
 use enma_hive::rewrite::rewrite_statement;
 use enma_hive::statement::{HiveStatement, TableName};
 
@@ -172,7 +172,9 @@ impl Session {
             S::RenameTable { from, to } => self.rename_table(from, to).await,
             S::AddColumns { table, columns, replace } => self.add_columns(table, columns, replace),
             S::ChangeColumn { table, old, column, position } => self.change_column(table, old, column, position),
-            S::AddPartitions { table, if_not_exists, partitions } => self.add_partitions(table, if_not_exists, partitions).await,
+            S::AddPartitions { table, if_not_exists, partitions } => {
+                self.add_partitions(table, if_not_exists, partitions).await
+            }
             S::DropPartitions { table, if_exists, specs } => self.drop_partitions(table, if_exists, specs).await,
             S::SetTblProperties { table, properties } => self.set_tblproperties(table, properties),
             S::SetLocation { table, partition, location } => self.set_location(table, partition, location),
@@ -180,7 +182,9 @@ impl Session {
             S::Insert { table, overwrite, partition, columns, query } => {
                 self.insert(table, overwrite, partition, columns, *query).await
             }
-            S::Load { local, path, overwrite, table, partition } => self.load(local, path, overwrite, table, partition).await,
+            S::Load { local, path, overwrite, table, partition } => {
+                self.load(local, path, overwrite, table, partition).await
+            }
             S::ShowDatabases { like } => self.show_databases(like),
             S::ShowTables { database, like } => self.show_tables(database, like),
             S::ShowPartitions { table, spec } => self.show_partitions(table, spec),
@@ -261,7 +265,11 @@ impl Session {
             }
             (Some(k), Some(v)) => {
                 // Hive's session time zone is DataFusion's: date functions read it.
-                let df_option = if k == "hive.local.time.zone" { Some("execution.time_zone") } else { k.strip_prefix("datafusion.") };
+                let df_option = if k == "hive.local.time.zone" {
+                    Some("execution.time_zone")
+                } else {
+                    k.strip_prefix("datafusion.")
+                };
                 if let Some(df_key) = df_option {
                     self.ctx
                         .state_ref()
@@ -284,7 +292,8 @@ impl Session {
         if !sql.contains("${") {
             return Ok(sql.to_string());
         }
-        let re = regex::Regex::new(r"\$\{(?:(hiveconf|hivevar|system|env):)?([A-Za-z0-9_.\-]+)\}").expect("valid regex");
+        let re =
+            regex::Regex::new(r"\$\{(?:(hiveconf|hivevar|system|env):)?([A-Za-z0-9_.\-]+)\}").expect("valid regex");
         let out = re.replace_all(sql, |c: &regex::Captures| {
             let name = &c[2];
             let value = match c.get(1).map(|m| m.as_str()) {
@@ -318,7 +327,10 @@ impl Session {
 }
 
 impl SchemaProbe for Session {
-    fn probe_schema(&self, query: ast::Query) -> futures::future::BoxFuture<'_, Result<datafusion::common::DFSchemaRef>> {
+    fn probe_schema(
+        &self,
+        query: ast::Query,
+    ) -> futures::future::BoxFuture<'_, Result<datafusion::common::DFSchemaRef>> {
         Box::pin(async move { Ok(self.plan_query(ast::Statement::Query(Box::new(query))).await?.schema().clone()) })
     }
 }

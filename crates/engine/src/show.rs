@@ -24,7 +24,9 @@ fn column_rows(cols: &[Column]) -> Vec<Vec<Option<String>>> {
 }
 
 fn time_text(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%a %b %d %H:%M:%S UTC %Y").to_string()).unwrap_or_default()
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%a %b %d %H:%M:%S UTC %Y").to_string())
+        .unwrap_or_default()
 }
 
 impl Session {
@@ -234,7 +236,8 @@ impl Session {
         }
         if !t.serde_properties.is_empty() {
             lines.push("WITH SERDEPROPERTIES ( ".into());
-            let props: Vec<String> = t.serde_properties.iter().map(|(k, v)| format!("  '{k}'='{}'", printable(v))).collect();
+            let props: Vec<String> =
+                t.serde_properties.iter().map(|(k, v)| format!("  '{k}'='{}'", printable(v))).collect();
             let n = props.len();
             for (i, p) in props.into_iter().enumerate() {
                 lines.push(if i + 1 < n { format!("{p}, ") } else { format!("{p}) ") });
@@ -263,7 +266,15 @@ impl Session {
 /// Control characters in delimiters, written as Hive writes them in DDL (`\u0001`).
 fn printable(v: &str) -> String {
     v.chars()
-        .map(|c| if (c as u32) < 0x20 && c != '\t' { format!("\\u{:04X}", c as u32) } else if c == '\t' { "\\t".into() } else { c.to_string() })
+        .map(|c| {
+            if (c as u32) < 0x20 && c != '\t' {
+                format!("\\u{:04X}", c as u32)
+            } else if c == '\t' {
+                "\\t".into()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 

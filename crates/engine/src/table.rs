@@ -16,27 +16,27 @@ use arrow::compute::cast;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, Session, TableProvider};
+use datafusion::common::Statistics;
+use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{DFSchema, ScalarValue, TableReference};
-use datafusion::common::stats::Precision;
-use datafusion::common::Statistics;
 use datafusion::datasource::TableType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::execution::cache::cache_manager::CachedFileMetadata;
-use datafusion::execution::cache::{SchemaFingerprint, TableScopedPath};
-use datafusion_datasource::compute_all_files_statistics;
-use object_store::{ObjectMeta, ObjectStore};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, JsonSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::cache::cache_manager::CachedFileMetadata;
+use datafusion::execution::cache::{SchemaFingerprint, TableScopedPath};
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
+use datafusion_datasource::compute_all_files_statistics;
+use object_store::{ObjectMeta, ObjectStore};
 
 use super::EngineShared;
 use crate::error::{Error, Result};
@@ -137,7 +137,8 @@ fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
         roots.push(dir);
     }
     let roots = real_dirs(&roots);
-    let locations = std::iter::once(table.current_data_location()).chain(table.partitions.iter().map(|p| p.current_data_location()));
+    let locations = std::iter::once(table.current_data_location())
+        .chain(table.partitions.iter().map(|p| p.current_data_location()));
     for text in locations {
         let loc = Location::parse(&text)?;
         let Ok(path) = loc.url().to_file_path() else { continue };
@@ -313,7 +314,8 @@ impl TableProvider for HiveTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let parts: Vec<String> = self.table.partition_columns.iter().map(|c| c.name.clone()).collect();
-        let partition_filters: Vec<Expr> = filters.iter().filter(|f| only_partition_columns(f, &parts)).cloned().collect();
+        let partition_filters: Vec<Expr> =
+            filters.iter().filter(|f| only_partition_columns(f, &parts)).cloned().collect();
         let units = self.units(state, &partition_filters)?;
         let collect_statistics = state.config().collect_statistics();
         let file_schema = file_schema(&self.table)?;
@@ -354,7 +356,8 @@ impl TableProvider for HiveTable {
             for (i, f) in files.into_iter().enumerate() {
                 groups[i % count].push(f);
             }
-            let part_fields: Vec<Arc<Field>> = arrow_fields(&self.table.partition_columns)?.into_iter().map(Arc::new).collect();
+            let part_fields: Vec<Arc<Field>> =
+                arrow_fields(&self.table.partition_columns)?.into_iter().map(Arc::new).collect();
             let ts = TableSchema::builder(file_schema.clone()).with_table_partition_cols(part_fields).build();
             let source = self.file_source(ts)?;
             let (groups, statistics) = compute_all_files_statistics(

@@ -22,7 +22,11 @@ pub fn qualified(name: &str) -> String {
 fn ensure_schema(ctx: &SessionContext) -> Result<()> {
     if ctx.catalog(CATALOG).is_none() {
         let catalog = Arc::new(MemoryCatalogProvider::new());
-        datafusion::catalog::CatalogProvider::register_schema(catalog.as_ref(), SCHEMA, Arc::new(MemorySchemaProvider::new()))?;
+        datafusion::catalog::CatalogProvider::register_schema(
+            catalog.as_ref(),
+            SCHEMA,
+            Arc::new(MemorySchemaProvider::new()),
+        )?;
         ctx.register_catalog(CATALOG, catalog);
     }
     Ok(())

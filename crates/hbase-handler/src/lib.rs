@@ -20,9 +20,9 @@ use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use enma_kv::{Store, StoreOptions};
 
+use crate::error::{Error, Result};
 use enma_engine::extension::{ExtensionCodec, StorageHandler};
 use enma_engine::{Engine, EngineBuilder, HandlerContext};
-use crate::error::{Error, Result};
 use enma_metastore::Table;
 use mapping::{HBASE_HANDLER, HBASE_SERDE};
 

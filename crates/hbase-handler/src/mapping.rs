@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
-    Int8Array, MapBuilder, RecordBatch, StringArray, StringBuilder, TimestampMillisecondArray,
+    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
+    Int64Array, MapBuilder, RecordBatch, StringArray, StringBuilder, TimestampMillisecondArray,
 };
 use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
@@ -30,9 +30,14 @@ pub const HBASE_SERDE: &str = "org.apache.hadoop.hive.hbase.HBaseSerDe";
 pub enum Target {
     Key,
     Timestamp,
-    Column { family: Bytes, qualifier: Bytes },
+    Column {
+        family: Bytes,
+        qualifier: Bytes,
+    },
     /// Every qualifier of a family, as MAP<qualifier, value>.
-    Family { family: Bytes },
+    Family {
+        family: Bytes,
+    },
 }
 
 /// One column's mapping and value storage.
@@ -51,7 +56,8 @@ pub struct Mapping {
     types: Vec<DataType>,
 }
 
-const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
+const TEXT: CastOptions<'static> =
+    CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
 
 impl Mapping {
     /// Parses `:key,cf:a,cf:b#b,cf2:` against the table's columns, as Hive does.
@@ -76,14 +82,20 @@ impl Mapping {
                 Some(s) if s == "b" || s == "binary" => true,
                 Some(s) if s == "s" || s == "string" => false,
                 Some(s) => {
-                    return Err(Error::plan(format!("hbase.columns.mapping: unknown storage type '#{s}' for column {}", column.name)));
+                    return Err(Error::plan(format!(
+                        "hbase.columns.mapping: unknown storage type '#{s}' for column {}",
+                        column.name
+                    )));
                 }
             };
             let target = match target {
                 ":key" => Target::Key,
                 ":timestamp" => {
                     if !matches!(ty, DataType::Int64 | DataType::Timestamp(..)) {
-                        return Err(Error::plan(format!("column {} maps to :timestamp and must be BIGINT or TIMESTAMP", column.name)));
+                        return Err(Error::plan(format!(
+                            "column {} maps to :timestamp and must be BIGINT or TIMESTAMP",
+                            column.name
+                        )));
                     }
                     Target::Timestamp
                 }
@@ -110,7 +122,8 @@ impl Mapping {
             };
             mapped.push(Mapped { target, binary });
         }
-        let keys: Vec<usize> = mapped.iter().enumerate().filter(|(_, m)| m.target == Target::Key).map(|(i, _)| i).collect();
+        let keys: Vec<usize> =
+            mapped.iter().enumerate().filter(|(_, m)| m.target == Target::Key).map(|(i, _)| i).collect();
         let [key] = keys[..] else {
             return Err(Error::plan("hbase.columns.mapping must map exactly one column to :key"));
         };
@@ -125,7 +138,9 @@ impl Mapping {
         self.columns
             .iter()
             .filter_map(|m| match &m.target {
-                Target::Column { family, .. } | Target::Family { family } => Some(String::from_utf8_lossy(family).into_owned()),
+                Target::Column { family, .. } | Target::Family { family } => {
+                    Some(String::from_utf8_lossy(family).into_owned())
+                }
                 _ => None,
             })
             .collect()
@@ -133,7 +148,8 @@ impl Mapping {
 
     /// Whether the row key sorts as the SQL values do, so key ranges can be pushed down.
     pub fn key_is_ordered_text(&self) -> bool {
-        !self.columns[self.key].binary && matches!(self.types[self.key], DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
+        !self.columns[self.key].binary
+            && matches!(self.types[self.key], DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8)
     }
 
     /// Decodes rows (newest version of each cell) into a batch of the projected columns.
@@ -144,12 +160,17 @@ impl Mapping {
             let array = match &mapped.target {
                 Target::Key => decode(rows.iter().map(|r| Some(r.key.clone())), mapped.binary, field.data_type())?,
                 Target::Timestamp => {
-                    let ms = TimestampMillisecondArray::from_iter(rows.iter().map(|r| r.cells.iter().map(|c| c.timestamp).max()));
+                    let ms = TimestampMillisecondArray::from_iter(
+                        rows.iter().map(|r| r.cells.iter().map(|c| c.timestamp).max()),
+                    );
                     cast_with_options(&ms, field.data_type(), &TEXT)?
                 }
                 Target::Column { family, qualifier } => decode(
                     rows.iter().map(|r| {
-                        r.cells.iter().find(|c| c.family == *family && c.qualifier == *qualifier).map(|c| c.value.clone())
+                        r.cells
+                            .iter()
+                            .find(|c| c.family == *family && c.qualifier == *qualifier)
+                            .map(|c| c.value.clone())
                     }),
                     mapped.binary,
                     field.data_type(),
@@ -192,7 +213,12 @@ impl Mapping {
                 match (&m.target, e) {
                     (Target::Column { family, qualifier }, Encoded::Values(v)) => {
                         if let Some(value) = &v[row] {
-                            mutations.push(Mutation::Put { family: family.clone(), qualifier: qualifier.clone(), timestamp: ts, value: value.clone() });
+                            mutations.push(Mutation::Put {
+                                family: family.clone(),
+                                qualifier: qualifier.clone(),
+                                timestamp: ts,
+                                value: value.clone(),
+                            });
                         }
                     }
                     (Target::Family { family }, Encoded::Map(map)) if map.is_valid(row) => {
@@ -201,7 +227,12 @@ impl Mapping {
                         let values = encode(entries.column(1), m.binary)?;
                         for (k, v) in keys.into_iter().zip(values) {
                             if let (Some(k), Some(v)) = (k, v) {
-                                mutations.push(Mutation::Put { family: family.clone(), qualifier: k, timestamp: ts, value: v });
+                                mutations.push(Mutation::Put {
+                                    family: family.clone(),
+                                    qualifier: k,
+                                    timestamp: ts,
+                                    value: v,
+                                });
                             }
                         }
                     }
@@ -230,7 +261,8 @@ fn decode(values: impl Iterator<Item = Option<Bytes>>, binary: bool, ty: &DataTy
         return Ok(Arc::new(BinaryArray::from_iter(values.iter().map(|v| v.as_deref()))));
     }
     if !binary || matches!(ty, DataType::Utf8) {
-        let text = StringArray::from_iter(values.iter().map(|v| v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned())));
+        let text =
+            StringArray::from_iter(values.iter().map(|v| v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned())));
         let text: ArrayRef = Arc::new(text);
         return Ok(if *ty == DataType::Utf8 { text } else { cast_with_options(&text, ty, &TEXT)? });
     }
@@ -239,13 +271,27 @@ fn decode(values: impl Iterator<Item = Option<Bytes>>, binary: bool, ty: &DataTy
     }
     Ok(match ty {
         DataType::Int8 => Arc::new(Int8Array::from_iter(values.iter().map(|v| fixed::<1>(v).map(i8::from_be_bytes)))),
-        DataType::Int16 => Arc::new(Int16Array::from_iter(values.iter().map(|v| fixed::<2>(v).map(i16::from_be_bytes)))),
-        DataType::Int32 => Arc::new(Int32Array::from_iter(values.iter().map(|v| fixed::<4>(v).map(i32::from_be_bytes)))),
-        DataType::Int64 => Arc::new(Int64Array::from_iter(values.iter().map(|v| fixed::<8>(v).map(i64::from_be_bytes)))),
-        DataType::Float32 => Arc::new(Float32Array::from_iter(values.iter().map(|v| fixed::<4>(v).map(f32::from_be_bytes)))),
-        DataType::Float64 => Arc::new(Float64Array::from_iter(values.iter().map(|v| fixed::<8>(v).map(f64::from_be_bytes)))),
+        DataType::Int16 => {
+            Arc::new(Int16Array::from_iter(values.iter().map(|v| fixed::<2>(v).map(i16::from_be_bytes))))
+        }
+        DataType::Int32 => {
+            Arc::new(Int32Array::from_iter(values.iter().map(|v| fixed::<4>(v).map(i32::from_be_bytes))))
+        }
+        DataType::Int64 => {
+            Arc::new(Int64Array::from_iter(values.iter().map(|v| fixed::<8>(v).map(i64::from_be_bytes))))
+        }
+        DataType::Float32 => {
+            Arc::new(Float32Array::from_iter(values.iter().map(|v| fixed::<4>(v).map(f32::from_be_bytes))))
+        }
+        DataType::Float64 => {
+            Arc::new(Float64Array::from_iter(values.iter().map(|v| fixed::<8>(v).map(f64::from_be_bytes))))
+        }
         DataType::Boolean => Arc::new(BooleanArray::from_iter(values.iter().map(|v| fixed::<1>(v).map(|b| b[0] != 0)))),
-        other => return Err(Error::plan(format!("binary (#b) storage is not supported for {other} columns; use string storage"))),
+        other => {
+            return Err(Error::plan(format!(
+                "binary (#b) storage is not supported for {other} columns; use string storage"
+            )));
+        }
     })
 }
 
@@ -268,7 +314,10 @@ fn encode(array: &ArrayRef, binary: bool) -> Result<Vec<Option<Bytes>>> {
             })
             .collect());
     }
-    fn be<T: arrow::datatypes::ArrowPrimitiveType, const N: usize>(a: &ArrayRef, f: impl Fn(T::Native) -> [u8; N]) -> Vec<Option<Bytes>> {
+    fn be<T: arrow::datatypes::ArrowPrimitiveType, const N: usize>(
+        a: &ArrayRef,
+        f: impl Fn(T::Native) -> [u8; N],
+    ) -> Vec<Option<Bytes>> {
         a.as_primitive::<T>().iter().map(|v| v.map(|v| Bytes::copy_from_slice(&f(v)))).collect()
     }
     use arrow::datatypes::*;
@@ -279,8 +328,14 @@ fn encode(array: &ArrayRef, binary: bool) -> Result<Vec<Option<Bytes>>> {
         DataType::Int64 => be::<Int64Type, 8>(array, i64::to_be_bytes),
         DataType::Float32 => be::<Float32Type, 4>(array, f32::to_be_bytes),
         DataType::Float64 => be::<Float64Type, 8>(array, f64::to_be_bytes),
-        DataType::Boolean => array.as_boolean().iter().map(|v| v.map(|b| Bytes::copy_from_slice(&[if b { 0xFF } else { 0 }]))).collect(),
-        other => return Err(Error::plan(format!("binary (#b) storage is not supported for {other} columns; use string storage"))),
+        DataType::Boolean => {
+            array.as_boolean().iter().map(|v| v.map(|b| Bytes::copy_from_slice(&[if b { 0xFF } else { 0 }]))).collect()
+        }
+        other => {
+            return Err(Error::plan(format!(
+                "binary (#b) storage is not supported for {other} columns; use string storage"
+            )));
+        }
     })
 }
 

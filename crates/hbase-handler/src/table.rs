@@ -11,21 +11,23 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator, TableProviderFilterPushDown};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
 use enma_kv::{Column as KvColumn, Family, Scan, Store, TableSchema, prefix_end};
 
 use super::kv_error;
 use super::mapping::{HBASE_HANDLER, Mapping, Target};
-use enma_engine::table::arrow_fields;
 use crate::error::{Error, Result};
+use enma_engine::table::arrow_fields;
 use enma_metastore::{Table, TableKind};
 
 /// Rows per batch a scan produces.
@@ -43,10 +45,9 @@ pub fn kv_table_name(table: &Table) -> Result<enma_kv::TableName> {
 
 /// A table's column mapping, from its SerDe and table properties.
 pub fn table_mapping(table: &Table) -> Result<Mapping> {
-    let spec = table
-        .serde_properties
-        .get("hbase.columns.mapping")
-        .ok_or_else(|| Error::plan("an HBase table needs SERDEPROPERTIES (\"hbase.columns.mapping\" = \":key,cf:col,...\")"))?;
+    let spec = table.serde_properties.get("hbase.columns.mapping").ok_or_else(|| {
+        Error::plan("an HBase table needs SERDEPROPERTIES (\"hbase.columns.mapping\" = \":key,cf:col,...\")")
+    })?;
     let default_binary = table
         .properties
         .get("hbase.table.default.storage.type")
@@ -236,9 +237,10 @@ fn normalize(mut ranges: Vec<KeyRange>) -> Vec<KeyRange> {
 fn key_ranges(expr: &Expr, key: &str) -> Option<Vec<KeyRange>> {
     let is_key = |e: &Expr| matches!(e, Expr::Column(c) if c.name == key);
     let text = |e: &Expr| match e {
-        Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)), _) => {
-            Some(s.as_bytes().to_vec())
-        }
+        Expr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        ) => Some(s.as_bytes().to_vec()),
         _ => None,
     };
     match expr {
@@ -279,7 +281,9 @@ fn key_ranges(expr: &Expr, key: &str) -> Option<Vec<KeyRange>> {
         Expr::Between(Between { expr, negated: false, low, high }) if is_key(expr) => {
             Some(normalize(vec![KeyRange { start: text(low)?, end: Some(successor(&text(high)?)) }]))
         }
-        Expr::Like(Like { negated: false, expr, pattern, escape_char: None, case_insensitive: false }) if is_key(expr) => {
+        Expr::Like(Like { negated: false, expr, pattern, escape_char: None, case_insensitive: false })
+            if is_key(expr) =>
+        {
             let p = text(pattern)?;
             let prefix = p.strip_suffix(b"%")?;
             if prefix.iter().any(|&b| b == b'%' || b == b'_' || b == b'\\') {
@@ -334,8 +338,15 @@ impl HBaseScanExec {
 impl DisplayAs for HBaseScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ranges: Vec<String> = self.ranges.iter().map(|r| r.to_string()).collect();
-        let names: Vec<&str> = self.properties.eq_properties.schema().fields().iter().map(|f| f.name().as_str()).collect();
-        write!(f, "HBaseScanExec: table={}, row_keys=[{}], projection=[{}]", self.name, ranges.join(", "), names.join(", "))?;
+        let names: Vec<&str> =
+            self.properties.eq_properties.schema().fields().iter().map(|f| f.name().as_str()).collect();
+        write!(
+            f,
+            "HBaseScanExec: table={}, row_keys=[{}], projection=[{}]",
+            self.name,
+            ranges.join(", "),
+            names.join(", ")
+        )?;
         if let Some(l) = self.limit {
             write!(f, ", limit={l}")?;
         }
@@ -379,8 +390,10 @@ impl ExecutionPlan for HBaseScanExec {
         let schema = self.schema();
         let mut builder = RecordBatchReceiverStream::builder(schema.clone(), 2);
         let tx = builder.tx();
-        let (store, name, mapping, projection) = (self.store.clone(), self.name.clone(), self.mapping.clone(), self.projection.clone());
-        let (ranges, columns, mut remaining) = (self.ranges.clone(), self.columns.clone(), self.limit.unwrap_or(usize::MAX));
+        let (store, name, mapping, projection) =
+            (self.store.clone(), self.name.clone(), self.mapping.clone(), self.projection.clone());
+        let (ranges, columns, mut remaining) =
+            (self.ranges.clone(), self.columns.clone(), self.limit.unwrap_or(usize::MAX));
         builder.spawn_blocking(move || {
             let mut rows = Vec::with_capacity(BATCH_ROWS);
             for range in ranges {
@@ -391,7 +404,8 @@ impl ExecutionPlan for HBaseScanExec {
                     limit: Some(remaining),
                     ..Scan::default()
                 };
-                let scanner = store.scanner(&name, scan).map_err(|e| DataFusionError::External(Box::new(kv_error(e))))?;
+                let scanner =
+                    store.scanner(&name, scan).map_err(|e| DataFusionError::External(Box::new(kv_error(e))))?;
                 for row in scanner {
                     rows.push(row.map_err(|e| DataFusionError::External(Box::new(kv_error(e))))?);
                     remaining -= 1;
@@ -426,7 +440,9 @@ impl ExecutionPlan for HBaseScanExec {
 pub fn bind_table(store: &Store, table: &Table) -> Result<()> {
     let handler = table.storage_handler.as_deref().unwrap_or_default();
     if handler != HBASE_HANDLER {
-        return Err(Error::plan(format!("storage handler '{handler}' is not supported; ENMA provides {HBASE_HANDLER}")));
+        return Err(Error::plan(format!(
+            "storage handler '{handler}' is not supported; ENMA provides {HBASE_HANDLER}"
+        )));
     }
     let mapping = table_mapping(table)?;
     let name = kv_table_name(table)?;
@@ -442,10 +458,14 @@ pub fn bind_table(store: &Store, table: &Table) -> Result<()> {
         }
         TableKind::External => {
             let schema = store.schema(&name).map_err(|_| {
-                Error::not_found(format!("HBase table {name} doesn't exist while the table is declared as an external table"))
+                Error::not_found(format!(
+                    "HBase table {name} doesn't exist while the table is declared as an external table"
+                ))
             })?;
             match mapping.families().into_iter().find(|f| schema.family(f.as_bytes()).is_none()) {
-                Some(f) => Err(Error::plan(format!("column family '{f}' of hbase.columns.mapping does not exist in HBase table {name}"))),
+                Some(f) => Err(Error::plan(format!(
+                    "column family '{f}' of hbase.columns.mapping does not exist in HBase table {name}"
+                ))),
                 None => Ok(()),
             }
         }

@@ -23,12 +23,12 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::expr::{Between, InList};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator, TryCast, try_cast};
+use datafusion::optimizer::AnalyzerRule;
 use enma_udfs::common::hive_cast::{self, needs_hive_cast};
 use enma_udfs::conversion::cast::cast_expr;
-use datafusion::optimizer::AnalyzerRule;
 
 /// The analyzer rule; register it before DataFusion's `TypeCoercion`.
 #[derive(Debug, Default)]
@@ -105,13 +105,19 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             return Ok(Transformed::yes(cast_expr((**inner).clone(), &from, data_type)));
         }
         Expr::InList(InList { expr: e, list, negated }) => {
-            let Ok(types) = std::iter::once(e.as_ref()).chain(list).map(|x| x.get_type(schema)).collect::<Result<Vec<_>>>()
+            let Ok(types) =
+                std::iter::once(e.as_ref()).chain(list).map(|x| x.get_type(schema)).collect::<Result<Vec<_>>>()
             else {
                 return Ok(Transformed::no(expr));
             };
             let mixed = types.iter().any(is_string) && types.iter().any(|t| !is_string(t) && !t.is_null());
-            let Some(common) = mixed.then(|| in_common_type(&types)).flatten() else { return Ok(Transformed::no(expr)) };
-            let mut items = std::iter::once((**e).clone()).chain(list.iter().cloned()).zip(&types).map(|(x, t)| cast_expr(x, t, &common));
+            let Some(common) = mixed.then(|| in_common_type(&types)).flatten() else {
+                return Ok(Transformed::no(expr));
+            };
+            let mut items = std::iter::once((**e).clone())
+                .chain(list.iter().cloned())
+                .zip(&types)
+                .map(|(x, t)| cast_expr(x, t, &common));
             let e = items.next().expect("the tested value");
             return Ok(Transformed::yes(Expr::InList(InList::new(Box::new(e), items.collect(), *negated))));
         }
@@ -138,16 +144,22 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     };
     // A string that is not a number compares as NULL, as in Hive.
     let to_double = |e: &Expr| try_cast(e.clone(), DataType::Float64);
-    let comparison = matches!(
-        op,
-        Operator::Eq | Operator::NotEq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq
-    );
+    let comparison =
+        matches!(op, Operator::Eq | Operator::NotEq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq);
     if comparison && string_vs_number(&lt, &rt) {
         return Ok(Transformed::yes(compare((**left).clone(), &lt, *op, (**right).clone(), &rt)));
     }
-    if *op == Operator::Divide && is_numeric(&lt) && is_numeric(&rt) && !matches!(right.as_ref(), Expr::ScalarFunction(f) if f.name() == "nullif") {
+    if *op == Operator::Divide
+        && is_numeric(&lt)
+        && is_numeric(&rt)
+        && !matches!(right.as_ref(), Expr::ScalarFunction(f) if f.name() == "nullif")
+    {
         // Division by zero is NULL in Hive; integers divide as DOUBLE.
-        let (l, r) = if is_integer(&lt) && is_integer(&rt) { (to_double(left), to_double(right)) } else { ((**left).clone(), (**right).clone()) };
+        let (l, r) = if is_integer(&lt) && is_integer(&rt) {
+            (to_double(left), to_double(right))
+        } else {
+            ((**left).clone(), (**right).clone())
+        };
         let zero = Expr::Literal(ScalarValue::Int32(Some(0)), None);
         let r = datafusion::functions::expr_fn::nullif(r, try_cast(zero, rt.clone()));
         return Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(l), Operator::Divide, Box::new(r)))));
@@ -214,9 +226,17 @@ fn common_class(a: &DataType, b: &DataType) -> Option<DataType> {
     if implicit_convertible(b, a) {
         return Some(if is_string(a) { DataType::Utf8 } else { a.clone() });
     }
-    [DataType::Int8, DataType::Int16, DataType::Int32, DataType::Int64, DataType::Decimal128(38, 18), DataType::Float32, DataType::Float64]
-        .into_iter()
-        .find(|t| implicit_convertible(a, t) && implicit_convertible(b, t))
+    [
+        DataType::Int8,
+        DataType::Int16,
+        DataType::Int32,
+        DataType::Int64,
+        DataType::Decimal128(38, 18),
+        DataType::Float32,
+        DataType::Float64,
+    ]
+    .into_iter()
+    .find(|t| implicit_convertible(a, t) && implicit_convertible(b, t))
 }
 
 /// The type IN compares in: each operand's type merged into the common type
@@ -262,11 +282,7 @@ impl AnalyzerRule for HiveCoercion {
                 let original = names.save(&e);
                 Ok(e.transform_up(|e| rewrite(e, &schema))?.update_data(|e| original.restore(e)))
             })?;
-            if rewritten.transformed {
-                rewritten.map_data(|p| p.recompute_schema())
-            } else {
-                Ok(rewritten)
-            }
+            if rewritten.transformed { rewritten.map_data(|p| p.recompute_schema()) } else { Ok(rewritten) }
         })
         .map(|t| t.data)
     }
@@ -282,7 +298,8 @@ impl datafusion::logical_expr::planner::ExprPlanner for HiveExprPlanner {
         &self,
         expr: datafusion::logical_expr::planner::RawBinaryExpr,
         schema: &DFSchema,
-    ) -> Result<datafusion::logical_expr::planner::PlannerResult<datafusion::logical_expr::planner::RawBinaryExpr>> {
+    ) -> Result<datafusion::logical_expr::planner::PlannerResult<datafusion::logical_expr::planner::RawBinaryExpr>>
+    {
         use datafusion::logical_expr::planner::PlannerResult;
         use datafusion::sql::sqlparser::ast::BinaryOperator as B;
         let op = match expr.op {

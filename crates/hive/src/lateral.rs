@@ -77,7 +77,9 @@ fn is_generator_call(e: &Expr, generators: &HashSet<String>) -> bool {
 fn lone_generator<'a>(select: &'a Select, generators: &HashSet<String>) -> Option<&'a Expr> {
     let [item] = select.projection.as_slice() else { return None };
     let e = match item {
-        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } | SelectItem::ExprWithAliases { expr: e, .. } => e,
+        SelectItem::UnnamedExpr(e)
+        | SelectItem::ExprWithAlias { expr: e, .. }
+        | SelectItem::ExprWithAliases { expr: e, .. } => e,
         _ => return None,
     };
     is_generator_call(e, generators).then_some(e)
@@ -99,7 +101,8 @@ fn check_placement(stmt: &mut ast::Statement, generators: &HashSet<String>) -> R
         type Break = ();
         fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
             self.allowed += usize::from(lone_generator(select, self.generators).is_some());
-            self.allowed += select.lateral_views.iter().filter(|lv| is_generator_call(&lv.lateral_view, self.generators)).count();
+            self.allowed +=
+                select.lateral_views.iter().filter(|lv| is_generator_call(&lv.lateral_view, self.generators)).count();
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
@@ -430,7 +433,9 @@ fn qualifier_parts(q: &TableReference) -> Vec<String> {
     match q {
         TableReference::Bare { table } => vec![table.to_string()],
         TableReference::Partial { schema, table } => vec![schema.to_string(), table.to_string()],
-        TableReference::Full { catalog, schema, table } => vec![catalog.to_string(), schema.to_string(), table.to_string()],
+        TableReference::Full { catalog, schema, table } => {
+            vec![catalog.to_string(), schema.to_string(), table.to_string()]
+        }
     }
 }
 
@@ -495,7 +500,8 @@ async fn rewrite_query(
             let internal = format!("__b{i}");
             let mut parts: Vec<Ident> = qualifier.iter().map(|p| quoted(p)).collect();
             parts.push(quoted(field.name()));
-            let expr = if parts.len() == 1 { Expr::Identifier(parts.remove(0)) } else { Expr::CompoundIdentifier(parts) };
+            let expr =
+                if parts.len() == 1 { Expr::Identifier(parts.remove(0)) } else { Expr::CompoundIdentifier(parts) };
             base.projection.push(aliased(expr, quoted(&internal)));
             scope.base.push(BaseColumn { qualifier, name: field.name().clone(), internal });
         }
@@ -507,11 +513,16 @@ async fn rewrite_query(
     for (k, view) in std::mem::take(&mut select.lateral_views).into_iter().enumerate() {
         let k = k + 1;
         let Expr::Function(mut f) = view.lateral_view else {
-            return Err(Error::plan(format!("LATERAL VIEW needs a table-generating function, got {}", view.lateral_view)));
+            return Err(Error::plan(format!(
+                "LATERAL VIEW needs a table-generating function, got {}",
+                view.lateral_view
+            )));
         };
         let name = f.name.to_string().to_ascii_lowercase();
         if !generators.contains(&name) {
-            return Err(Error::plan(format!("{name} is not a table-generating function; LATERAL VIEW needs one such as explode")));
+            return Err(Error::plan(format!(
+                "{name} is not a table-generating function; LATERAL VIEW needs one such as explode"
+            )));
         }
         f.name = ObjectName::from(vec![Ident::new(&name)]);
         if let FunctionArguments::List(list) = &mut f.args {
@@ -556,14 +567,18 @@ async fn rewrite_query(
         let mut columns = Vec::new();
         for (j, (field, out)) in fields.iter().zip(names).enumerate() {
             let internal = format!("__l{k}_{j}");
-            let get = call("get_field", vec![Expr::Identifier(quoted("__r")), Expr::value(Value::SingleQuotedString(field.name().clone()))]);
+            let get = call(
+                "get_field",
+                vec![Expr::Identifier(quoted("__r")), Expr::value(Value::SingleQuotedString(field.name().clone()))],
+            );
             expand.projection.push(aliased(get, quoted(&internal)));
             columns.push((out, internal.clone()));
             plain.push(internal);
         }
         expand.from = vec![derived(rows, "__lv")];
         current = Some(query_of(expand));
-        let alias = view.lateral_view_name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+        let alias =
+            view.lateral_view_name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
         scope.views.push(View { alias, columns });
     }
     select.from = vec![derived(current.expect("at least one lateral view"), "__lv")];
@@ -579,7 +594,9 @@ async fn rewrite_query(
     select.projection = projection
         .into_iter()
         .map(|(item, named_here)| match item {
-            SelectItem::ExprWithAlias { expr, alias } if !seen.insert(alias.value.to_ascii_lowercase()) && named_here => {
+            SelectItem::ExprWithAlias { expr, alias }
+                if !seen.insert(alias.value.to_ascii_lowercase()) && named_here =>
+            {
                 SelectItem::UnnamedExpr(expr)
             }
             other => other,
@@ -623,7 +640,10 @@ async fn rewrite_query(
 fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<(SelectItem, bool)>) {
     let base = |c: &BaseColumn| (aliased(Expr::Identifier(quoted(&c.internal)), quoted(&c.name)), true);
     let view_columns = |v: &View| -> Vec<(SelectItem, bool)> {
-        v.columns.iter().map(|(name, internal)| (aliased(Expr::Identifier(quoted(internal)), name.clone()), true)).collect()
+        v.columns
+            .iter()
+            .map(|(name, internal)| (aliased(Expr::Identifier(quoted(internal)), name.clone()), true))
+            .collect()
     };
     match item {
         SelectItem::Wildcard(_) => {
@@ -645,7 +665,10 @@ fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<(SelectItem, bool)
                 })
                 .collect();
             if matching.is_empty() {
-                out.push((SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options), false));
+                out.push((
+                    SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), options),
+                    false,
+                ));
             } else {
                 out.extend(matching.into_iter().map(base));
             }
@@ -653,7 +676,9 @@ fn expand_item(item: SelectItem, scope: &Scope, out: &mut Vec<(SelectItem, bool)
         SelectItem::UnnamedExpr(mut e) => {
             // A plain column keeps its name: `src.key` is `key`.
             let name = match &e {
-                Expr::Identifier(id) => scope.resolve(std::slice::from_ref(id)).filter(|(_, n)| *n == 1).map(|_| id.clone()),
+                Expr::Identifier(id) => {
+                    scope.resolve(std::slice::from_ref(id)).filter(|(_, n)| *n == 1).map(|_| id.clone())
+                }
                 Expr::CompoundIdentifier(parts) => {
                     scope.resolve(parts).filter(|(_, n)| *n == parts.len()).and_then(|_| parts.last().cloned())
                 }

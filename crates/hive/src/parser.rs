@@ -70,21 +70,31 @@ pub fn split_statements(script: &str) -> Vec<String> {
 fn starts_select(tokens: &[TokenWithSpan], i: usize) -> bool {
     let t = &tokens[i].token;
     is_word(t, "SELECT")
-        || ((is_word(t, "MAP") || is_word(t, "REDUCE")) && !matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen)))
+        || ((is_word(t, "MAP") || is_word(t, "REDUCE"))
+            && !matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen)))
 }
 
 /// One clause of a FROM-first statement, tokens `start..end`, as an
 /// ordinary statement: `[INSERT ...] SELECT list FROM src [WHERE ...]`
 /// (`SELECT MAP ...` for a MAP or REDUCE clause).
-fn select_first(sql: &str, tokens: &[TokenWithSpan], start: usize, end: Option<usize>, from_text: &str) -> Result<String> {
+fn select_first(
+    sql: &str,
+    tokens: &[TokenWithSpan],
+    start: usize,
+    end: Option<usize>,
+    from_text: &str,
+) -> Result<String> {
     let end_off = end.map(|e| offset_of(sql, &tokens[e])).unwrap_or(sql.len());
     let clause_tokens = &tokens[start..end.unwrap_or(tokens.len())];
     let Some(&sel) = top_level_at(clause_tokens, |i| starts_select(clause_tokens, i)).first() else {
         return Err(Error::parse("each INSERT of a multi-insert needs a SELECT"));
     };
     let after_select = &clause_tokens[sel + 1..];
-    const TAIL: &[&str] = &["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "CLUSTER", "DISTRIBUTE", "SORT", "WINDOW", "LATERAL"];
-    let tail = top_level(after_select, |t| TAIL.iter().any(|k| is_word(t, k))).first().map(|&k| offset_of(sql, &after_select[k]));
+    const TAIL: &[&str] =
+        &["WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "CLUSTER", "DISTRIBUTE", "SORT", "WINDOW", "LATERAL"];
+    let tail = top_level(after_select, |t| TAIL.iter().any(|k| is_word(t, k)))
+        .first()
+        .map(|&k| offset_of(sql, &after_select[k]));
     let head = &sql[offset_of(sql, &clause_tokens[0])..offset_of(sql, &clause_tokens[sel])];
     let list_end = tail.unwrap_or(end_off);
     let list = &sql[offset_of(sql, &clause_tokens[sel])..list_end];
@@ -205,8 +215,7 @@ fn top_level_at(tokens: &[TokenWithSpan], pred: impl Fn(usize) -> bool) -> Vec<u
 /// and `FROM src SELECT ...`: each clause becomes an ordinary statement that
 /// reads `src`. The inserts run one after the other, each atomic on its own.
 fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement> {
-    let starts: Vec<usize> =
-        top_level_at(tokens, |i| is_word(&tokens[i].token, "INSERT") || starts_select(tokens, i));
+    let starts: Vec<usize> = top_level_at(tokens, |i| is_word(&tokens[i].token, "INSERT") || starts_select(tokens, i));
     let Some(&first) = starts.first() else {
         return Err(Error::parse("FROM ... must be followed by INSERT, SELECT, MAP or REDUCE"));
     };
@@ -310,7 +319,9 @@ impl P {
     }
     fn at_end(&self) -> bool {
         matches!(self.peek(), Token::EOF | Token::SemiColon) && {
-            self.tokens[self.pos.min(self.tokens.len())..].iter().all(|t| matches!(t.token, Token::EOF | Token::SemiColon))
+            self.tokens[self.pos.min(self.tokens.len())..]
+                .iter()
+                .all(|t| matches!(t.token, Token::EOF | Token::SemiColon))
         }
     }
     fn unexpected(&self) -> Error {
@@ -484,7 +495,9 @@ impl P {
                 Token::EOF | Token::SemiColon => break,
                 Token::Comma if depth == 0 && parens == 0 => break,
                 Token::RParen if parens == 0 => break,
-                Token::Word(w) if depth == 0 && w.quote_style.is_none() && w.value.eq_ignore_ascii_case("COMMENT") => break,
+                Token::Word(w) if depth == 0 && w.quote_style.is_none() && w.value.eq_ignore_ascii_case("COMMENT") => {
+                    break;
+                }
                 Token::Lt => depth += 1,
                 Token::Gt => depth -= 1,
                 Token::ShiftRight => depth -= 2,
@@ -495,7 +508,8 @@ impl P {
             text.push_str(&t.to_string());
             text.push(' ');
             self.pos += 1;
-            if depth == 0 && parens == 0 && !matches!(self.peek(), Token::Lt | Token::LParen) && !text.trim().is_empty() {
+            if depth == 0 && parens == 0 && !matches!(self.peek(), Token::Lt | Token::LParen) && !text.trim().is_empty()
+            {
                 // A complete simple type, or the closing bracket of a complex one.
                 let t_upper = text.trim().to_ascii_uppercase();
                 if t_upper != "DOUBLE" {
@@ -569,7 +583,12 @@ impl P {
 
     fn statement(&mut self) -> Result<HiveStatement> {
         if self.is_kw("SELECT") || self.is_kw("WITH") || self.is_kw("VALUES") || self.peek() == &Token::LParen {
-            if self.is_kw("WITH") && self.tokens.iter().any(|t| matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("INSERT"))) {
+            if self.is_kw("WITH")
+                && self
+                    .tokens
+                    .iter()
+                    .any(|t| matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("INSERT")))
+            {
                 return Err(Error::plan("WITH ... INSERT is not supported yet; write INSERT ... WITH ... SELECT"));
             }
             return Ok(HiveStatement::Query(self.rest_statement()?));
@@ -582,7 +601,11 @@ impl P {
                     analyze = true;
                 } else if self.eat_kw("EXTENDED") || self.eat_kw("FORMATTED") || self.eat_kw("VERBOSE") {
                     verbose = true;
-                } else if self.eat_kw("DEPENDENCY") || self.eat_kw("AUTHORIZATION") || self.eat_kw("LOGICAL") || self.eat_kw("CBO") {
+                } else if self.eat_kw("DEPENDENCY")
+                    || self.eat_kw("AUTHORIZATION")
+                    || self.eat_kw("LOGICAL")
+                    || self.eat_kw("CBO")
+                {
                     return Err(Error::plan("only EXPLAIN [EXTENDED | ANALYZE] is supported"));
                 } else {
                     break;
@@ -622,7 +645,9 @@ impl P {
             if self.eat_kw("ADD") || self.eat_kw("SYNC") {
                 self.expect_kw("PARTITIONS")?;
             } else if self.eat_kw("DROP") {
-                return Err(Error::plan("MSCK REPAIR TABLE ... DROP PARTITIONS is not supported; use ALTER TABLE ... DROP PARTITION"));
+                return Err(Error::plan(
+                    "MSCK REPAIR TABLE ... DROP PARTITIONS is not supported; use ALTER TABLE ... DROP PARTITION",
+                ));
             }
             return Ok(HiveStatement::Msck { table });
         }
@@ -644,7 +669,10 @@ impl P {
             }
             return Ok(HiveStatement::Load { local, path, overwrite, table, partition });
         }
-        const KNOWN: &[&str] = &["GRANT", "REVOKE", "ANALYZE", "EXPORT", "IMPORT", "ABORT", "COMMIT", "ROLLBACK", "MERGE", "UPDATE", "DELETE", "RELOAD", "ADD", "LIST", "DFS", "LOCK", "UNLOCK", "REPL", "KILL"];
+        const KNOWN: &[&str] = &[
+            "GRANT", "REVOKE", "ANALYZE", "EXPORT", "IMPORT", "ABORT", "COMMIT", "ROLLBACK", "MERGE", "UPDATE",
+            "DELETE", "RELOAD", "ADD", "LIST", "DFS", "LOCK", "UNLOCK", "REPL", "KILL",
+        ];
         Err(match self.peek() {
             Token::Word(w) if KNOWN.iter().any(|k| w.value.eq_ignore_ascii_case(k)) => {
                 Error::plan(format!("statement '{}' is not supported yet", w.value.to_ascii_uppercase()))
@@ -834,12 +862,20 @@ impl P {
 
     fn show(&mut self) -> Result<HiveStatement> {
         if self.eat_kw("DATABASES") || self.eat_kw("SCHEMAS") {
-            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_)) { Some(self.string()?) } else { None };
+            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_)) {
+                Some(self.string()?)
+            } else {
+                None
+            };
             return Ok(HiveStatement::ShowDatabases { like });
         }
         if self.eat_kw("TABLES") {
             let database = if self.eat_kw("IN") || self.eat_kw("FROM") { Some(self.ident()?) } else { None };
-            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_)) { Some(self.string()?) } else { None };
+            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_)) {
+                Some(self.string()?)
+            } else {
+                None
+            };
             return Ok(HiveStatement::ShowTables { database, like });
         }
         if self.eat_kw("PARTITIONS") {
@@ -848,7 +884,9 @@ impl P {
             return Ok(HiveStatement::ShowPartitions { table, spec });
         }
         if self.eat_kw("FUNCTIONS") {
-            let like = if self.eat_kw("LIKE") || matches!(self.peek(), Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)) {
+            let like = if self.eat_kw("LIKE")
+                || matches!(self.peek(), Token::SingleQuotedString(_) | Token::DoubleQuotedString(_))
+            {
                 Some(self.string()?)
             } else {
                 None
@@ -933,7 +971,12 @@ impl P {
                 None
             };
             let _ = self.eat_kw("RESTRICT") || self.eat_kw("CASCADE");
-            return Ok(HiveStatement::ChangeColumn { table, old, column: Column { name, hive_type, comment }, position });
+            return Ok(HiveStatement::ChangeColumn {
+                table,
+                old,
+                column: Column { name, hive_type, comment },
+                position,
+            });
         }
         if self.eat_kws(&["REPLACE", "COLUMNS"]) {
             let columns = self.column_list()?;
@@ -997,7 +1040,11 @@ impl P {
         let table = self.table_name()?;
         let partition = self.opt_partition()?;
         self.eat_kws(&["IF", "NOT", "EXISTS"]);
-        let columns = if self.peek() == &Token::LParen && !self.is_kw_at(1, "SELECT") && !self.is_kw_at(1, "WITH") && !self.is_kw_at(1, "VALUES") {
+        let columns = if self.peek() == &Token::LParen
+            && !self.is_kw_at(1, "SELECT")
+            && !self.is_kw_at(1, "WITH")
+            && !self.is_kw_at(1, "VALUES")
+        {
             self.ident_list()?
         } else {
             vec![]

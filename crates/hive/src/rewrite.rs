@@ -139,9 +139,8 @@ impl VisitorMut for HiveRewriter {
                 _ => return self.fail(Error::plan("TABLESAMPLE (n ROWS) needs a number")),
             },
             _ => {
-                return self.fail(Error::plan(format!(
-                    "TABLESAMPLE {s} is not supported yet; use TABLESAMPLE (n ROWS)"
-                )));
+                return self
+                    .fail(Error::plan(format!("TABLESAMPLE {s} is not supported yet; use TABLESAMPLE (n ROWS)")));
             }
         };
         let sql = format!("SELECT * FROM {name} LIMIT {rows}");
@@ -224,7 +223,8 @@ impl VisitorMut for HiveRewriter {
                     *data_type = ast::DataType::Bytea;
                 }
                 // Hive's DECIMAL without precision is DECIMAL(10,0).
-                if let ast::DataType::Decimal(info) | ast::DataType::Dec(info) | ast::DataType::Numeric(info) = data_type
+                if let ast::DataType::Decimal(info) | ast::DataType::Dec(info) | ast::DataType::Numeric(info) =
+                    data_type
                     && matches!(info, ast::ExactNumberInfo::None)
                 {
                     *info = ast::ExactNumberInfo::PrecisionAndScale(10, 0);
@@ -238,12 +238,14 @@ impl VisitorMut for HiveRewriter {
                 // RLIKE / REGEXP: a match anywhere in the string (Java's find).
                 let arg = |e: &Expr| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()));
                 let call = function("regexp_like", vec![arg(e), arg(pattern)]);
-                *expr = if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(call) } } else { call };
+                *expr =
+                    if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(call) } } else { call };
             }
             Expr::InList { expr: e, list, negated } if matches!(e.as_ref(), Expr::Tuple(_)) => {
                 if let Some(any) = tuple_in(e, list) {
                     let any = Expr::Nested(Box::new(any));
-                    *expr = if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(any) } } else { any };
+                    *expr =
+                        if *negated { Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(any) } } else { any };
                 }
             }
             Expr::Identifier(id) if id.quote_style.is_none() => {
@@ -271,7 +273,10 @@ impl VisitorMut for HiveRewriter {
             }
             // Hive's bitwise not: `~x` is `x ^ -1` (DataFusion plans no `~`).
             Expr::UnaryOp { op: ast::UnaryOperator::BitwiseNot, expr: operand } => {
-                let minus_one = Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: Box::new(Expr::value(Value::Number("1".into(), false))) };
+                let minus_one = Expr::UnaryOp {
+                    op: ast::UnaryOperator::Minus,
+                    expr: Box::new(Expr::value(Value::Number("1".into(), false))),
+                };
                 *expr = Expr::Nested(Box::new(Expr::BinaryOp {
                     left: Box::new(Expr::Nested(operand.clone())),
                     op: ast::BinaryOperator::BitwiseXor,
@@ -331,7 +336,11 @@ fn tuple_in(e: &Expr, list: &[Expr]) -> Option<Expr> {
         let all = fields
             .iter()
             .zip(values)
-            .map(|(f, v)| Expr::BinaryOp { left: Box::new(f.clone()), op: ast::BinaryOperator::Eq, right: Box::new(v.clone()) })
+            .map(|(f, v)| Expr::BinaryOp {
+                left: Box::new(f.clone()),
+                op: ast::BinaryOperator::Eq,
+                right: Box::new(v.clone()),
+            })
             .reduce(|a, b| Expr::BinaryOp { left: Box::new(a), op: ast::BinaryOperator::And, right: Box::new(b) })?;
         let all = Expr::Nested(Box::new(all));
         any = Some(match any {
@@ -343,7 +352,13 @@ fn tuple_in(e: &Expr, list: &[Expr]) -> Option<Expr> {
 }
 
 fn int_literal(number: Expr) -> Expr {
-    Expr::Cast { kind: ast::CastKind::TryCast, expr: Box::new(number), data_type: ast::DataType::Int(None), array: false, format: None }
+    Expr::Cast {
+        kind: ast::CastKind::TryCast,
+        expr: Box::new(number),
+        data_type: ast::DataType::Int(None),
+        array: false,
+        format: None,
+    }
 }
 
 /// Undoes [`int_literal`] where a plain number is needed.
@@ -408,7 +423,9 @@ fn typed_literal(word: &str) -> Option<Expr> {
         return decimal_literal(&d);
     }
     if let Some(d) = upper.strip_suffix('D') {
-        let ok = !d.is_empty() && d.bytes().filter(|b| *b == b'.').count() <= 1 && d.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let ok = !d.is_empty()
+            && d.bytes().filter(|b| *b == b'.').count() <= 1
+            && d.bytes().all(|b| b.is_ascii_digit() || b == b'.');
         return ok.then(|| Expr::Cast {
             kind: ast::CastKind::Cast,
             expr: Box::new(Expr::value(Value::Number(d.to_string(), false))),
@@ -445,7 +462,11 @@ fn is_column(e: &Expr) -> bool {
     match e {
         Expr::Identifier(id) => id.quote_style.is_some() || typed_literal(&id.value).is_none(),
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-            [a, b] if a.quote_style.is_none() && b.quote_style.is_none() && a.value.bytes().all(|c| c.is_ascii_digit()) => {
+            [a, b]
+                if a.quote_style.is_none()
+                    && b.quote_style.is_none()
+                    && a.value.bytes().all(|c| c.is_ascii_digit()) =>
+            {
                 typed_literal(&format!("{}.{}", a.value, b.value)).is_none()
             }
             _ => true,
@@ -461,7 +482,8 @@ fn name_unaliased_columns(body: &mut SetExpr) {
                 if let ast::SelectItem::UnnamedExpr(e) = item
                     && !is_column(e)
                 {
-                    *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
+                    *item =
+                        ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) };
                 }
             }
         }
@@ -522,7 +544,11 @@ fn rewrite_distribution(query: &mut Query) -> Result<()> {
         select
             .cluster_by
             .drain(..)
-            .map(|expr| ast::OrderByExpr { expr, options: ast::OrderByOptions { asc: None, nulls_first: None }, with_fill: None })
+            .map(|expr| ast::OrderByExpr {
+                expr,
+                options: ast::OrderByOptions { asc: None, nulls_first: None },
+                with_fill: None,
+            })
             .collect()
     } else {
         select.sort_by.drain(..).collect()

@@ -62,7 +62,11 @@ pub struct CreateTable {
 pub enum HiveStatement {
     /// SELECT / WITH / VALUES, planned by DataFusion.
     Query(Box<ast::Statement>),
-    Explain { analyze: bool, verbose: bool, statement: Box<HiveStatement> },
+    Explain {
+        analyze: bool,
+        verbose: bool,
+        statement: Box<HiveStatement>,
+    },
     CreateDatabase {
         name: String,
         if_not_exists: bool,
@@ -70,43 +74,125 @@ pub enum HiveStatement {
         location: Option<String>,
         properties: BTreeMap<String, String>,
     },
-    DropDatabase { name: String, if_exists: bool, cascade: bool },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
     Use(String),
-    ShowDatabases { like: Option<String> },
-    ShowTables { database: Option<String>, like: Option<String> },
-    ShowPartitions { table: TableName, spec: Option<PartitionSpec> },
+    ShowDatabases {
+        like: Option<String>,
+    },
+    ShowTables {
+        database: Option<String>,
+        like: Option<String>,
+    },
+    ShowPartitions {
+        table: TableName,
+        spec: Option<PartitionSpec>,
+    },
     ShowCreateTable(TableName),
     ShowTblProperties(TableName),
     ShowColumns(TableName),
     /// `SHOW FUNCTIONS [LIKE 'pattern']`.
-    ShowFunctions { like: Option<String> },
+    ShowFunctions {
+        like: Option<String>,
+    },
     /// `CREATE [TEMPORARY] FUNCTION [db.]name AS 'class'`: binds a SQL name
     /// to a function built into ENMA.
-    CreateFunction { name: TableName, class: String, temporary: bool },
+    CreateFunction {
+        name: TableName,
+        class: String,
+        temporary: bool,
+    },
     /// `DROP [TEMPORARY] FUNCTION [IF EXISTS] [db.]name`.
-    DropFunction { name: TableName, temporary: bool, if_exists: bool },
+    DropFunction {
+        name: TableName,
+        temporary: bool,
+        if_exists: bool,
+    },
     /// `DESCRIBE FUNCTION [EXTENDED] name`.
-    DescribeFunction { name: String, extended: bool },
-    DescribeDatabase { name: String, extended: bool },
-    Describe { table: TableName, mode: DescribeMode, column: Option<String> },
+    DescribeFunction {
+        name: String,
+        extended: bool,
+    },
+    DescribeDatabase {
+        name: String,
+        extended: bool,
+    },
+    Describe {
+        table: TableName,
+        mode: DescribeMode,
+        column: Option<String>,
+    },
     CreateTable(Box<CreateTable>),
-    DropTable { table: TableName, if_exists: bool },
-    Truncate { table: TableName, partition: Option<PartitionSpec> },
-    RenameTable { from: TableName, to: TableName },
-    AddColumns { table: TableName, columns: Vec<Column>, replace: bool },
+    DropTable {
+        table: TableName,
+        if_exists: bool,
+    },
+    Truncate {
+        table: TableName,
+        partition: Option<PartitionSpec>,
+    },
+    RenameTable {
+        from: TableName,
+        to: TableName,
+    },
+    AddColumns {
+        table: TableName,
+        columns: Vec<Column>,
+        replace: bool,
+    },
     /// CHANGE [COLUMN] old new type [COMMENT] [FIRST | AFTER col]; `position`:
     /// `None` keeps the place, `Some(None)` is FIRST, `Some(Some(c))` is AFTER c.
-    ChangeColumn { table: TableName, old: String, column: Column, position: Option<Option<String>> },
-    AddPartitions { table: TableName, if_not_exists: bool, partitions: Vec<(PartitionSpec, Option<String>)> },
+    ChangeColumn {
+        table: TableName,
+        old: String,
+        column: Column,
+        position: Option<Option<String>>,
+    },
+    AddPartitions {
+        table: TableName,
+        if_not_exists: bool,
+        partitions: Vec<(PartitionSpec, Option<String>)>,
+    },
     /// Each spec is a list of `column op value` comparisons (`=` in the usual form).
-    DropPartitions { table: TableName, if_exists: bool, specs: Vec<Vec<(String, String, String)>> },
-    SetTblProperties { table: TableName, properties: BTreeMap<String, String> },
-    SetLocation { table: TableName, partition: Option<PartitionSpec>, location: String },
-    Msck { table: TableName },
-    Insert { table: TableName, overwrite: bool, partition: Option<PartitionSpec>, columns: Vec<String>, query: Box<ast::Query> },
-    Load { local: bool, path: String, overwrite: bool, table: TableName, partition: Option<PartitionSpec> },
+    DropPartitions {
+        table: TableName,
+        if_exists: bool,
+        specs: Vec<Vec<(String, String, String)>>,
+    },
+    SetTblProperties {
+        table: TableName,
+        properties: BTreeMap<String, String>,
+    },
+    SetLocation {
+        table: TableName,
+        partition: Option<PartitionSpec>,
+        location: String,
+    },
+    Msck {
+        table: TableName,
+    },
+    Insert {
+        table: TableName,
+        overwrite: bool,
+        partition: Option<PartitionSpec>,
+        columns: Vec<String>,
+        query: Box<ast::Query>,
+    },
+    Load {
+        local: bool,
+        path: String,
+        overwrite: bool,
+        table: TableName,
+        partition: Option<PartitionSpec>,
+    },
     /// `SET`, `SET k`, `SET k=v`.
-    Set { key: Option<String>, value: Option<String> },
+    Set {
+        key: Option<String>,
+        value: Option<String>,
+    },
     Reset,
     /// Several statements from one (FROM-first multi-insert), run in order.
     Multi(Vec<HiveStatement>),

@@ -41,7 +41,10 @@ impl ScriptFormat {
     pub fn from_marker(text: &str) -> Result<Self> {
         let bad = || Error::internal(format!("bad TRANSFORM format marker '{text}'"));
         let unhex = |h: &str| -> Result<Vec<u8>> {
-            (0..h.len()).step_by(2).map(|i| h.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()).ok_or_else(bad)).collect()
+            (0..h.len())
+                .step_by(2)
+                .map(|i| h.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()).ok_or_else(bad))
+                .collect()
         };
         let row = |part: &str| -> Result<RowFormat> {
             let (delim, null) = part.split_once(':').ok_or_else(bad)?;
@@ -56,7 +59,9 @@ impl ScriptFormat {
 /// `ROW FORMAT DELIMITED ...` at `tokens[i]` (if there): the format and the index after it.
 fn row_format(tokens: &[TokenWithSpan], mut i: usize) -> Result<(RowFormat, usize)> {
     let mut format = RowFormat::default();
-    if !(tokens.get(i).is_some_and(|t| word(&t.token, "ROW")) && tokens.get(i + 1).is_some_and(|t| word(&t.token, "FORMAT"))) {
+    if !(tokens.get(i).is_some_and(|t| word(&t.token, "ROW"))
+        && tokens.get(i + 1).is_some_and(|t| word(&t.token, "FORMAT")))
+    {
         return Ok((format, i));
     }
     i += 2;
@@ -65,14 +70,19 @@ fn row_format(tokens: &[TokenWithSpan], mut i: usize) -> Result<(RowFormat, usiz
     }
     i += 1;
     let text = |i: usize| match tokens.get(i).map(|t| &t.token) {
-        Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => Ok(super::dialect::unescape_hive_string(s)),
+        Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => {
+            Ok(super::dialect::unescape_hive_string(s))
+        }
         _ => Err(Error::parse("ROW FORMAT DELIMITED: expected a quoted string")),
     };
-    let is = |i: usize, words: &[&str]| words.iter().enumerate().all(|(k, w)| tokens.get(i + k).is_some_and(|t| word(&t.token, w)));
+    let is = |i: usize, words: &[&str]| {
+        words.iter().enumerate().all(|(k, w)| tokens.get(i + k).is_some_and(|t| word(&t.token, w)))
+    };
     loop {
         if is(i, &["FIELDS", "TERMINATED", "BY"]) {
             let delim = text(i + 3)?;
-            format.field_delim = *delim.as_bytes().first().ok_or_else(|| Error::plan("FIELDS TERMINATED BY needs a character"))?;
+            format.field_delim =
+                *delim.as_bytes().first().ok_or_else(|| Error::plan("FIELDS TERMINATED BY needs a character"))?;
             i += 4;
         } else if is(i, &["NULL", "DEFINED", "AS"]) {
             format.null = text(i + 3)?;
@@ -83,7 +93,9 @@ fn row_format(tokens: &[TokenWithSpan], mut i: usize) -> Result<(RowFormat, usiz
             }
             i += 4;
         } else if is(i, &["COLLECTION", "ITEMS"]) || is(i, &["MAP", "KEYS"]) || is(i, &["ESCAPED"]) {
-            return Err(Error::plan("TRANSFORM's ROW FORMAT supports FIELDS TERMINATED BY, NULL DEFINED AS and LINES TERMINATED BY '\\n'"));
+            return Err(Error::plan(
+                "TRANSFORM's ROW FORMAT supports FIELDS TERMINATED BY, NULL DEFINED AS and LINES TERMINATED BY '\\n'",
+            ));
         } else {
             return Ok((format, i));
         }
@@ -121,7 +133,8 @@ pub fn mark_transforms(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSp
     let mut i = 0;
     while i < tokens.len() {
         let starts_select = i > 0 && word(&tokens[i - 1].token, "SELECT");
-        let kw_transform = word(&tokens[i].token, "TRANSFORM") && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen));
+        let kw_transform =
+            word(&tokens[i].token, "TRANSFORM") && matches!(tokens.get(i + 1).map(|t| &t.token), Some(Token::LParen));
         let kw_map_reduce = starts_select && (word(&tokens[i].token, "MAP") || word(&tokens[i].token, "REDUCE"));
         if !(kw_transform || kw_map_reduce) {
             i += 1;
@@ -155,7 +168,9 @@ pub fn mark_transforms(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSp
         }
         let command = match tokens.get(j + 1).map(|t| &t.token) {
             // The tokens keep their escapes: read the command as Hive reads a string literal.
-            Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => super::dialect::unescape_hive_string(s),
+            Some(Token::SingleQuotedString(s) | Token::DoubleQuotedString(s)) => {
+                super::dialect::unescape_hive_string(s)
+            }
             _ => return Err(Error::parse("USING must be followed by the command as a string")),
         };
         j += 2;

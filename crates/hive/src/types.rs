@@ -47,11 +47,16 @@ pub fn hive_type_name(t: &DataType) -> String {
         DataType::Int64 | DataType::UInt64 => "bigint".into(),
         DataType::Float16 | DataType::Float32 => "float".into(),
         DataType::Float64 => "double".into(),
-        DataType::Decimal32(p, s) | DataType::Decimal64(p, s) | DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
+        DataType::Decimal32(p, s)
+        | DataType::Decimal64(p, s)
+        | DataType::Decimal128(p, s)
+        | DataType::Decimal256(p, s) => {
             format!("decimal({p},{s})")
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => "binary".into(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            "binary".into()
+        }
         DataType::Date32 | DataType::Date64 => "date".into(),
         DataType::Timestamp(..) => "timestamp".into(),
         DataType::List(f) | DataType::LargeList(f) | DataType::ListView(f) | DataType::FixedSizeList(f, _) => {
@@ -65,7 +70,11 @@ pub fn hive_type_name(t: &DataType) -> String {
         },
         DataType::Struct(fields) => format!(
             "struct<{}>",
-            fields.iter().map(|f| format!("{}:{}", f.name(), hive_type_name(f.data_type()))).collect::<Vec<_>>().join(",")
+            fields
+                .iter()
+                .map(|f| format!("{}:{}", f.name(), hive_type_name(f.data_type())))
+                .collect::<Vec<_>>()
+                .join(",")
         ),
         DataType::Dictionary(_, v) => hive_type_name(v),
         DataType::Interval(_) | DataType::Duration(_) => "interval_day_time".into(),

@@ -201,16 +201,9 @@ mod tests {
 
     /// Rows `r1`..`r5`, each with columns `a` (value `1`..`5`) and `b` (value `x` or `y`).
     fn table() -> Vec<(&'static str, Vec<Cell>)> {
-        let rows: [(&'static str, &'static str, &'static str); 5] = [
-            ("r1", "1", "x"),
-            ("r2", "2", "y"),
-            ("r3", "3", "x"),
-            ("r4", "4", "y"),
-            ("r5", "5", "x"),
-        ];
-        rows.iter()
-            .map(|&(r, a, b)| (r, vec![cell(r, "a", a), cell(r, "b", b)]))
-            .collect()
+        let rows: [(&'static str, &'static str, &'static str); 5] =
+            [("r1", "1", "x"), ("r2", "2", "y"), ("r3", "3", "x"), ("r4", "4", "y"), ("r5", "5", "x")];
+        rows.iter().map(|&(r, a, b)| (r, vec![cell(r, "a", a), cell(r, "b", b)])).collect()
     }
 
     fn scan(filter: &Filter) -> Vec<String> {
@@ -223,13 +216,7 @@ mod tests {
             if let Some(kept) = run.apply(row.as_bytes(), cells) {
                 let cols: Vec<String> = kept
                     .iter()
-                    .map(|c| {
-                        format!(
-                            "{}={}",
-                            String::from_utf8_lossy(&c.qualifier),
-                            String::from_utf8_lossy(&c.value)
-                        )
-                    })
+                    .map(|c| format!("{}={}", String::from_utf8_lossy(&c.qualifier), String::from_utf8_lossy(&c.value)))
                     .collect();
                 out.push(format!("{row}:{}", cols.join(",")));
             }
@@ -239,8 +226,7 @@ mod tests {
 
     #[test]
     fn parse_then_scan() {
-        let f =
-            Filter::parse("ValueFilter(<, 'binary:3') AND QualifierFilter(=, 'binary:a')").unwrap();
+        let f = Filter::parse("ValueFilter(<, 'binary:3') AND QualifierFilter(=, 'binary:a')").unwrap();
         assert_eq!(scan(&f), ["r1:a=1", "r2:a=2"]);
     }
 
@@ -261,7 +247,8 @@ mod tests {
 
     #[test]
     fn language_and_json_agree() {
-        let text = "(SKIP ValueFilter(!=, 'binary:2') OR InclusiveStopFilter('r1')) AND WHILE RowFilter(<=, 'binary:r4')";
+        let text =
+            "(SKIP ValueFilter(!=, 'binary:2') OR InclusiveStopFilter('r1')) AND WHILE RowFilter(<=, 'binary:r4')";
         let parsed = Filter::parse(text).unwrap();
         let from_json = Filter::from_json(&parsed.to_json()).unwrap();
         assert_eq!(parsed, from_json);
@@ -271,8 +258,7 @@ mod tests {
 
     #[test]
     fn page_with_key_only_counts_rows() {
-        let f =
-            Filter::parse("FirstKeyOnlyFilter() AND KeyOnlyFilter() AND PageFilter(3)").unwrap();
+        let f = Filter::parse("FirstKeyOnlyFilter() AND KeyOnlyFilter() AND PageFilter(3)").unwrap();
         assert_eq!(scan(&f), ["r1:a=", "r2:a=", "r3:a="]);
     }
 

@@ -54,10 +54,7 @@ fn escaped_len(part: &[u8]) -> usize {
 /// Every key or bound built from an accepted row fits the LSM tree.
 pub(crate) fn check_row(row: &[u8]) -> Result<()> {
     if row.len() > MAX_ROW_BYTES {
-        return Err(Error::TooLarge(format!(
-            "row key is {} bytes; the longest allowed is {MAX_ROW_BYTES}",
-            row.len()
-        )));
+        return Err(Error::TooLarge(format!("row key is {} bytes; the longest allowed is {MAX_ROW_BYTES}", row.len())));
     }
     let encoded = escaped_len(row);
     if encoded > MAX_CELL_KEY_BYTES {
@@ -192,9 +189,7 @@ pub(crate) fn decode(key: &[u8]) -> Result<CellKey> {
     let (row, rest) = take_part(key)?;
     let (family, rest) = take_part(rest)?;
     let (qualifier, rest) = take_part(rest)?;
-    let ts: [u8; 8] = rest
-        .try_into()
-        .map_err(|_| Error::Corrupt("cell key without an 8-byte timestamp".into()))?;
+    let ts: [u8; 8] = rest.try_into().map_err(|_| Error::Corrupt("cell key without an 8-byte timestamp".into()))?;
     Ok(CellKey {
         row: row.into(),
         family: family.into(),

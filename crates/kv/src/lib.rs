@@ -18,5 +18,5 @@ mod store;
 pub use error::{Error, Result};
 pub use filter::Filter;
 pub use key::{MAX_CELL_KEY_BYTES, MAX_FAMILY_BYTES, MAX_ROW_BYTES, MAX_VALUE_BYTES, prefix_end};
-pub use model::{Cell, Column, Family, Get, Mutation, Row, Scan, TableName, TableSchema, TimeRange, LATEST};
+pub use model::{Cell, Column, Family, Get, LATEST, Mutation, Row, Scan, TableName, TableSchema, TimeRange};
 pub use store::{Scanner, Store, StoreOptions};

@@ -40,9 +40,7 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(format!(
-            "{what} '{name}' is not valid: use 1 to 200 of [A-Za-z0-9_.-]"
-        )))
+        Err(Error::invalid(format!("{what} '{name}' is not valid: use 1 to 200 of [A-Za-z0-9_.-]")))
     }
 }
 
@@ -174,15 +172,33 @@ pub struct Row {
 /// A change to one row. Timestamps `None` mean [`LATEST`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
-    Put { family: Bytes, qualifier: Bytes, timestamp: Option<i64>, value: Bytes },
+    Put {
+        family: Bytes,
+        qualifier: Bytes,
+        timestamp: Option<i64>,
+        value: Bytes,
+    },
     /// Every version of a column at or before the timestamp.
-    DeleteColumn { family: Bytes, qualifier: Bytes, timestamp: Option<i64> },
+    DeleteColumn {
+        family: Bytes,
+        qualifier: Bytes,
+        timestamp: Option<i64>,
+    },
     /// The one version with exactly this timestamp (the newest when `None`).
-    DeleteVersion { family: Bytes, qualifier: Bytes, timestamp: Option<i64> },
+    DeleteVersion {
+        family: Bytes,
+        qualifier: Bytes,
+        timestamp: Option<i64>,
+    },
     /// Every cell of a family at or before the timestamp.
-    DeleteFamily { family: Bytes, timestamp: Option<i64> },
+    DeleteFamily {
+        family: Bytes,
+        timestamp: Option<i64>,
+    },
     /// Every cell of the row at or before the timestamp.
-    DeleteRow { timestamp: Option<i64> },
+    DeleteRow {
+        timestamp: Option<i64>,
+    },
 }
 
 /// A column selector: a whole family, or one `family:qualifier`.

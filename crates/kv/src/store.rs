@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::filter::FilterRun;
 use crate::key::{self, TAG_PUT};
 use crate::model::check_name;
-use crate::{Cell, Column, Error, Family, Get, Mutation, Result, Row, Scan, TableName, TableSchema, LATEST};
+use crate::{Cell, Column, Error, Family, Get, LATEST, Mutation, Result, Row, Scan, TableName, TableSchema};
 
 const ROW_LOCK_STRIPES: usize = 256;
 const BUILTIN_NAMESPACES: [&str; 2] = ["default", "hbase"];
@@ -102,8 +102,8 @@ impl Store {
         }
         for item in meta.prefix(META_TABLE) {
             let value = item.value()?;
-            let m: TableMeta = serde_json::from_slice(&value)
-                .map_err(|e| Error::Corrupt(format!("table metadata: {e}")))?;
+            let m: TableMeta =
+                serde_json::from_slice(&value).map_err(|e| Error::Corrupt(format!("table metadata: {e}")))?;
             let keyspace = db.keyspace(&keyspace_name(m.id), KeyspaceCreateOptions::default)?;
             catalog.next_id = catalog.next_id.max(m.id + 1);
             let table = Table { id: m.id, schema: m.schema, enabled: m.enabled, keyspace };
@@ -225,7 +225,9 @@ impl Store {
     }
 
     fn set_enabled(&self, name: &TableName, enabled: bool) -> Result<()> {
-        self.replace_table(name, |t| Ok(Table { id: t.id, schema: t.schema.clone(), enabled, keyspace: t.keyspace.clone() }))
+        self.replace_table(name, |t| {
+            Ok(Table { id: t.id, schema: t.schema.clone(), enabled, keyspace: t.keyspace.clone() })
+        })
     }
 
     /// Replaces a table's column families: new ones are added, changed ones take
@@ -275,7 +277,14 @@ impl Store {
 
     /// Adds `amount` to a 64-bit big-endian counter cell (missing counts as 0)
     /// and returns the new value.
-    pub fn increment(&self, table: &TableName, row: &[u8], family: &[u8], qualifier: &[u8], amount: i64) -> Result<i64> {
+    pub fn increment(
+        &self,
+        table: &TableName,
+        row: &[u8],
+        family: &[u8],
+        qualifier: &[u8],
+        amount: i64,
+    ) -> Result<i64> {
         let table = self.writable(table)?;
         key::check_cell(row, family, qualifier)?;
         let _lock = self.lock_rows(&table, [row]);
@@ -424,10 +433,7 @@ impl Store {
                 (h.finish() % ROW_LOCK_STRIPES as u64) as usize
             })
             .collect();
-        stripes
-            .into_iter()
-            .map(|i| self.inner.row_locks[i].lock().unwrap_or_else(|e| e.into_inner()))
-            .collect()
+        stripes.into_iter().map(|i| self.inner.row_locks[i].lock().unwrap_or_else(|e| e.into_inner())).collect()
     }
 }
 
@@ -609,8 +615,11 @@ fn scan_bounds(scan: &Scan) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
         };
         (lower, upper)
     } else {
-        let lower =
-            if scan.start_row.is_empty() { Bound::Unbounded } else { Bound::Included(key::row_prefix(&scan.start_row)) };
+        let lower = if scan.start_row.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Included(key::row_prefix(&scan.start_row))
+        };
         let upper =
             if scan.stop_row.is_empty() { Bound::Unbounded } else { Bound::Excluded(key::row_prefix(&scan.stop_row)) };
         (lower, upper)
@@ -847,18 +856,20 @@ mod tests {
     }
 
     fn scan_keys(store: &Store, t: &TableName, scan: Scan) -> Vec<String> {
-        store
-            .scanner(t, scan)
-            .unwrap()
-            .map(|r| String::from_utf8_lossy(&r.unwrap().key).into_owned())
-            .collect()
+        store.scanner(t, scan).unwrap().map(|r| String::from_utf8_lossy(&r.unwrap().key).into_owned()).collect()
     }
 
     #[test]
     fn puts_and_gets_keep_versions_up_to_the_family_limit() {
         let (_dir, store, t) = store();
         for ts in 1..=5 {
-            store.mutate_row(&t, b"m1", &[put("h", "kwh", Some(ts), &format!("v{ts}")), put("d", "kwh", Some(ts), &format!("d{ts}"))]).unwrap();
+            store
+                .mutate_row(
+                    &t,
+                    b"m1",
+                    &[put("h", "kwh", Some(ts), &format!("v{ts}")), put("d", "kwh", Some(ts), &format!("d{ts}"))],
+                )
+                .unwrap();
         }
         let mut get = Get::new("m1");
         get.max_versions = 10;
@@ -885,11 +896,22 @@ mod tests {
     fn deletes_remove_versions_columns_families_and_rows() {
         let (_dir, store, t) = store();
         store
-            .mutate_row(&t, b"r", &[put("h", "a", Some(1), "1"), put("h", "a", Some(2), "2"), put("h", "b", Some(1), "b"), put("d", "x", Some(1), "x")])
+            .mutate_row(
+                &t,
+                b"r",
+                &[
+                    put("h", "a", Some(1), "1"),
+                    put("h", "a", Some(2), "2"),
+                    put("h", "b", Some(1), "b"),
+                    put("d", "x", Some(1), "x"),
+                ],
+            )
             .unwrap();
         let mut all = Get::new("r");
         all.max_versions = 5;
-        store.mutate_row(&t, b"r", &[Mutation::DeleteVersion { family: b("h"), qualifier: b("a"), timestamp: None }]).unwrap();
+        store
+            .mutate_row(&t, b"r", &[Mutation::DeleteVersion { family: b("h"), qualifier: b("a"), timestamp: None }])
+            .unwrap();
         assert_eq!(values(&store.get(&t, &all).unwrap().unwrap()).len(), 3);
         store.mutate_row(&t, b"r", &[Mutation::DeleteFamily { family: b("h"), timestamp: None }]).unwrap();
         assert_eq!(values(&store.get(&t, &all).unwrap().unwrap()), [("d:x".into(), 1, "x".into())]);
@@ -897,7 +919,15 @@ mod tests {
         assert!(store.get(&t, &all).unwrap().is_none());
         // Mutations apply in order: a delete then a put in one call leaves the put.
         store
-            .mutate_row(&t, b"r", &[put("d", "x", Some(7), "old"), Mutation::DeleteColumn { family: b("d"), qualifier: b("x"), timestamp: None }, put("d", "x", Some(8), "new")])
+            .mutate_row(
+                &t,
+                b"r",
+                &[
+                    put("d", "x", Some(7), "old"),
+                    Mutation::DeleteColumn { family: b("d"), qualifier: b("x"), timestamp: None },
+                    put("d", "x", Some(8), "new"),
+                ],
+            )
             .unwrap();
         assert_eq!(values(&store.get(&t, &all).unwrap().unwrap()), [("d:x".into(), 8, "new".into())]);
     }
@@ -907,7 +937,9 @@ mod tests {
         let (_dir, store, t) = store();
         let rows = ["a", "a\0", "ab", "b", "ba", "c"];
         for r in rows {
-            store.mutate_row(&t, r.as_bytes(), &[put("d", "1", None, r), put("d", "2", None, r), put("d", "3", None, r)]).unwrap();
+            store
+                .mutate_row(&t, r.as_bytes(), &[put("d", "1", None, r), put("d", "2", None, r), put("d", "3", None, r)])
+                .unwrap();
         }
         let all = scan_keys(&store, &t, Scan::default());
         assert_eq!(all, rows);
@@ -953,13 +985,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         let t = TableName::parse("ns1:ttl").unwrap();
-        assert!(matches!(store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("f")] }), Err(Error::NamespaceNotFound(_))));
+        assert!(matches!(
+            store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("f")] }),
+            Err(Error::NamespaceNotFound(_))
+        ));
         store.create_namespace("ns1").unwrap();
         let short = Family { ttl: Some(5), max_versions: 3, ..Family::new("f") };
         let kept = Family { ttl: Some(5), max_versions: 3, min_versions: 1, ..Family::new("g") };
         store.create_table(TableSchema { name: t.clone(), families: vec![short, kept] }).unwrap();
         let old = now_millis() - 60_000;
-        store.mutate_row(&t, b"r", &[put("f", "q", Some(old), "f-old"), put("g", "q", Some(old), "g-old"), put("g", "q", Some(old - 1), "g-older")]).unwrap();
+        store
+            .mutate_row(
+                &t,
+                b"r",
+                &[
+                    put("f", "q", Some(old), "f-old"),
+                    put("g", "q", Some(old), "g-old"),
+                    put("g", "q", Some(old - 1), "g-older"),
+                ],
+            )
+            .unwrap();
         let mut get = Get::new("r");
         get.max_versions = 3;
         assert_eq!(values(&store.get(&t, &get).unwrap().unwrap()), [("g:q".into(), old, "g-old".into())]);
@@ -979,7 +1024,10 @@ mod tests {
             store.disable_table(&gone).unwrap();
             assert!(matches!(store.get(&gone, &Get::new("r")), Err(Error::TableDisabled(_))));
             store.delete_table(&gone).unwrap();
-            assert!(matches!(store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("d")] }), Err(Error::TableExists(_))));
+            assert!(matches!(
+                store.create_table(TableSchema { name: t.clone(), families: vec![Family::new("d")] }),
+                Err(Error::TableExists(_))
+            ));
         }
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         assert_eq!(store.tables(), [t.clone()]);
@@ -1022,7 +1070,8 @@ mod tests {
         // Up to the limits everything works, zero bytes included.
         let longest = Bytes::from(vec![0x7f; crate::MAX_ROW_BYTES]);
         let qualifier = Bytes::from(vec![b'q'; crate::MAX_CELL_KEY_BYTES - crate::MAX_ROW_BYTES - 1]);
-        let at_limit = Mutation::Put { family: b("d"), qualifier: qualifier.clone(), timestamp: Some(1), value: b("v") };
+        let at_limit =
+            Mutation::Put { family: b("d"), qualifier: qualifier.clone(), timestamp: Some(1), value: b("v") };
         store.mutate_row(&t, &longest, &[at_limit]).unwrap();
         let row = store.get(&t, &Get::new(longest.clone())).unwrap().unwrap();
         assert_eq!(row.cells[0].qualifier, qualifier);

@@ -202,7 +202,10 @@ pub mod wordcount {
             let mut sum = 0i64;
             for v in values {
                 let n = parse_count(v).ok_or_else(|| {
-                    crate::error::Error::execution(format!("word count: value '{}' is not a number", String::from_utf8_lossy(v)))
+                    crate::error::Error::execution(format!(
+                        "word count: value '{}' is not a number",
+                        String::from_utf8_lossy(v)
+                    ))
                 })?;
                 sum += n;
             }
@@ -276,7 +279,8 @@ pub mod daily_consumption {
         let mut fields = line.split(|&b| b == b',' || b == b'\t');
         let (meter, time, kwh) = (fields.next()?, fields.next()?, fields.next()?);
         let day = time.get(..10)?;
-        let date_like = day.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+        let date_like =
+            day.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
         let kwh: f64 = std::str::from_utf8(kwh).ok()?.trim().parse().ok()?;
         (!meter.is_empty() && date_like && kwh.is_finite()).then_some((meter, day, kwh))
     }
@@ -291,7 +295,10 @@ pub mod daily_consumption {
             let mut sum = 0.0;
             for v in values {
                 sum += std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
-                    crate::error::Error::execution(format!("daily consumption: value '{}' is not a number", String::from_utf8_lossy(v)))
+                    crate::error::Error::execution(format!(
+                        "daily consumption: value '{}' is not a number",
+                        String::from_utf8_lossy(v)
+                    ))
                 })?;
             }
             let text = if self.round { format!("{sum:.3}") } else { sum.to_string() };
@@ -307,7 +314,8 @@ pub mod daily_consumption {
             reducer: Arc::new(|| Box::new(SumKwh { round: true })),
             // A meter's days meet in one reducer, in day order.
             partitioner: Some(Arc::new(KeyFields(1))),
-            description: "daily consumption per meter: lines 'meter,timestamp,kwh' in, 'meter<TAB>day<TAB>kwh' out".into(),
+            description: "daily consumption per meter: lines 'meter,timestamp,kwh' in, 'meter<TAB>day<TAB>kwh' out"
+                .into(),
         }
     }
 }

@@ -135,7 +135,13 @@ impl ExtensionCodec for MapReduceCodec {
             .map_err(|e| codec_error("decode a TRANSFORM's input", e))?
             .try_into_logical_plan(ctx, logical)?;
         let format = ScriptFormat::from_marker(&node.format).map_err(|e| codec_error("decode a TRANSFORM", e))?;
-        Ok(Arc::new(TransformTable { input, command: node.command, schema, default_columns: node.default_columns, format }))
+        Ok(Arc::new(TransformTable {
+            input,
+            command: node.command,
+            schema,
+            default_columns: node.default_columns,
+            format,
+        }))
     }
 
     fn encode_exec(
@@ -181,7 +187,9 @@ impl ExtensionCodec for MapReduceCodec {
         _physical: &dyn PhysicalExtensionCodec,
         _converter: &dyn PhysicalProtoConverterExtension,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some((&kind, payload)) = buf.split_first() else { return Err(codec_error("decode a plan", "empty payload")) };
+        let Some((&kind, payload)) = buf.split_first() else {
+            return Err(codec_error("decode a plan", "empty payload"));
+        };
         match kind {
             MAP_INPUT => {
                 let format: InputFormat = read_json(payload, "decode a map input")?;
@@ -192,8 +200,12 @@ impl ExtensionCodec for MapReduceCodec {
                 let schema = node.schema.as_ref().ok_or_else(|| codec_error("decode a TRANSFORM", "no schema"))?;
                 let schema = Arc::new(arrow::datatypes::Schema::try_from(schema)?);
                 let projection = node.projection.iter().map(|&p| p as usize).collect();
-                let format = ScriptFormat::from_marker(&node.format).map_err(|e| codec_error("decode a TRANSFORM", e))?;
-                Ok(Arc::new(TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?.with_format(format)))
+                let format =
+                    ScriptFormat::from_marker(&node.format).map_err(|e| codec_error("decode a TRANSFORM", e))?;
+                Ok(Arc::new(
+                    TransformExec::new(only_input(inputs)?, node.command, schema, node.default_columns, projection)?
+                        .with_format(format),
+                ))
             }
             MAPREDUCE_TASK => {
                 let (task, phase, key_fields, env): (Task, Phase, usize, Vec<(String, String)>) =

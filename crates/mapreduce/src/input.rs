@@ -16,14 +16,16 @@ use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
-use enma_storage::text::TextOptions;
-use enma_storage::text::encode::encode_batch;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties, SendableRecordBatchStream,
+};
+use enma_storage::text::TextOptions;
+use enma_storage::text::encode::encode_batch;
 
 use datafusion::execution::runtime_env::RuntimeEnv;
 use object_store::ObjectStoreExt;
@@ -175,7 +177,8 @@ async fn open_split(split: &Split, runtime: &RuntimeEnv) -> Result<Box<dyn Async
     }
     let location = Location::parse(&split.path)?;
     let store = runtime.object_store(location.store_url())?;
-    let options = object_store::GetOptions { range: Some(object_store::GetRange::Offset(split.start)), ..Default::default() };
+    let options =
+        object_store::GetOptions { range: Some(object_store::GetRange::Offset(split.start)), ..Default::default() };
     let stream = store.get_opts(&location.path(), options).await.map_err(|e| not_found(&e))?.into_stream();
     let reader = tokio_util::io::StreamReader::new(stream.map(|chunk| chunk.map_err(std::io::Error::other)));
     Ok(Box::new(tokio::io::BufReader::with_capacity(1 << 20, reader)))
@@ -288,7 +291,8 @@ impl ExecutionPlan for MapInputExec {
     one_input_operator!("MapInputExec", one_task_per_partition);
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("MapInputExec has one child".into()))?;
+        let [input] =
+            <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("MapInputExec has one child".into()))?;
         Ok(Arc::new(MapInputExec::new(input, self.format)))
     }
 
@@ -310,10 +314,14 @@ fn read_splits(mut input: SendableRecordBatchStream, runtime: Arc<RuntimeEnv>) -
         let counters = Counters::default();
         while let Some(batch) = input.next().await {
             let batch = batch?;
-            let (paths, starts, ends) =
-                (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<UInt64Type>(), batch.column(2).as_primitive::<UInt64Type>());
+            let (paths, starts, ends) = (
+                batch.column(0).as_string::<i32>(),
+                batch.column(1).as_primitive::<UInt64Type>(),
+                batch.column(2).as_primitive::<UInt64Type>(),
+            );
             for row in 0..batch.num_rows() {
-                let split = Split { path: paths.value(row).to_string(), start: starts.value(row), end: ends.value(row) };
+                let split =
+                    Split { path: paths.value(row).to_string(), start: starts.value(row), end: ends.value(row) };
                 let Some(bytes) = send_split(&split, &runtime, &tx).await.map_err(DataFusionError::from)? else {
                     return Ok(());
                 };
@@ -327,7 +335,11 @@ fn read_splits(mut input: SendableRecordBatchStream, runtime: Arc<RuntimeEnv>) -
 }
 
 /// Sends the records of one split in batches; the bytes it read, or `None` if the job was cancelled.
-async fn send_split(split: &Split, runtime: &RuntimeEnv, tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>) -> Result<Option<i64>> {
+async fn send_split(
+    split: &Split,
+    runtime: &RuntimeEnv,
+    tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>,
+) -> Result<Option<i64>> {
     let mut lines = SplitLines::new(open_split(split, runtime).await?, split);
     let (mut keys, mut values) = (BinaryBuilder::new(), BinaryBuilder::new());
     let mut bytes = 0i64;
@@ -363,7 +375,6 @@ fn row_records(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
     Box::pin(RecordBatchStreamAdapter::new(pair_schema(), records))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,7 +385,8 @@ mod tests {
         let path = dir.path().join("t.txt");
         let text = "alpha\nbe\r\n\ngamma delta\nlast line without newline";
         std::fs::write(&path, text).unwrap();
-        let expected: Vec<String> = ["alpha", "be", "", "gamma delta", "last line without newline"].map(String::from).to_vec();
+        let expected: Vec<String> =
+            ["alpha", "be", "", "gamma delta", "last line without newline"].map(String::from).to_vec();
         let runtime = RuntimeEnv::default();
         // Read as a local file and through the object store of file:// URLs: the same lines.
         for name in [path.display().to_string(), format!("file://{}", path.display())] {

@@ -80,8 +80,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
 pub use api::{
-    Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS, register_job,
-    rust_job, rust_jobs,
+    Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS,
+    register_job, rust_job, rust_jobs,
 };
 pub use enma_common::command::{self, Command, command_allowed};
 pub use partition::PartitionBy;
@@ -283,10 +283,12 @@ impl JobSpec {
 
     /// The commands the job would run.
     pub fn commands(&self) -> impl Iterator<Item = &Command> {
-        [Some(&self.mapper), self.combiner.as_ref(), self.reducer.as_ref()].into_iter().flatten().filter_map(|t| match t {
-            Task::Command(c) => Some(c),
-            _ => None,
-        })
+        [Some(&self.mapper), self.combiner.as_ref(), self.reducer.as_ref()].into_iter().flatten().filter_map(
+            |t| match t {
+                Task::Command(c) => Some(c),
+                _ => None,
+            },
+        )
     }
 
     /// Refuses a job whose reduce tasks exceed [`MAX_REDUCERS`].
@@ -318,7 +320,12 @@ impl JobSpec {
         };
         let mut ignored = Vec::new();
         for (name, value) in conf {
-            let number = || value.trim().parse::<usize>().map_err(|_| Error::plan(format!("{name} must be a number, not '{value}'")));
+            let number = || {
+                value
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| Error::plan(format!("{name} must be a number, not '{value}'")))
+            };
             match name.as_str() {
                 "mapreduce.job.reduces" | "mapred.reduce.tasks" => {
                     self.reducers = number()?;
@@ -352,7 +359,9 @@ fn key_field_option(value: &str) -> Result<usize> {
 }
 
 fn bad_key_fields(value: &str) -> Error {
-    Error::plan(format!("key partitioner options '{value}' are not supported: only -k1,N (the first N fields of the key)"))
+    Error::plan(format!(
+        "key partitioner options '{value}' are not supported: only -k1,N (the first N fields of the key)"
+    ))
 }
 
 /// What a finished job reports.
@@ -373,7 +382,11 @@ pub struct JobReport {
 /// atomically: the tasks write into a hidden sibling directory, renamed
 /// into place with Hadoop's `_SUCCESS` marker once every task has succeeded.
 /// `on_part(done, total)` follows the output files as they are finished.
-pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usize) + Send + Sync) -> Result<JobReport> {
+pub async fn run_job(
+    engine: &Engine,
+    job: &JobSpec,
+    on_part: impl Fn(usize, usize) + Send + Sync,
+) -> Result<JobReport> {
     let started = Instant::now();
     job.check_limits()?;
     let output = output_dir(&job.output)?;
@@ -410,7 +423,8 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
     let (parts, input_bytes) = (plan.parts(), plan.input_bytes());
     let counters = Counters::default();
     let result = async {
-        let mut stream = session.context().execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
+        let mut stream =
+            session.context().execute_logical_plan(plan.into_logical(input)).await?.execute_stream().await?;
         let mut done = 0;
         on_part(0, parts);
         // Each writer sends one row when its file is complete: the file's name and the counters.
@@ -421,7 +435,10 @@ pub async fn run_job(engine: &Engine, job: &JobSpec, on_part: impl Fn(usize, usi
             for (row, json) in batch.column(2).as_string::<i32>().iter().enumerate() {
                 counters.add_json(json.unwrap_or("[]"))?;
                 if !names.value(row).is_empty() && !written.insert(names.value(row).to_vec()) {
-                    return Err(Error::internal(format!("two tasks wrote {}", String::from_utf8_lossy(names.value(row)))));
+                    return Err(Error::internal(format!(
+                        "two tasks wrote {}",
+                        String::from_utf8_lossy(names.value(row))
+                    )));
                 }
                 done += 1;
                 on_part(done, parts);
@@ -472,14 +489,19 @@ pub fn local_path(path: &Path) -> Result<PathBuf> {
         return Ok(path.to_path_buf());
     }
     let url = url::Url::parse(&text).map_err(|e| Error::plan(format!("invalid file URL '{text}': {e}")))?;
-    url.to_file_path().map_err(|()| Error::plan(format!("'{text}' is not a path on this machine (a file URL names no host but localhost)")))
+    url.to_file_path().map_err(|()| {
+        Error::plan(format!("'{text}' is not a path on this machine (a file URL names no host but localhost)"))
+    })
 }
 
 /// Where a job's output goes: a local directory, named by a path or a `file:` URL.
 pub fn output_dir(path: &Path) -> Result<PathBuf> {
     let local = local_path(path)?;
     if local.to_string_lossy().contains("://") {
-        return Err(Error::plan(format!("the output must be a local directory (a path or a file:// URL), not {}", path.display())));
+        return Err(Error::plan(format!(
+            "the output must be a local directory (a path or a file:// URL), not {}",
+            path.display()
+        )));
     }
     Ok(local)
 }
@@ -497,7 +519,9 @@ fn output_table(engine: &Engine, session: &enma_engine::Session, name: &str) -> 
     let (db, table) = name.split_once('.').unwrap_or((session.database(), name));
     let table = engine.metastore().table(&db.to_ascii_lowercase(), &table.to_ascii_lowercase())?;
     if !table.partition_columns.is_empty() || table.storage_handler.is_some() {
-        return Err(Error::plan(format!("a job's output goes into an unpartitioned table stored in files; {name} is not one")));
+        return Err(Error::plan(format!(
+            "a job's output goes into an unpartitioned table stored in files; {name} is not one"
+        )));
     }
     Ok(table)
 }
@@ -507,7 +531,12 @@ fn output_table(engine: &Engine, session: &enma_engine::Session, name: &str) -> 
 /// takes the files as they are (`LOAD DATA`, a move); any other table
 /// (Parquet, ORC, other delimiters) gets them converted by an `INSERT ...
 /// SELECT` over the files read as such a text table.
-async fn load_into_table(engine: &Engine, session: &mut enma_engine::Session, files: &Path, into: &OutputTable) -> Result<()> {
+async fn load_into_table(
+    engine: &Engine,
+    session: &mut enma_engine::Session,
+    files: &Path,
+    into: &OutputTable,
+) -> Result<()> {
     let table = output_table(engine, session, &into.name)?;
     let tab_separated = table.serde_properties.get("field.delim").is_some_and(|d| d == "\t");
     if table.format == enma_metastore::StorageFormat::TextFile && tab_separated {
@@ -525,7 +554,11 @@ async fn load_into_table(engine: &Engine, session: &mut enma_engine::Session, fi
         properties: Default::default(),
         ..table
     };
-    let scan = enma_engine::temporary::register(session.context(), "mapreduce_output", Arc::new(enma_engine::table::HiveTable::new(text)?))?;
+    let scan = enma_engine::temporary::register(
+        session.context(),
+        "mapreduce_output",
+        Arc::new(enma_engine::table::HiveTable::new(text)?),
+    )?;
     let insert = format!("INSERT {overwrite} TABLE {} SELECT * FROM {scan}", into.name);
     session.run(&insert).await.map(|_| ())
 }
@@ -537,21 +570,32 @@ mod tests {
     #[tokio::test]
     async fn word_count_in_rust_and_streaming_agree_and_count() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = register(Engine::builder(enma_engine::EngineConfig::new(dir.path().join("data")))).build().await.unwrap();
+        let engine =
+            register(Engine::builder(enma_engine::EngineConfig::new(dir.path().join("data")))).build().await.unwrap();
         let input = dir.path().join("in.txt");
         std::fs::write(&input, "b a\nc b a\n\na  b\n").unwrap();
-        let rust = JobSpec { split_bytes: Some(4), ..JobSpec::rust("wordcount", vec![input.clone()], dir.path().join("out-rust"), 2).unwrap() };
+        let rust = JobSpec {
+            split_bytes: Some(4),
+            ..JobSpec::rust("wordcount", vec![input.clone()], dir.path().join("out-rust"), 2).unwrap()
+        };
         let report = run_job(&engine, &rust, |_, _| {}).await.unwrap();
         let read = |out: &Path| {
             let mut lines: Vec<String> = (0..2)
-                .flat_map(|p| std::fs::read_to_string(out.join(format!("part-{p:05}"))).unwrap().lines().map(String::from).collect::<Vec<_>>())
+                .flat_map(|p| {
+                    std::fs::read_to_string(out.join(format!("part-{p:05}")))
+                        .unwrap()
+                        .lines()
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             lines.sort();
             lines
         };
         assert_eq!(read(&rust.output), ["a\t3", "b\t3", "c\t1"], "{report:?}");
         assert!(rust.output.join("_SUCCESS").exists());
-        let counter = |r: &JobReport, n: &str| r.counters.iter().find(|(g, k, _)| g == TASK_COUNTERS && k == n).map(|c| c.2);
+        let counter =
+            |r: &JobReport, n: &str| r.counters.iter().find(|(g, k, _)| g == TASK_COUNTERS && k == n).map(|c| c.2);
         assert_eq!(counter(&report, "Map input records"), Some(4));
         assert_eq!(counter(&report, "Map output records"), Some(7));
         assert_eq!(counter(&report, "Reduce input groups"), Some(3));
@@ -559,7 +603,9 @@ mod tests {
         // The same job as streaming commands; the reducer checks that its input is sorted.
         let streaming = JobSpec {
             output: dir.path().join("out-streaming"),
-            mapper: Task::Command(Command::shell("tr -s ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'; echo 'reporter:counter:Words,lines,1' >&2")),
+            mapper: Task::Command(Command::shell(
+                "tr -s ' ' '\\n' | grep -v '^$' | sed 's/$/\\t1/'; echo 'reporter:counter:Words,lines,1' >&2",
+            )),
             combiner: None,
             reducer: Some(Task::Command(Command::shell(
                 "awk -F '\\t' 'prev > $1 {print \"unsorted\" > \"/dev/stderr\"; exit 9} {prev = $1; n[$1] += $2} END {for (w in n) print w \"\\t\" n[w]}'",
@@ -568,9 +614,17 @@ mod tests {
         };
         let report = run_job(&engine, &streaming, |_, _| {}).await.unwrap();
         assert_eq!(read(&streaming.output), ["a\t3", "b\t3", "c\t1"]);
-        assert!(report.counters.iter().any(|(g, k, v)| g == "Words" && k == "lines" && *v >= 1), "{:?}", report.counters);
+        assert!(
+            report.counters.iter().any(|(g, k, v)| g == "Words" && k == "lines" && *v >= 1),
+            "{:?}",
+            report.counters
+        );
         // A failing command fails the job, and no output appears.
-        let failing = JobSpec { output: dir.path().join("out-failing"), mapper: Task::Command(Command::shell("echo boom >&2; exit 3")), ..rust.clone() };
+        let failing = JobSpec {
+            output: dir.path().join("out-failing"),
+            mapper: Task::Command(Command::shell("echo boom >&2; exit 3")),
+            ..rust.clone()
+        };
         let err = run_job(&engine, &failing, |_, _| {}).await.unwrap_err().to_string();
         assert!(err.contains("exit status 3") && err.contains("boom"), "{err}");
         assert!(!failing.output.exists());

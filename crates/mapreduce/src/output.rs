@@ -22,13 +22,15 @@ use std::sync::Arc;
 use arrow::array::{AsArray, RecordBatch};
 use ballista_core::execution_plans::ShuffleReaderExec;
 use datafusion::datasource::source::DataSourceExec;
-use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
+};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
@@ -72,7 +74,8 @@ impl ExecutionPlan for OutputExec {
     one_input_operator!("OutputExec", one_task_per_partition);
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("OutputExec has one child".into()))?;
+        let [input] =
+            <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("OutputExec has one child".into()))?;
         Ok(Arc::new(OutputExec::new(input, self.dir.clone())))
     }
 
@@ -89,7 +92,9 @@ impl ExecutionPlan for OutputExec {
                 let drain = async move {
                     while let Some(batch) = input.next().await {
                         if batch?.num_rows() > 0 {
-                            return Err(DataFusionError::Internal("an output partition without a number received records".into()));
+                            return Err(DataFusionError::Internal(
+                                "an output partition without a number received records".into(),
+                            ));
                         }
                     }
                     counter_batch(&counters)
@@ -132,7 +137,10 @@ impl ExecutionPlan for OutputExec {
                     counters.add(OUTPUT_COUNTERS, "Bytes Written", bytes);
                     let batch = counter_batch(&counters)?;
                     let file = Arc::new(arrow::array::BinaryArray::from_vec(vec![name.as_bytes()]));
-                    Ok(RecordBatch::try_new(pair_schema(), vec![file, batch.column(1).clone(), batch.column(2).clone()])?)
+                    Ok(RecordBatch::try_new(
+                        pair_schema(),
+                        vec![file, batch.column(1).clone(), batch.column(2).clone()],
+                    )?)
                 }
                 Err(e) => {
                     let _ = tokio::fs::remove_file(&temporary).await;
@@ -146,7 +154,8 @@ impl ExecutionPlan for OutputExec {
 
 /// Whether a map-only job's tasks read a table's rows.
 fn reads_rows(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    plan.downcast_ref::<MapInputExec>().is_some_and(|m| m.format() == InputFormat::TableRows) || matches!(plan.children().as_slice(), [child] if !child.is::<RepartitionExec>() && reads_rows(child))
+    plan.downcast_ref::<MapInputExec>().is_some_and(|m| m.format() == InputFormat::TableRows)
+        || matches!(plan.children().as_slice(), [child] if !child.is::<RepartitionExec>() && reads_rows(child))
 }
 
 /// The name of output file `number`, as Hadoop names them.
@@ -225,8 +234,9 @@ impl Staging {
 
     /// Renames the directory to `output`.
     pub(crate) fn commit(mut self, output: &Path) -> crate::error::Result<()> {
-        std::fs::rename(&self.dir, output)
-            .map_err(|e| crate::error::Error::execution(format!("cannot move the output into {}: {e}", output.display())))?;
+        std::fs::rename(&self.dir, output).map_err(|e| {
+            crate::error::Error::execution(format!("cannot move the output into {}: {e}", output.display()))
+        })?;
         self.lock = None;
         self.dir = PathBuf::new();
         Ok(())
@@ -239,7 +249,9 @@ impl Staging {
         let dir = std::mem::take(&mut self.dir);
         for _ in 0..100 {
             match tokio::fs::remove_dir_all(&dir).await {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                }
                 _ => break,
             }
         }
@@ -266,7 +278,9 @@ fn remove_stale(parent: &Path, name: &str) {
             continue;
         }
         // A directory just created is given a minute to be locked and renamed.
-        let young = || entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() < 60));
+        let young = || {
+            entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() < 60))
+        };
         if being_created && young() {
             continue;
         }

@@ -18,7 +18,9 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
+};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +86,8 @@ impl ExecutionPlan for PartitionKeyExec {
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("PartitionKeyExec has one child".into()))?;
+        let [input] = <[_; 1]>::try_from(children)
+            .map_err(|_| DataFusionError::Internal("PartitionKeyExec has one child".into()))?;
         Ok(Arc::new(PartitionKeyExec::new(input, self.by.clone())))
     }
 
@@ -92,11 +95,13 @@ impl ExecutionPlan for PartitionKeyExec {
         let input = self.input.execute(partition, context)?;
         let partitioner = match &self.by {
             PartitionBy::KeyFields(_) => None,
-            PartitionBy::Rust(name) => Some(
-                super::api::rust_job(name)
-                    .and_then(|job| job.partitioner)
-                    .ok_or_else(|| DataFusionError::External(Box::new(Error::not_found(format!("no Rust job '{name}' with a partitioner is registered here")))))?,
-            ),
+            PartitionBy::Rust(name) => {
+                Some(super::api::rust_job(name).and_then(|job| job.partitioner).ok_or_else(|| {
+                    DataFusionError::External(Box::new(Error::not_found(format!(
+                        "no Rust job '{name}' with a partitioner is registered here"
+                    ))))
+                })?)
+            }
         };
         let by = self.by.clone();
         let records = input.map(move |batch| {

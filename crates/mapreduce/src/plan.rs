@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
+use datafusion::catalog::Session;
 use datafusion::common::{DFSchema, DFSchemaRef};
 use datafusion::error::Result as DfResult;
-use datafusion::catalog::Session;
 use datafusion::logical_expr::{Expr, Extension, LogicalPlan, UserDefinedLogicalNodeCore};
 use datafusion::physical_expr::expressions::col;
 use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
@@ -28,8 +28,8 @@ use super::output::OutputExec;
 use super::partition::{PartitionBy, PartitionKeyExec, partitioned_schema};
 use super::task::{Phase, Task, TaskExec};
 use super::{JobSpec, MAX_MAP_TASKS, pair_schema};
-use enma_engine::extension::RootPlanner;
 use crate::error::{Error, Result};
+use enma_engine::extension::RootPlanner;
 
 /// A job ready to run: its splits, its tasks and where its files go.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Serialize, Deserialize)]
@@ -86,7 +86,10 @@ impl JobPlan {
             }
         };
         if count(split_bytes) > MAX_MAP_TASKS as u64 {
-            return Err(too_many_map_tasks(format!("{split_bytes}-byte splits of the input make {} map tasks", count(split_bytes))));
+            return Err(too_many_map_tasks(format!(
+                "{split_bytes}-byte splits of the input make {} map tasks",
+                count(split_bytes)
+            )));
         }
         plan.splits = splits(files, split_bytes);
         if plan.splits.is_empty() {
@@ -115,7 +118,9 @@ impl JobPlan {
             Some(rows) => Arc::new(MapInputExec::new(rows, InputFormat::TableRows)),
             None => Arc::new(MapInputExec::new(splits_source(&self.splits)?, InputFormat::Text)),
         };
-        let task = |input, task: &Task, phase| Arc::new(TaskExec::with_key_fields(input, task.clone(), phase, self.key_fields).with_env(self.env.clone()));
+        let task = |input, task: &Task, phase| {
+            Arc::new(TaskExec::with_key_fields(input, task.clone(), phase, self.key_fields).with_env(self.env.clone()))
+        };
         plan = task(plan, &self.mapper, Phase::Map);
         if let Some(reducer) = &self.reducer {
             if let Some(combiner) = &self.combiner {
@@ -181,7 +186,13 @@ impl UserDefinedLogicalNodeCore for MapReduceNode {
     }
 
     fn fmt_for_explain(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "MapReduce: {} splits, mapper {}, reducers {}", self.job.splits.len(), self.job.mapper, self.job.reducers)
+        write!(
+            f,
+            "MapReduce: {} splits, mapper {}, reducers {}",
+            self.job.splits.len(),
+            self.job.mapper,
+            self.job.reducers
+        )
     }
 
     fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, inputs: Vec<LogicalPlan>) -> DfResult<Self> {
@@ -195,7 +206,11 @@ pub struct JobPlanner;
 
 #[async_trait]
 impl RootPlanner for JobPlanner {
-    async fn plan(&self, logical_plan: &LogicalPlan, session: &dyn Session) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
+    async fn plan(
+        &self,
+        logical_plan: &LogicalPlan,
+        session: &dyn Session,
+    ) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
         if let LogicalPlan::Extension(extension) = logical_plan
             && let Some(node) = extension.node.as_any().downcast_ref::<MapReduceNode>()
         {

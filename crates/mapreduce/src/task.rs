@@ -16,7 +16,9 @@ use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchReceiverStream;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
+};
 use futures::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc::Sender;
@@ -59,7 +61,8 @@ enum Runnable {
 impl Task {
     fn runnable(&self, phase: Phase) -> Result<Runnable, Error> {
         let job = |name: &str| {
-            super::api::rust_job(name).ok_or_else(|| Error::not_found(format!("no Rust job named '{name}' is registered here")))
+            super::api::rust_job(name)
+                .ok_or_else(|| Error::not_found(format!("no Rust job named '{name}' is registered here")))
         };
         Ok(match (self, phase) {
             (Task::Command(c), _) => Runnable::Command(c.clone()),
@@ -184,8 +187,11 @@ impl ExecutionPlan for TaskExec {
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
-        Ok(Arc::new(TaskExec::with_key_fields(input, self.task.clone(), self.phase, self.key_fields).with_env(self.env.clone())))
+        let [input] =
+            <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TaskExec has one child".into()))?;
+        Ok(Arc::new(
+            TaskExec::with_key_fields(input, self.task.clone(), self.phase, self.key_fields).with_env(self.env.clone()),
+        ))
     }
 
     /// Runs the task over the partition. Counters that earlier tasks sent
@@ -203,9 +209,13 @@ impl ExecutionPlan for TaskExec {
             let end = tx.clone();
             match runnable {
                 Runnable::Map(factory) => run_map(factory, input, tx, counters.clone()).await?,
-                Runnable::Reduce(factory) if phase == Phase::Combine => run_hash_combine(factory, input, tx, counters.clone()).await?,
+                Runnable::Reduce(factory) if phase == Phase::Combine => {
+                    run_hash_combine(factory, input, tx, counters.clone()).await?
+                }
                 Runnable::Reduce(factory) => run_reduce(factory, phase, input, tx, counters.clone()).await?,
-                Runnable::Command(command) => run_command(&command, phase, key_fields, &env, input, tx, counters.clone()).await?,
+                Runnable::Command(command) => {
+                    run_command(&command, phase, key_fields, &env, input, tx, counters.clone()).await?
+                }
             }
             let _ = end.send(counter_batch(&counters)).await;
             Ok(())
@@ -250,7 +260,12 @@ fn task_error(e: Error) -> DataFusionError {
     DataFusionError::External(Box::new(e))
 }
 
-async fn run_map(factory: MapperFactory, mut input: SendableRecordBatchStream, tx: Sender<DfResult<RecordBatch>>, counters: Counters) -> DfResult<()> {
+async fn run_map(
+    factory: MapperFactory,
+    mut input: SendableRecordBatchStream,
+    tx: Sender<DfResult<RecordBatch>>,
+    counters: Counters,
+) -> DfResult<()> {
     let mut mapper = factory();
     let mut out = Batcher::new(tx);
     let mut records = 0i64;
@@ -385,7 +400,10 @@ async fn run_hash_combine(
         vals.clear();
         for i in 0..k.len() {
             if k.value(i) != key {
-                return Err(task_error(Error::new(crate::error::ErrorKind::InvalidData, "a combiner must emit the key it was given")));
+                return Err(task_error(Error::new(
+                    crate::error::ErrorKind::InvalidData,
+                    "a combiner must emit the key it was given",
+                )));
             }
             vals.push(v.value(i));
         }
@@ -438,7 +456,8 @@ pub(crate) async fn run_command(
     tx: Sender<DfResult<RecordBatch>>,
     counters: Counters,
 ) -> DfResult<()> {
-    let (program, args) = command.argv().split_first().ok_or_else(|| task_error(Error::plan("the command is empty")))?;
+    let (program, args) =
+        command.argv().split_first().ok_or_else(|| task_error(Error::plan("the command is empty")))?;
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -542,11 +561,14 @@ pub(crate) async fn run_command(
     if !status.success() {
         let code = status.code().map_or_else(|| "a signal".to_string(), |c| c.to_string());
         // The caller's command failed, not the server: a 400 over REST.
-        return Err(task_error(Error::new(crate::error::ErrorKind::InvalidData, format!(
-            "{} '{command}' failed with exit status {code}{}",
-            phase.name(),
-            if stderr_tail.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr_tail}") }
-        ))));
+        return Err(task_error(Error::new(
+            crate::error::ErrorKind::InvalidData,
+            format!(
+                "{} '{command}' failed with exit status {code}{}",
+                phase.name(),
+                if stderr_tail.is_empty() { String::new() } else { format!("; its stderr ends with:\n{stderr_tail}") }
+            ),
+        )));
     }
     let name = match phase {
         Phase::Map => "Map output records",

@@ -27,16 +27,18 @@ use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::{RecordBatchReceiverStream, RecordBatchStreamAdapter};
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
+};
 use datafusion::sql::sqlparser::ast::{self, VisitMut, VisitorMut};
 use futures::StreamExt;
 
+use super::{Command, Counters, Phase, pair_schema};
+use crate::error::{Error, Result};
 use enma_engine::extension::QueryRewrite;
 use enma_engine::{Caller, Session, temporary};
-use crate::error::{Error, Result};
 use enma_hive::transform::{RowFormat, ScriptFormat, TRANSFORM_FN};
 use enma_hive::types::parse_hive_type;
-use super::{Command, Counters, Phase, pair_schema};
 use enma_storage::text::{TextOptions, encode::encode_batch};
 
 /// One TRANSFORM cut out of a query.
@@ -69,7 +71,8 @@ impl VisitorMut for Cutter {
     fn pre_visit_query(&mut self, query: &mut ast::Query) -> ControlFlow<()> {
         let ast::SetExpr::Select(select) = query.body.as_mut() else { return ControlFlow::Continue(()) };
         let call = select.projection.iter().find_map(|item| match item {
-            ast::SelectItem::UnnamedExpr(ast::Expr::Function(f)) | ast::SelectItem::ExprWithAlias { expr: ast::Expr::Function(f), .. }
+            ast::SelectItem::UnnamedExpr(ast::Expr::Function(f))
+            | ast::SelectItem::ExprWithAlias { expr: ast::Expr::Function(f), .. }
                 if f.name.to_string().eq_ignore_ascii_case(TRANSFORM_FN) =>
             {
                 Some(f.clone())
@@ -82,9 +85,11 @@ impl VisitorMut for Cutter {
             return ControlFlow::Break(());
         }
         let ast::FunctionArguments::List(list) = &call.args else { return ControlFlow::Continue(()) };
-        let (Some(command), Some(columns), Some(format)) =
-            (list.args.first().and_then(string_arg), list.args.get(1).and_then(string_arg), list.args.get(2).and_then(string_arg))
-        else {
+        let (Some(command), Some(columns), Some(format)) = (
+            list.args.first().and_then(string_arg),
+            list.args.get(1).and_then(string_arg),
+            list.args.get(2).and_then(string_arg),
+        ) else {
             return ControlFlow::Continue(());
         };
         let format = match ScriptFormat::from_marker(&format) {
@@ -103,7 +108,9 @@ impl VisitorMut for Cutter {
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                     Some(ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: ast::Ident::new(format!("_c{i}")) })
                 }
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => Some(ast::SelectItem::Wildcard(Default::default())),
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => {
+                    Some(ast::SelectItem::Wildcard(Default::default()))
+                }
                 _ => None,
             })
             .collect();
@@ -165,15 +172,24 @@ fn input_order(select: &ast::Select) -> Option<ast::OrderBy> {
         ast::Expr::CompoundIdentifier(ids) => ids.last().map(|id| ast::Expr::Identifier(id.clone())),
         _ => None,
     };
-    let plain = |expr: ast::Expr| ast::OrderByExpr { expr, options: ast::OrderByOptions { asc: None, nulls_first: None }, with_fill: None };
+    let plain = |expr: ast::Expr| ast::OrderByExpr {
+        expr,
+        options: ast::OrderByOptions { asc: None, nulls_first: None },
+        with_fill: None,
+    };
     let keys: Vec<ast::OrderByExpr> = match (subquery.body.as_ref(), &subquery.order_by) {
-        (_, Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(exprs), .. })) => {
-            exprs.iter().map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() })).collect::<Option<_>>()?
+        (_, Some(ast::OrderBy { kind: ast::OrderByKind::Expressions(exprs), .. })) => exprs
+            .iter()
+            .map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() }))
+            .collect::<Option<_>>()?,
+        (ast::SetExpr::Select(inner), None) if !inner.cluster_by.is_empty() => {
+            inner.cluster_by.iter().map(|e| column(e).map(plain)).collect::<Option<_>>()?
         }
-        (ast::SetExpr::Select(inner), None) if !inner.cluster_by.is_empty() => inner.cluster_by.iter().map(|e| column(e).map(plain)).collect::<Option<_>>()?,
-        (ast::SetExpr::Select(inner), None) if !inner.sort_by.is_empty() => {
-            inner.sort_by.iter().map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() })).collect::<Option<_>>()?
-        }
+        (ast::SetExpr::Select(inner), None) if !inner.sort_by.is_empty() => inner
+            .sort_by
+            .iter()
+            .map(|o| column(&o.expr).map(|expr| ast::OrderByExpr { expr, ..o.clone() }))
+            .collect::<Option<_>>()?,
         _ => return None,
     };
     (!keys.is_empty()).then(|| ast::OrderBy { kind: ast::OrderByKind::Expressions(keys), interpolate: None })
@@ -283,7 +299,8 @@ impl TableProvider for TransformTable {
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let input = state.create_physical_plan(&self.input).await?;
         let projection = projection.cloned().unwrap_or_else(|| (0..self.schema.fields().len()).collect());
-        let exec = TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, projection)?;
+        let exec =
+            TransformExec::new(input, self.command.clone(), self.schema.clone(), self.default_columns, projection)?;
         Ok(Arc::new(exec.with_format(self.format.clone())))
     }
 }
@@ -362,9 +379,16 @@ impl ExecutionPlan for TransformExec {
     super::one_input_operator!("TransformExec");
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children).map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
-        let mut exec = TransformExec::with_command(input, self.command.clone(), self.schema.clone(), self.default_columns, self.projection.clone())?
-            .with_format(self.format.clone());
+        let [input] = <[_; 1]>::try_from(children)
+            .map_err(|_| DataFusionError::Internal("TransformExec has one child".into()))?;
+        let mut exec = TransformExec::with_command(
+            input,
+            self.command.clone(),
+            self.schema.clone(),
+            self.default_columns,
+            self.projection.clone(),
+        )?
+        .with_format(self.format.clone());
         exec.ordering = self.ordering.clone();
         Ok(Arc::new(exec))
     }
@@ -384,13 +408,17 @@ impl ExecutionPlan for TransformExec {
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
         let input = self.input.execute(partition, context)?;
         let written = self.format.input.clone();
-        let lines = RecordBatchStreamAdapter::new(pair_schema(), input.map(move |b| b.and_then(|b| to_lines(&b, &written))));
+        let lines =
+            RecordBatchStreamAdapter::new(pair_schema(), input.map(move |b| b.and_then(|b| to_lines(&b, &written))));
         let mut builder = RecordBatchReceiverStream::builder(pair_schema(), 2);
         let tx = builder.tx();
         let command = self.command.clone();
-        builder.spawn(async move { super::task::run_command(&command, Phase::Transform, 1, &[], Box::pin(lines), tx, Counters::default()).await });
+        builder.spawn(async move {
+            super::task::run_command(&command, Phase::Transform, 1, &[], Box::pin(lines), tx, Counters::default()).await
+        });
         let output = builder.build();
-        let (schema, default_columns, projection) = (self.schema.clone(), self.default_columns, self.projection.clone());
+        let (schema, default_columns, projection) =
+            (self.schema.clone(), self.default_columns, self.projection.clone());
         let read = self.format.output.clone();
         let projected = self.properties.eq_properties.schema().clone();
         let typed = output.map(move |b| b.and_then(|b| from_lines(&b, &schema, default_columns, &projection, &read)));
@@ -398,14 +426,16 @@ impl ExecutionPlan for TransformExec {
     }
 }
 
-const TEXT: CastOptions<'static> = CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
+const TEXT: CastOptions<'static> =
+    CastOptions { safe: true, format_options: arrow::util::display::FormatOptions::new() };
 
 /// Rows as Hive hands them to a script: its text serialisation (the table
 /// text writer's) with the format's field delimiter and NULL (by default tabs
 /// and `\N`). The whole batch is one value without its last newline: the
 /// streaming writer adds it back.
 fn to_lines(batch: &RecordBatch, format: &RowFormat) -> DfResult<RecordBatch> {
-    let options = TextOptions { field_delim: format.field_delim, null_format: format.null.clone(), ..TextOptions::default() };
+    let options =
+        TextOptions { field_delim: format.field_delim, null_format: format.null.clone(), ..TextOptions::default() };
     let mut text = Vec::new();
     encode_batch(batch, &options, &mut text)?;
     text.pop();
@@ -418,7 +448,13 @@ fn to_lines(batch: &RecordBatch, format: &RowFormat) -> DfResult<RecordBatch> {
 }
 
 /// Output lines (in the key column) split into the declared columns and cast.
-fn from_lines(batch: &RecordBatch, schema: &SchemaRef, default_columns: bool, projection: &[usize], format: &RowFormat) -> DfResult<RecordBatch> {
+fn from_lines(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    default_columns: bool,
+    projection: &[usize],
+    format: &RowFormat,
+) -> DfResult<RecordBatch> {
     let delim = char::from(format.field_delim);
     let lines = batch.column(0).as_binary::<i32>();
     let n = schema.fields().len();
@@ -440,9 +476,11 @@ fn from_lines(batch: &RecordBatch, schema: &SchemaRef, default_columns: bool, pr
         }
     }
     let mut columns = Vec::with_capacity(projection.len());
-    let mut built: Vec<Option<ArrayRef>> = builders.into_iter().map(|mut b| Some(Arc::new(b.finish()) as ArrayRef)).collect();
+    let mut built: Vec<Option<ArrayRef>> =
+        builders.into_iter().map(|mut b| Some(Arc::new(b.finish()) as ArrayRef)).collect();
     for &p in projection {
-        let text = built[p].take().unwrap_or_else(|| Arc::new(arrow::array::new_null_array(&DataType::Utf8, lines.len())));
+        let text =
+            built[p].take().unwrap_or_else(|| Arc::new(arrow::array::new_null_array(&DataType::Utf8, lines.len())));
         columns.push(cast_with_options(&text, schema.field(p).data_type(), &TEXT)?);
     }
     let projected = Arc::new(schema.project(projection)?);

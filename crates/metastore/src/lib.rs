@@ -140,7 +140,10 @@ impl Metastore {
             let mut catalog = read_catalog(&self.file)?;
             let out = change(&mut catalog)?;
             catalog.version += 1;
-            write_atomically(&self.file, &serde_json::to_vec_pretty(&catalog).map_err(|e| Error::internal(e.to_string()))?)?;
+            write_atomically(
+                &self.file,
+                &serde_json::to_vec_pretty(&catalog).map_err(|e| Error::internal(e.to_string()))?,
+            )?;
             let stamp = file_stamp(&self.file);
             *self.cache.lock().expect("metastore cache poisoned") = Cached { stamp, catalog: Arc::new(catalog) };
             Ok(out)

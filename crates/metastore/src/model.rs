@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use enma_storage::StorageFormat;
 use crate::error::{Error, Result};
+use enma_storage::StorageFormat;
 
 /// Hive's rule for database and table names (its metastore's `validateName`):
 /// letters, digits and `_`, at most 128 characters. Quoting a name in SQL
@@ -51,7 +51,6 @@ impl TableKind {
         }
     }
 }
-
 
 /// A column: its name, its Hive type as written (`decimal(10,2)`, `map<string,int>`), a comment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::AppState;
-use enma_http::HttpError;
 use enma_common::error::{Error, Result};
+use enma_http::HttpError;
 use enma_metastore::{Column, Metastore, Table};
 
 pub fn router() -> Router<AppState> {

@@ -9,9 +9,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use enma_http::HttpError;
-use enma_engine::{Caller, FunctionKind};
 use enma_common::error::Error;
+use enma_engine::{Caller, FunctionKind};
+use enma_http::HttpError;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/functions", get(list_functions)).route("/v1/functions/{name}", get(describe_function))
@@ -39,7 +39,10 @@ struct FunctionBody {
     extended: Option<Vec<String>>,
 }
 
-async fn list_functions(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<FunctionsBody>, HttpError> {
+async fn list_functions(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<FunctionsBody>, HttpError> {
     let engine = state.engine().clone();
     let body = tokio::task::spawn_blocking(move || -> enma_common::error::Result<FunctionsBody> {
         let session = engine.session("default", Caller::Remote)?;
@@ -61,7 +64,10 @@ async fn list_functions(State(state): State<AppState>, Query(q): Query<ListQuery
     Ok(Json(body))
 }
 
-async fn describe_function(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<FunctionBody>, HttpError> {
+async fn describe_function(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<FunctionBody>, HttpError> {
     let engine = state.engine().clone();
     let body = tokio::task::spawn_blocking(move || -> enma_common::error::Result<FunctionBody> {
         let session = engine.session("default", Caller::Remote)?;
@@ -70,7 +76,12 @@ async fn describe_function(State(state): State<AppState>, Path(name): Path<Strin
             .function_usage(&name, true)
             .ok_or_else(|| Error::not_found(format!("function {name} does not exist")))?
             .into_iter();
-        Ok(FunctionBody { kind: session.function_kind(&name), usage: lines.next().unwrap_or_default(), extended: Some(lines.collect()), name })
+        Ok(FunctionBody {
+            kind: session.function_kind(&name),
+            usage: lines.next().unwrap_or_default(),
+            extended: Some(lines.collect()),
+            name,
+        })
     })
     .await
     .map_err(|e| Error::internal(e.to_string()))??;

@@ -22,7 +22,6 @@
 //! key-value store with HBase's REST API and Thrift1 API (crate `enma-hbase`),
 //! each on its own address as HBase does (ports 8080 and 9090).
 
-
 pub mod catalog;
 pub mod cluster;
 pub mod encode;
@@ -40,8 +39,8 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use enma_http::BearerToken;
 
-use enma_engine::Engine;
 use enma_common::error::{Error, Result};
+use enma_engine::Engine;
 
 /// How the REST server is set up.
 #[derive(Debug, Clone)]
@@ -137,7 +136,10 @@ pub fn router(state: AppState) -> Router {
         .merge(functions::router())
         .merge(cluster::router())
         .merge(mapreduce::router())
-        .route_layer(from_fn_with_state(BearerToken::new(state.config().token.as_deref()), enma_http::require_bearer_token));
+        .route_layer(from_fn_with_state(
+            BearerToken::new(state.config().token.as_deref()),
+            enma_http::require_bearer_token,
+        ));
     Router::new()
         .merge(protected)
         .merge(health::router())
@@ -229,7 +231,11 @@ pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
         let l = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase REST API: {e}")))?;
-        let rest = enma_hbase_server::rest::RestConfig { token: config.token.clone(), body_limit: config.body_limit.max(64 << 20), ..Default::default() };
+        let rest = enma_hbase_server::rest::RestConfig {
+            token: config.token.clone(),
+            body_limit: config.body_limit.max(64 << 20),
+            ..Default::default()
+        };
         hbase.rest = Some((l, rest));
     }
     if let Some(addr) = config.hbase_thrift {

@@ -23,8 +23,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use enma_http::HttpError;
 use enma_common::error::Error;
+use enma_http::HttpError;
 use enma_mapreduce::{Command, JobSpec, run_job, rust_jobs};
 
 pub fn router() -> Router<AppState> {
@@ -117,7 +117,9 @@ struct RustJobEntry {
 }
 
 async fn list_rust_jobs() -> Json<RustJobs> {
-    Json(RustJobs { jobs: rust_jobs().into_iter().map(|(name, description)| RustJobEntry { name, description }).collect() })
+    Json(RustJobs {
+        jobs: rust_jobs().into_iter().map(|(name, description)| RustJobEntry { name, description }).collect(),
+    })
 }
 
 async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, HttpError> {
@@ -128,8 +130,13 @@ async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Re
 /// A path a remote caller names (or a `file://` URL) must lie under a directory the operator allowed.
 fn allowed_path(state: &AppState, path: &FsPath, what: &str) -> Result<PathBuf, Error> {
     let local = enma_mapreduce::local_path(path)?;
-    let absolute = if local.is_absolute() { local } else {
-        return Err(Error::plan(format!("{what} must be an absolute path or a file:// URL on the server, not '{}'", path.display())));
+    let absolute = if local.is_absolute() {
+        local
+    } else {
+        return Err(Error::plan(format!(
+            "{what} must be an absolute path or a file:// URL on the server, not '{}'",
+            path.display()
+        )));
     };
     // Compared as real paths, so `..` and links cannot leave an allowed directory.
     state.engine().config().remote_access.check_path(&absolute, what)
@@ -145,7 +152,8 @@ fn allowed_command(state: &AppState, command: &Command) -> Result<(), Error> {
 fn parse_request(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<JobRequest, HttpError> {
     let body = body?;
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
-        let essence = content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let essence =
+            content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(HttpError::from_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -167,18 +175,28 @@ async fn start_job(
 ) -> Result<(StatusCode, Json<JobStatus>), HttpError> {
     let req = parse_request(&headers, body)?;
     let inputs = match (&req.input_table, req.input.is_empty()) {
-        (None, true) => return Err(HttpError::bad_request("give input files (\"input\") or a table (\"input_table\")")),
+        (None, true) => {
+            return Err(HttpError::bad_request("give input files (\"input\") or a table (\"input_table\")"));
+        }
         (Some(_), false) => return Err(HttpError::bad_request("give \"input\" or \"input_table\", not both")),
         _ => req.input.iter().map(|p| allowed_path(&state, p, "input")).collect::<Result<Vec<_>, _>>()?,
     };
     let output = match (&req.output, &req.output_table) {
         (Some(path), None) => allowed_path(&state, &enma_mapreduce::output_dir(path)?, "output")?,
         // Into a table: the files are written in a scratch directory of the server's data directory first.
-        (None, Some(_)) => state.engine().config().data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string()),
-        _ => return Err(HttpError::bad_request("give an output directory (\"output\") or a table (\"output_table\"), one of them")),
+        (None, Some(_)) => {
+            state.engine().config().data_dir.join(".mapreduce").join(uuid::Uuid::new_v4().simple().to_string())
+        }
+        _ => {
+            return Err(HttpError::bad_request(
+                "give an output directory (\"output\") or a table (\"output_table\"), one of them",
+            ));
+        }
     };
     let job = match (&req.job, &req.mapper) {
-        (Some(_), Some(_)) => return Err(HttpError::bad_request("give either a Rust job or a mapper command, not both")),
+        (Some(_), Some(_)) => {
+            return Err(HttpError::bad_request("give either a Rust job or a mapper command, not both"));
+        }
         (Some(name), None) => JobSpec::rust(name, inputs, output.clone(), req.num_reducers)?,
         (None, Some(m)) => {
             let (combiner, reducer) = (req.combiner.as_deref(), req.reducer.as_deref());
@@ -188,14 +206,17 @@ async fn start_job(
             }
             job
         }
-        (None, None) => return Err(HttpError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")")),
+        (None, None) => {
+            return Err(HttpError::bad_request("give a Rust job (\"job\") or a streaming mapper command (\"mapper\")"));
+        }
     };
     let mut job = job;
     let conf: Vec<(String, String)> = req.conf.clone().into_iter().collect();
     let ignored = job.apply_hadoop_conf(&conf, req.partitioner.as_deref())?;
     job.input_table = req.input_table.clone();
     job.cmdenv = req.cmdenv.clone().into_iter().collect();
-    job.output_table = req.output_table.clone().map(|name| enma_mapreduce::OutputTable { name, overwrite: req.overwrite });
+    job.output_table =
+        req.output_table.clone().map(|name| enma_mapreduce::OutputTable { name, overwrite: req.overwrite });
     job.check_limits()?;
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());

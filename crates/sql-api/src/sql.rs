@@ -22,11 +22,11 @@ use futures::StreamExt;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::encode::{ResultFormat, ResultStream, with_deadline};
 use super::AppState;
-use enma_http::HttpError;
-use enma_engine::Caller;
+use super::encode::{ResultFormat, ResultStream, with_deadline};
 use enma_common::error::{Error, Result};
+use enma_engine::Caller;
+use enma_http::HttpError;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/sql", post(run_sql))

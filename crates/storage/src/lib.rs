@@ -149,7 +149,9 @@ impl Location {
             return Ok(Self { url });
         }
         let url = Url::parse(text).map_err(|e| {
-            Error::plan(format!("invalid location '{text}': {e} (use an absolute path or a URL such as s3://bucket/dir)"))
+            Error::plan(format!(
+                "invalid location '{text}': {e} (use an absolute path or a URL such as s3://bucket/dir)"
+            ))
         })?;
         if url.scheme() != "file" && url.host_str().is_none_or(|h| h.is_empty()) {
             return Err(Error::plan(format!("location '{text}' has no bucket or host")));
@@ -180,7 +182,8 @@ impl Location {
     /// under `self`: `.`, `..` and empty names, backslashes and control
     /// characters are refused.
     pub fn child(&self, name: &str) -> Result<Location> {
-        let refuse = || Error::plan(format!("'{}' is not a valid name for a directory under {self}", name.escape_debug()));
+        let refuse =
+            || Error::plan(format!("'{}' is not a valid name for a directory under {self}", name.escape_debug()));
         let name = name.trim_start_matches('/');
         let bad_part = |part: &str| part.is_empty() || part == "." || part == "..";
         if name.chars().any(|c| c.is_control() || c == '\\') || name.split('/').any(bad_part) {
@@ -229,11 +232,8 @@ pub async fn list_dir(store: &dyn ObjectStore, dir: &Path) -> Result<Listing> {
         Err(object_store::Error::NotFound { .. }) => return Ok(Listing::default()),
         Err(e) => return Err(e.into()),
     };
-    let mut files: Vec<ObjectMeta> = result
-        .objects
-        .into_iter()
-        .filter(|o| o.location.filename().is_some_and(|n| !is_hidden(n)))
-        .collect();
+    let mut files: Vec<ObjectMeta> =
+        result.objects.into_iter().filter(|o| o.location.filename().is_some_and(|n| !is_hidden(n))).collect();
     files.sort_by(|a, b| a.location.cmp(&b.location));
     let mut dirs: Vec<String> = result
         .common_prefixes
@@ -292,7 +292,10 @@ mod tests {
         // Hive's escaped names are names: their `%` stays a `%` on disk.
         let escaped = l.child("k=..%2F..%2Fx").unwrap();
         assert_eq!(escaped.url().to_file_path().unwrap(), std::path::Path::new("/tmp/x/y/k=..%2F..%2Fx"));
-        assert_eq!(l.child("a b/c#d?e").unwrap().url().to_file_path().unwrap(), std::path::Path::new("/tmp/x/y/a b/c#d?e"));
+        assert_eq!(
+            l.child("a b/c#d?e").unwrap().url().to_file_path().unwrap(),
+            std::path::Path::new("/tmp/x/y/a b/c#d?e")
+        );
         for bad in ["..", "../x", "a/../../x", "a//b", ".", "x\\..\\y", "a\0b", ""] {
             assert!(s.child(bad).is_err(), "{bad:?} must be refused");
             assert!(l.child(bad).is_err(), "{bad:?} must be refused");

@@ -16,8 +16,8 @@ use object_store::path::Path;
 use tokio::io::AsyncWriteExt;
 
 use super::text::{TextOptions, encode_batch};
-use crate::error::{Error, Result};
 use crate::StorageFormat;
+use crate::error::{Error, Result};
 
 /// Writes one file of a table.
 pub struct FileWriter {
@@ -51,7 +51,9 @@ impl FileWriter {
             }
             StorageFormat::TextFile => Inner::Text(BufWriter::new(store, path), text.clone()),
             StorageFormat::JsonFile => Inner::Json(BufWriter::new(store, path)),
-            StorageFormat::Orc => return Err(Error::plan("writing ORC tables is not supported; ORC is read-only here")),
+            StorageFormat::Orc => {
+                return Err(Error::plan("writing ORC tables is not supported; ORC is read-only here"));
+            }
         };
         Ok(Self { inner, rows: 0 })
     }

@@ -33,7 +33,8 @@ mod tests {
 
     #[test]
     fn casts() {
-        let got: Vec<bool> = ["", "FaLsE", "off", "no", "0", "Foo", " 0", "true"].into_iter().map(cast_boolean).collect();
+        let got: Vec<bool> =
+            ["", "FaLsE", "off", "no", "0", "Foo", " 0", "true"].into_iter().map(cast_boolean).collect();
         assert_eq!(got, [false, false, false, false, false, true, true, true]);
     }
 }

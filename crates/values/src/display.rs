@@ -180,7 +180,12 @@ fn write_value(array: &dyn Array, row: usize, nested: bool, out: &mut String) {
         return;
     }
     // Inside complex values Hive prints decimals without trailing zeros (`[1,2.5]`).
-    if nested && matches!(array.data_type(), DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..)) {
+    if nested
+        && matches!(
+            array.data_type(),
+            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..)
+        )
+    {
         let start = out.len();
         write_value(array, row, false, out);
         if out[start..].contains('.') {

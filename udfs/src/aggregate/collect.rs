@@ -135,9 +135,11 @@ mod tests {
     use arrow::array::StringArray;
 
     fn run(distinct: bool, parts: &[&[Option<&str>]]) -> String {
-        let mut total = CollectAccumulator { data_type: DataType::Utf8, distinct, values: vec![], seen: HashSet::new() };
+        let mut total =
+            CollectAccumulator { data_type: DataType::Utf8, distinct, values: vec![], seen: HashSet::new() };
         for part in parts {
-            let mut a = CollectAccumulator { data_type: DataType::Utf8, distinct, values: vec![], seen: HashSet::new() };
+            let mut a =
+                CollectAccumulator { data_type: DataType::Utf8, distinct, values: vec![], seen: HashSet::new() };
             a.update_batch(&[Arc::new(StringArray::from(part.to_vec()))]).unwrap();
             let state: Vec<ArrayRef> = a.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
             total.merge_batch(&state).unwrap();

@@ -74,10 +74,7 @@ impl AggregateUDFImpl for ContextNgrams {
                 types.extend(rest.iter().map(|_| DataType::Int64));
                 Ok(types)
             }
-            _ => plan_err!(
-                "context_ngrams takes 3 or 4 arguments (expr, context, k [, pf]), got {}",
-                arg_types.len()
-            ),
+            _ => plan_err!("context_ngrams takes 3 or 4 arguments (expr, context, k [, pf]), got {}", arg_types.len()),
         }
     }
 
@@ -189,9 +186,8 @@ mod tests {
         let mut b = NgramAccumulator::new(parse);
         b.update_batch(&[sentences(&CATS[1..]), contexts(&ctx, 2), ks(2)]).unwrap();
         let states = [a.state().unwrap(), b.state().unwrap()];
-        let columns: Vec<ArrayRef> = (0..4)
-            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
-            .collect();
+        let columns: Vec<ArrayRef> =
+            (0..4).map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap()).collect();
         let mut total = NgramAccumulator::new(parse);
         total.merge_batch(&columns).unwrap();
         assert_eq!(pairs(&total.evaluate().unwrap()), p(&[("cat", 2.0), ("dog", 1.0)]));

@@ -292,9 +292,8 @@ mod tests {
         b.update_batch(&[col(&[Some(7.0), None]), col(&[Some(4.0), Some(5.0)])]).unwrap();
         let empty = CorrAccumulator { kind: Kind::Corr, state: CorrState::default() }.state().unwrap();
         let states = [a.state().unwrap(), empty, b.state().unwrap()];
-        let columns: Vec<ArrayRef> = (0..6)
-            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
-            .collect();
+        let columns: Vec<ArrayRef> =
+            (0..6).map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap()).collect();
         let mut total = CorrAccumulator { kind: Kind::Corr, state: CorrState::default() };
         total.merge_batch(&columns).unwrap();
         let ScalarValue::Float64(Some(v)) = total.evaluate().unwrap() else { panic!() };

@@ -209,9 +209,8 @@ mod tests {
         let mut b = CovarAccumulator { sample: true, state: CovarState::default() };
         b.update_batch(&[col(&[Some(3.0), Some(7.0)]), col(&[Some(2.0), Some(4.0)])]).unwrap();
         let states = [a.state().unwrap(), b.state().unwrap()];
-        let columns: Vec<ArrayRef> = (0..4)
-            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
-            .collect();
+        let columns: Vec<ArrayRef> =
+            (0..4).map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap()).collect();
         let mut total = CovarAccumulator { sample: true, state: CovarState::default() };
         total.merge_batch(&columns).unwrap();
         let ScalarValue::Float64(Some(v)) = total.evaluate().unwrap() else { panic!() };

@@ -79,7 +79,12 @@ struct HistogramAccumulator {
 
 /// Adds the non-NULL numbers of `values` to a histogram of `nbins` (read from
 /// the first non-NULL row of `nbins` when the histogram does not exist yet).
-pub(crate) fn add_values(histogram: &mut Option<NumericHistogram>, name: &str, values: &ArrayRef, nbins: Option<usize>) -> Result<()> {
+pub(crate) fn add_values(
+    histogram: &mut Option<NumericHistogram>,
+    name: &str,
+    values: &ArrayRef,
+    nbins: Option<usize>,
+) -> Result<()> {
     let v = cast(values, &DataType::Float64)?;
     let v = v.as_primitive::<Float64Type>();
     if v.null_count() == v.len() {

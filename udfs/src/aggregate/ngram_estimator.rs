@@ -203,8 +203,7 @@ impl Estimator {
     /// The top k, most frequent first, ties in word order; None when empty.
     pub(crate) fn top(&mut self) -> Vec<(Vec<String>, f64)> {
         self.counts.trim(self.k);
-        let mut entries: Vec<(Vec<String>, f64)> =
-            self.counts.map.iter().map(|(k, (v, _))| (k.clone(), *v)).collect();
+        let mut entries: Vec<(Vec<String>, f64)> = self.counts.map.iter().map(|(k, (v, _))| (k.clone(), *v)).collect();
         entries.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         entries
     }
@@ -337,7 +336,8 @@ impl Accumulator for NgramAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let list = |values: Vec<ScalarValue>, t: &DataType| ScalarValue::List(ScalarValue::new_list_nullable(&values, t));
+        let list =
+            |values: Vec<ScalarValue>, t: &DataType| ScalarValue::List(ScalarValue::new_list_nullable(&values, t));
         let Some(e) = &self.estimator else {
             return Ok(vec![
                 list(vec![], &DataType::Int64),

@@ -93,8 +93,8 @@ mod tests {
     use arrow::datatypes::Field;
     use datafusion::common::ScalarValue;
 
-    use super::super::ngram_estimator::tests::pairs;
     use super::super::ngram_estimator::string_list;
+    use super::super::ngram_estimator::tests::pairs;
     use super::*;
 
     /// Rows of `array<array<string>>`: each row's sentences split on '.', words on ' '.
@@ -182,9 +182,8 @@ mod tests {
         b.update_batch(&[sentences(&CATS[1..]), consts(2, 2), consts(3, 2)]).unwrap();
         let empty = NgramAccumulator::new(parse).state().unwrap();
         let states: Vec<Vec<ScalarValue>> = vec![a.state().unwrap(), empty, b.state().unwrap()];
-        let columns: Vec<ArrayRef> = (0..4)
-            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
-            .collect();
+        let columns: Vec<ArrayRef> =
+            (0..4).map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap()).collect();
         let mut total = NgramAccumulator::new(parse);
         total.merge_batch(&columns).unwrap();
         assert_eq!(pairs(&total.evaluate().unwrap()), p(&[("cat sat", 2.0), ("the cat", 2.0), ("the dog", 1.0)]));

@@ -97,13 +97,21 @@ impl AggregateUDFImpl for Percentile {
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![
-            Arc::new(Field::new(format!("{}[values]", args.name), DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))), true)),
+            Arc::new(Field::new(
+                format!("{}[values]", args.name),
+                DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true))),
+                true,
+            )),
             Arc::new(Field::new(format!("{}[percentiles]", args.name), float_list(), true)),
         ])
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(PercentileAccumulator { values: vec![], percentiles: None, list: args.return_field.data_type() != &DataType::Float64 }))
+        Ok(Box::new(PercentileAccumulator {
+            values: vec![],
+            percentiles: None,
+            list: args.return_field.data_type() != &DataType::Float64,
+        }))
     }
 
     fn documentation(&self) -> Option<&Documentation> {

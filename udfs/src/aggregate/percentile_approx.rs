@@ -7,9 +7,9 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::ArrayRef;
+use arrow::array::AsArray;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use arrow::array::AsArray;
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility};
@@ -53,7 +53,10 @@ impl AggregateUDFImpl for PercentileApprox {
         match arg_types {
             [_, p] => Ok(vec![DataType::Float64, p.clone()]),
             [_, p, _] => Ok(vec![DataType::Float64, p.clone(), DataType::Int64]),
-            _ => exec_err!("percentile_approx takes 2 or 3 arguments (expr, percentile, accuracy), got {}", arg_types.len()),
+            _ => exec_err!(
+                "percentile_approx takes 2 or 3 arguments (expr, percentile, accuracy), got {}",
+                arg_types.len()
+            ),
         }
     }
 
@@ -97,7 +100,12 @@ impl Accumulator for ApproxAccumulator {
             self.percentiles = percentiles_arg("percentile_approx", &values[1])?;
         }
         let nbins = match values.get(2) {
-            Some(a) => cast(a, &DataType::Int64)?.as_primitive::<Int64Type>().iter().flatten().next().map(|n| n.max(0) as usize),
+            Some(a) => cast(a, &DataType::Int64)?
+                .as_primitive::<Int64Type>()
+                .iter()
+                .flatten()
+                .next()
+                .map(|n| n.max(0) as usize),
             None => Some(DEFAULT_ACCURACY),
         };
         add_values(&mut self.histogram, "percentile_approx", &values[0], nbins)
@@ -146,7 +154,8 @@ mod tests {
     fn interpolates_in_the_histogram() {
         let mut a = ApproxAccumulator { histogram: None, percentiles: None, list: true };
         let v: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, 4.0, 10.0]));
-        let ps: ArrayRef = Arc::new(ListArray::from_iter_primitive::<Float64Type, _, _>(vec![Some(vec![Some(0.25), Some(0.5)]); 4]));
+        let ps: ArrayRef =
+            Arc::new(ListArray::from_iter_primitive::<Float64Type, _, _>(vec![Some(vec![Some(0.25), Some(0.5)]); 4]));
         a.update_batch(&[v, ps]).unwrap();
         let out = a.evaluate().unwrap().to_array().unwrap();
         assert_eq!(crate::hive_text::display_value(out.as_ref(), 0), "[1.0,2.0]");

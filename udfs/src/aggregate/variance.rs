@@ -224,7 +224,11 @@ impl Accumulator for VarianceAccumulator {
         let (sum, variance) = (states[1].as_primitive::<Float64Type>(), states[2].as_primitive::<Float64Type>());
         for i in 0..count.len() {
             if count.is_valid(i) {
-                self.state.merge(VarianceState { count: count.value(i), sum: sum.value(i), variance: variance.value(i) });
+                self.state.merge(VarianceState {
+                    count: count.value(i),
+                    sum: sum.value(i),
+                    variance: variance.value(i),
+                });
             }
         }
         Ok(())
@@ -305,9 +309,8 @@ mod tests {
         let mut b = acc(Kind::VarSamp);
         b.update_batch(&[col(&[Some(4.0), None])]).unwrap();
         let states = [a.state().unwrap(), acc(Kind::VarSamp).state().unwrap(), b.state().unwrap()];
-        let columns: Vec<ArrayRef> = (0..3)
-            .map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap())
-            .collect();
+        let columns: Vec<ArrayRef> =
+            (0..3).map(|i| ScalarValue::iter_to_array(states.iter().map(|s| s[i].clone())).unwrap()).collect();
         let mut total = acc(Kind::VarSamp);
         total.merge_batch(&columns).unwrap();
         let v = match total.evaluate().unwrap() {

@@ -20,7 +20,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("dayofweek", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field)).into_udf()
+    DateUdf::new("dayofweek", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field))
+        .into_udf()
 }
 
 /// the day of the week of a date: 1 for Sunday to 7 for Saturday

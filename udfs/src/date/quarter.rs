@@ -20,7 +20,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("quarter", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field)).into_udf()
+    DateUdf::new("quarter", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field))
+        .into_udf()
 }
 
 /// the quarter of the year (1 to 4) of a date, timestamp or date string

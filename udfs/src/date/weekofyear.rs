@@ -20,7 +20,8 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 });
 
 pub fn udf() -> ScalarUDF {
-    DateUdf::new("weekofyear", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field)).into_udf()
+    DateUdf::new("weekofyear", &[1], DataType::Int32, &DOC, |a, tz| int_field(a, tz, parse_timestamp_arg, field))
+        .into_udf()
 }
 
 /// the ISO week of the year of a date: weeks start on Monday and week 1 has at least four days of the new year

@@ -87,7 +87,13 @@ impl ScalarUDFImpl for DegreeDays {
         // string that is not a number is NULL (as in Hive), not an error.
         Ok(arg_types
             .iter()
-            .map(|t| if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) { t.clone() } else { DataType::Float64 })
+            .map(|t| {
+                if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+                    t.clone()
+                } else {
+                    DataType::Float64
+                }
+            })
             .collect())
     }
 
@@ -97,7 +103,8 @@ impl ScalarUDFImpl for DegreeDays {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let f64s = arrays.iter().map(|a| cast(a, &DataType::Float64)).collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
+        let f64s =
+            arrays.iter().map(|a| cast(a, &DataType::Float64)).collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
         let tmin = f64s[0].as_primitive::<Float64Type>();
         let tmax = f64s[1].as_primitive::<Float64Type>();
         let base = f64s.get(2).map(|b| b.as_primitive::<Float64Type>());

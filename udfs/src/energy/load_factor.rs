@@ -44,7 +44,9 @@ impl AggregateUDFImpl for LoadFactor {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         match arg_types {
-            [t] if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => Ok(vec![t.clone()]),
+            [t] if t.is_numeric() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+                Ok(vec![t.clone()])
+            }
             [_] => Ok(vec![DataType::Float64]),
             _ => exec_err!("load_factor takes one numeric argument, got {arg_types:?}"),
         }
@@ -113,7 +115,11 @@ impl Accumulator for LoadFactorAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Float64(Some(self.sum)), ScalarValue::UInt64(Some(self.count)), ScalarValue::Float64(self.max)])
+        Ok(vec![
+            ScalarValue::Float64(Some(self.sum)),
+            ScalarValue::UInt64(Some(self.count)),
+            ScalarValue::Float64(self.max),
+        ])
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {

@@ -68,7 +68,8 @@ impl Generator for SplitHourly {
         let start = cast(&args[0], &MICROS)?;
         let end = cast(&args[1], &MICROS)?;
         let kwh = cast(&args[2], &DataType::Float64)?;
-        let (start, end) = (start.as_primitive::<TimestampMicrosecondType>(), end.as_primitive::<TimestampMicrosecondType>());
+        let (start, end) =
+            (start.as_primitive::<TimestampMicrosecondType>(), end.as_primitive::<TimestampMicrosecondType>());
         let kwh = kwh.as_primitive::<Float64Type>();
         let mut hours = TimestampMicrosecondBuilder::new();
         let mut shares = Float64Builder::new();
@@ -110,7 +111,8 @@ mod tests {
     fn rows_point_back_to_their_input_row() {
         let h = HOUR_MICROS;
         let start: ArrayRef = Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(0), None, Some(h)]));
-        let end: ArrayRef = Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(2 * h), Some(h), Some(2 * h)]));
+        let end: ArrayRef =
+            Arc::new(arrow::array::TimestampMicrosecondArray::from(vec![Some(2 * h), Some(h), Some(2 * h)]));
         let kwh: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![2.0, 1.0, 4.0]));
         let g = SplitHourly.generate(&[start, end, kwh], 3).unwrap();
         assert_eq!(g.rows.values().to_vec(), vec![0, 0, 2]);

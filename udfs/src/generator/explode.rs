@@ -68,7 +68,9 @@ impl Generator for Explode {
 }
 
 /// For per-row element ranges: the element indices, and the row of each.
-pub(crate) fn element_indices(ranges: impl Iterator<Item = Option<std::ops::Range<usize>>>) -> (UInt32Array, UInt32Array) {
+pub(crate) fn element_indices(
+    ranges: impl Iterator<Item = Option<std::ops::Range<usize>>>,
+) -> (UInt32Array, UInt32Array) {
     let mut indices = Vec::new();
     let mut rows = Vec::new();
     for (i, r) in ranges.enumerate() {
@@ -83,9 +85,9 @@ pub(crate) fn element_indices(ranges: impl Iterator<Item = Option<std::ops::Rang
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use crate::generator::test_util::{arg, rows_text};
     use arrow::array::{Int32Builder, ListBuilder, MapBuilder, StringBuilder};
+    use std::sync::Arc;
 
     #[test]
     fn explodes_arrays() {

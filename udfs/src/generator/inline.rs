@@ -32,7 +32,9 @@ impl Generator for Inline {
             return exec_err!("inline takes exactly one argument, got {}", args.len());
         };
         match element_type(&arg.data_type) {
-            Some(DataType::Struct(fields)) => Ok(fields.iter().map(|f| f.as_ref().clone().with_nullable(true)).collect()),
+            Some(DataType::Struct(fields)) => {
+                Ok(fields.iter().map(|f| f.as_ref().clone().with_nullable(true)).collect())
+            }
             _ => exec_err!("inline takes an array of structs, got {}", arg.data_type),
         }
     }
@@ -70,8 +72,14 @@ mod tests {
     #[test]
     fn gives_the_fields_of_each_struct() {
         let s = StructArray::from(vec![
-            (Arc::new(Field::new("col1", DataType::Int32, true)), Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef),
-            (Arc::new(Field::new("col2", DataType::Utf8, true)), Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef),
+            (
+                Arc::new(Field::new("col1", DataType::Int32, true)),
+                Arc::new(Int32Array::from(vec![1, 2, 3])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("col2", DataType::Utf8, true)),
+                Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+            ),
         ]);
         let item = Arc::new(Field::new_list_field(s.data_type().clone(), true));
         let list: ArrayRef = Arc::new(ListArray::new(item, OffsetBuffer::from_lengths([2, 1]), Arc::new(s), None));

@@ -151,7 +151,13 @@ impl ScalarUDFImpl for GeneratorRows {
 }
 
 /// Packs generated rows into one list of structs per input row.
-fn rows_as_lists(name: &str, generated: Generated, fields: &Fields, item: FieldRef, num_rows: usize) -> Result<ListArray> {
+fn rows_as_lists(
+    name: &str,
+    generated: Generated,
+    fields: &Fields,
+    item: FieldRef,
+    num_rows: usize,
+) -> Result<ListArray> {
     if generated.columns.len() != fields.len() {
         return internal_err!("{name} generated {} columns, planned {}", generated.columns.len(), fields.len());
     }
@@ -224,7 +230,8 @@ pub(crate) mod test_util {
     pub fn rows_text(g: &Generated) -> Vec<String> {
         (0..g.rows.len())
             .map(|r| {
-                let cols: Vec<String> = g.columns.iter().map(|c| crate::hive_text::display_value(c.as_ref(), r)).collect();
+                let cols: Vec<String> =
+                    g.columns.iter().map(|c| crate::hive_text::display_value(c.as_ref(), r)).collect();
                 format!("{}: {}", g.rows.value(r), cols.join("\t"))
             })
             .collect()
@@ -238,7 +245,7 @@ pub(crate) mod test_util {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int32Array, ListBuilder, Int32Builder};
+    use arrow::array::{Int32Array, Int32Builder, ListBuilder};
 
     #[test]
     fn rows_udf_packs_rows_per_input_row() {

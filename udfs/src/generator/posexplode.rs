@@ -46,8 +46,12 @@ impl Generator for PosExplode {
         let (values, ranges) = array_elements("posexplode", &args[0])?;
         let starts: Vec<usize> = ranges.iter().map(|r| r.as_ref().map(|r| r.start).unwrap_or(0)).collect();
         let (indices, rows) = element_indices(ranges.into_iter());
-        let pos: Int32Array =
-            indices.values().iter().zip(rows.values()).map(|(&e, &r)| Some((e as usize - starts[r as usize]) as i32)).collect();
+        let pos: Int32Array = indices
+            .values()
+            .iter()
+            .zip(rows.values())
+            .map(|(&e, &r)| Some((e as usize - starts[r as usize]) as i32))
+            .collect();
         let mut columns = vec![Arc::new(pos) as ArrayRef];
         columns.extend(take_rows(&[values], &indices)?);
         Ok(Generated { columns, rows })

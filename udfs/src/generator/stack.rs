@@ -79,7 +79,12 @@ impl Generator for Stack {
         let mut columns = Vec::with_capacity(cols);
         for j in 0..cols {
             let sources: Vec<&ArrayRef> = (0..n).filter_map(|r| values.get(r * cols + j)).collect();
-            let t = sources.iter().map(|a| a.data_type()).find(|t| **t != DataType::Null).cloned().unwrap_or(DataType::Null);
+            let t = sources
+                .iter()
+                .map(|a| a.data_type())
+                .find(|t| **t != DataType::Null)
+                .cloned()
+                .unwrap_or(DataType::Null);
             let mut arrays = sources.iter().map(|a| cast(a, &t)).collect::<std::result::Result<Vec<_>, _>>()?;
             // Rows past the last value read from an all-NULL array.
             let nulls = arrays.len();
@@ -132,7 +137,10 @@ mod tests {
             lit(ScalarValue::Int32(Some(1))),
         ];
         let fields = Stack.output_fields(&args).unwrap();
-        assert_eq!(fields.iter().map(|f| f.data_type().clone()).collect::<Vec<_>>(), vec![DataType::Int32, DataType::Utf8]);
+        assert_eq!(
+            fields.iter().map(|f| f.data_type().clone()).collect::<Vec<_>>(),
+            vec![DataType::Int32, DataType::Utf8]
+        );
         assert!(Stack.output_fields(&[arg_no_literal(), lit(ScalarValue::Int32(Some(1)))]).is_err());
     }
 

@@ -24,7 +24,11 @@ pub struct UnaryDouble {
 }
 
 /// The UDF `name` computing `kernel`, ready to register.
-pub fn udf(name: &'static str, kernel: fn(f64) -> Option<f64>, doc: &'static LazyLock<Documentation>) -> Arc<ScalarUDF> {
+pub fn udf(
+    name: &'static str,
+    kernel: fn(f64) -> Option<f64>,
+    doc: &'static LazyLock<Documentation>,
+) -> Arc<ScalarUDF> {
     let signature = Signature::user_defined(Volatility::Immutable);
     Arc::new(ScalarUDF::new_from_impl(UnaryDouble { name, kernel, doc, signature }))
 }

@@ -14,7 +14,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::Int64Array;
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::logical_expr::{ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
 
 static DOC: LazyLock<Documentation> = LazyLock::new(|| {
     crate::doc::hive_doc(
@@ -28,8 +30,9 @@ static DOC: LazyLock<Documentation> = LazyLock::new(|| {
 static NEXT_ROW: AtomicU64 = AtomicU64::new(0);
 
 /// A value that differs between runs of the process: its start time in seconds.
-static WRITE_ID: LazyLock<u64> =
-    LazyLock::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+static WRITE_ID: LazyLock<u64> = LazyLock::new(|| {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+});
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct SurrogateKey {

@@ -100,7 +100,11 @@ mod tests {
         let out = out.as_any().downcast_ref::<BooleanArray>().unwrap();
         assert!(out.value(0) && !out.value(1));
         let dir = std::fs::canonicalize(std::env::temp_dir()).unwrap();
-        assert!(InFile::restricted(AccessPolicy { local_dirs: vec![dir], ..Default::default() }).eval(&[s.clone(), f.clone()], 2).is_ok());
+        assert!(
+            InFile::restricted(AccessPolicy { local_dirs: vec![dir], ..Default::default() })
+                .eval(&[s.clone(), f.clone()], 2)
+                .is_ok()
+        );
         let err = InFile::restricted(AccessPolicy::default()).eval(&[s, f], 2).unwrap_err();
         assert!(err.to_string().contains("not allowed for remote callers"), "{err}");
         let s: ArrayRef = Arc::new(StringArray::from(vec!["abc"]));

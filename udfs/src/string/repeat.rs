@@ -36,7 +36,9 @@ impl TextFunction for Repeat {
         let out: StringArray = (0..rows)
             .map(|i| match (at(&s, i), int_at(&n, i)) {
                 (Some(s), Some(n)) => {
-                    budget.take((s.len() as u64).saturating_mul(n.max(0) as u64).min(MAX_RESULT_BYTES as u64 + 1) as usize)?;
+                    budget.take(
+                        (s.len() as u64).saturating_mul(n.max(0) as u64).min(MAX_RESULT_BYTES as u64 + 1) as usize
+                    )?;
                     Ok(repeat(s, n))
                 }
                 _ => Ok(None),

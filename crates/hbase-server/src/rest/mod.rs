@@ -256,7 +256,8 @@ mod tests {
         let deep_xml = format!("<CellSet>{}{}</CellSet>", "<Row>".repeat(10_000), "</Row>".repeat(10_000));
         let long_family = format!(r#"{{"name":"t2","ColumnSchema":[{{"name":"{}"}}]}}"#, "f".repeat(300));
         let long_row = "r".repeat(40_000);
-        let huge_key = format!(r#"{{"Row":[{{"key":"{}","Cell":[{{"column":"Y2Y6cQ==","$":"dg=="}}]}}]}}"#, "a".repeat(100_000));
+        let huge_key =
+            format!(r#"{{"Row":[{{"key":"{}","Cell":[{{"column":"Y2Y6cQ==","$":"dg=="}}]}}]}}"#, "a".repeat(100_000));
         let octet = [("Content-Type", "application/octet-stream")];
         let json = [("Content-Type", JSON)];
         type Case<'a> = (&'a str, String, &'a [(&'a str, &'a str)], Vec<u8>);
@@ -276,19 +277,44 @@ mod tests {
             ("GET", "/bad%20name/r".into(), &[], vec![]),
             ("PUT", "/t/r".into(), &json, deep_json.into_bytes()),
             ("PUT", "/t/r".into(), &[("Content-Type", "text/xml")], deep_xml.into_bytes()),
-            ("PUT", "/t/r".into(), &[("Content-Type", "text/xml")], b"<!DOCTYPE x [<!ENTITY a 'b'>]><CellSet/>".to_vec()),
+            (
+                "PUT",
+                "/t/r".into(),
+                &[("Content-Type", "text/xml")],
+                b"<!DOCTYPE x [<!ENTITY a 'b'>]><CellSet/>".to_vec(),
+            ),
             ("PUT", "/t/r".into(), &json, huge_key.into_bytes()),
             ("PUT", "/t/r".into(), &json, br#"{"Row":[{"key":"!!","Cell":[]}]}"#.to_vec()),
-            ("PUT", "/t/r".into(), &[("Content-Type", "application/x-protobuf")], vec![0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
-            ("PUT", "/t/r/cf:q".into(), &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "-5")], b"v".to_vec()),
-            ("PUT", "/t/r/cf:q".into(), &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "x")], b"v".to_vec()),
+            (
+                "PUT",
+                "/t/r".into(),
+                &[("Content-Type", "application/x-protobuf")],
+                vec![0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            ),
+            (
+                "PUT",
+                "/t/r/cf:q".into(),
+                &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "-5")],
+                b"v".to_vec(),
+            ),
+            (
+                "PUT",
+                "/t/r/cf:q".into(),
+                &[("Content-Type", "application/octet-stream"), ("X-Timestamp", "x")],
+                b"v".to_vec(),
+            ),
             ("PUT", "/t/r/nope:q".into(), &octet, b"v".to_vec()),
             ("PUT", format!("/t/{long_row}/cf:q"), &octet, b"v".to_vec()),
             ("PUT", "/t/r".into(), &[], vec![]),
             ("PUT", "/t2/schema".into(), &json, long_family.into_bytes()),
             ("PUT", "/t/scanner".into(), &json, br#"{"startTime":-1}"#.to_vec()),
             ("PUT", "/t/scanner".into(), &json, br#"{"filter":"{\"type\":\"Nope\"}"}"#.to_vec()),
-            ("POST", "/t/r?check=increment".into(), &json, br#"{"Row":[{"key":"cg==","Cell":[{"column":"Y2Y6cQ==","$":"eA=="}]}]}"#.to_vec()),
+            (
+                "POST",
+                "/t/r?check=increment".into(),
+                &json,
+                br#"{"Row":[{"key":"cg==","Cell":[{"column":"Y2Y6cQ==","$":"eA=="}]}]}"#.to_vec(),
+            ),
             ("DELETE", "/t/r/cf:q/-7".into(), &[], vec![]),
             ("DELETE", "/t/a*".into(), &[], vec![]),
         ];

@@ -122,7 +122,11 @@ impl RowModel {
             cells: r
                 .cells
                 .iter()
-                .map(|c| CellModel { column: Some(c.column().into()), timestamp: Some(c.timestamp), value: c.value.clone() })
+                .map(|c| CellModel {
+                    column: Some(c.column().into()),
+                    timestamp: Some(c.timestamp),
+                    value: c.value.clone(),
+                })
                 .collect(),
         }
     }

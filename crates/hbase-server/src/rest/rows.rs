@@ -705,13 +705,17 @@ mod tests {
         bad_request(&s.get(&format!("/t/*?startrow={long}"), JSON).await, "scan start");
         bad_request(&s.get(&format!("/t/multiget?row={long}"), JSON).await, "multiget");
         bad_request(&s.call("DELETE", &format!("/t/{long}"), &[], b"").await, "delete");
-        bad_request(&s.call("PUT", &format!("/t/{long}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await, "raw put");
+        bad_request(
+            &s.call("PUT", &format!("/t/{long}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await,
+            "raw put",
+        );
         let scanner = serde_json::json!({ "startRow": b64(long.as_bytes()) }).to_string();
         bad_request(&s.call("PUT", "/t/scanner", &[("Content-Type", JSON)], scanner.as_bytes()).await, "scanner");
 
         // The longest row key HBase allows still works.
         let longest = "k".repeat(enma_kv::MAX_ROW_BYTES);
-        let put = s.call("PUT", &format!("/t/{longest}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await;
+        let put =
+            s.call("PUT", &format!("/t/{longest}/cf:q"), &[("Content-Type", "application/octet-stream")], b"v").await;
         assert_eq!(put.status, 200, "{}", put.text());
         assert_eq!(s.get(&format!("/t/{longest}/cf:q"), "application/octet-stream").await.body, b"v");
     }
@@ -732,7 +736,13 @@ mod tests {
             let headers: Vec<(&str, &str)> = content_type.map(|c| ("Content-Type", c)).into_iter().collect();
             for method in ["PUT", "POST"] {
                 let r = s.call(method, "/t/r", &headers, body).await;
-                assert_eq!(r.status, 400, "{method} {content_type:?} {:?}: {}", String::from_utf8_lossy(body), r.text());
+                assert_eq!(
+                    r.status,
+                    400,
+                    "{method} {content_type:?} {:?}: {}",
+                    String::from_utf8_lossy(body),
+                    r.text()
+                );
                 assert_eq!(r.json()["error"]["code"], "bad_request");
             }
         }

@@ -264,7 +264,11 @@ mod tests {
             let first = producer.next_chunk().unwrap().unwrap();
             // The first chunk read only the rows it holds, not the table.
             assert!(first.len() < 1024 + 400, "{format:?}: a first chunk of {} bytes", first.len());
-            assert!(taken.load(Ordering::SeqCst) < 10, "{format:?}: {} rows read for one chunk", taken.load(Ordering::SeqCst));
+            assert!(
+                taken.load(Ordering::SeqCst) < 10,
+                "{format:?}: {} rows read for one chunk",
+                taken.load(Ordering::SeqCst)
+            );
             let mut streamed = first.to_vec();
             let mut chunks = 1;
             while let Some(chunk) = producer.next_chunk().unwrap() {

@@ -703,7 +703,8 @@ mod tests {
             let m = Value::Struct(Struct::new().with(1, Value::Bool(false)).with(2, bin(column)).with(3, bin("v")));
             f.call("mutateRow", vec![bin("t"), bin(row), Value::list(TType::Struct, vec![m])])
         };
-        let illegal = |r: Reply| assert!(matches!(&r, Err(Fault::IllegalArgument(m)) if m.contains("allowed")), "{r:?}");
+        let illegal =
+            |r: Reply| assert!(matches!(&r, Err(Fault::IllegalArgument(m)) if m.contains("allowed")), "{r:?}");
         illegal(put(&huge, "a:q"));
         illegal(put("r", &format!("a:{huge}")));
         illegal(f.call("atomicIncrement", vec![bin("t"), bin(&huge), bin("a:n"), Value::I64(1)]));

@@ -138,7 +138,11 @@ impl<R: Read> Read for Frames<R> {
             match usize::try_from(announced) {
                 Ok(len) if len <= self.max_frame => self.remaining = len,
                 _ => {
-                    tracing::warn!(announced, max = self.max_frame, "Thrift frame over the cap; closing the connection");
+                    tracing::warn!(
+                        announced,
+                        max = self.max_frame,
+                        "Thrift frame over the cap; closing the connection"
+                    );
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!(
@@ -201,7 +205,8 @@ impl Strings for Binaries {
             u64::from(((z << 1) ^ (z >> 31)) as u32)
         } else {
             let n = i.read_i32()?;
-            u64::try_from(n).map_err(|_| protocol(ProtocolErrorKind::NegativeSize, format!("negative string length {n}")))?
+            u64::try_from(n)
+                .map_err(|_| protocol(ProtocolErrorKind::NegativeSize, format!("negative string length {n}")))?
         };
         if len > self.max as u64 {
             return Err(protocol(
@@ -212,8 +217,11 @@ impl Strings for Binaries {
         let mut out = Vec::new();
         (&mut self.source).take(len).read_to_end(&mut out)?;
         if out.len() as u64 != len {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the connection closed in the middle of a string")
-                .into());
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the connection closed in the middle of a string",
+            )
+            .into());
         }
         Ok(Bytes::from(out))
     }
@@ -326,7 +334,10 @@ mod tests {
                     value::read_struct_with(&mut TBinaryInputProtocol::new(source.clone(), true), &mut strings)
                 }
                 .unwrap_err();
-                assert!(matches!(&err, thrift::Error::Transport(t) if t.kind == TransportErrorKind::EndOfFile), "{err:?}");
+                assert!(
+                    matches!(&err, thrift::Error::Transport(t) if t.kind == TransportErrorKind::EndOfFile),
+                    "{err:?}"
+                );
             });
             assert!(largest < 64 << 10, "compact={compact}: an allocation of {largest} bytes for a few bytes received");
         }

@@ -49,30 +49,22 @@ const OPS: [(CompareOp, &str, Option<&str>); 7] = [
 impl CompareOp {
     /// HBase's enum name (`LESS_OR_EQUAL`), as REST's JSON writes it.
     pub fn name(self) -> &'static str {
-        OPS.iter()
-            .find(|(op, _, _)| *op == self)
-            .map_or("NO_OP", |(_, name, _)| *name)
+        OPS.iter().find(|(op, _, _)| *op == self).map_or("NO_OP", |(_, name, _)| *name)
     }
 
     /// Reads an enum name, in any letter case.
     pub fn from_name(name: &str) -> Option<CompareOp> {
-        OPS.iter()
-            .find(|(_, n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(op, _, _)| *op)
+        OPS.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)).map(|(op, _, _)| *op)
     }
 
     /// The filter language's symbol (`<=`); NO_OP has none.
     pub fn symbol(self) -> Option<&'static str> {
-        OPS.iter()
-            .find(|(op, _, _)| *op == self)
-            .and_then(|(_, _, symbol)| *symbol)
+        OPS.iter().find(|(op, _, _)| *op == self).and_then(|(_, _, symbol)| *symbol)
     }
 
     /// Reads a filter-language symbol.
     pub fn from_symbol(symbol: &str) -> Option<CompareOp> {
-        OPS.iter()
-            .find(|(_, _, s)| *s == Some(symbol))
-            .map(|(op, _, _)| *op)
+        OPS.iter().find(|(_, _, s)| *s == Some(symbol)).map(|(op, _, _)| *op)
     }
 
     /// Whether a cell passes, given how the comparator's value compares with the cell's.
@@ -113,9 +105,7 @@ impl BitOp {
 
     /// Reads an enum name, in any letter case.
     pub fn from_name(name: &str) -> Option<BitOp> {
-        [BitOp::And, BitOp::Or, BitOp::Xor]
-            .into_iter()
-            .find(|op| op.name().eq_ignore_ascii_case(name))
+        [BitOp::And, BitOp::Or, BitOp::Xor].into_iter().find(|op| op.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -131,18 +121,10 @@ impl RegexString {
     /// Compiles a pattern the way HBase's RegexStringComparator does by
     /// default: `.` also matches a newline, and a match anywhere in the value counts.
     pub fn new(pattern: &str) -> Result<Self> {
-        let regex = RegexBuilder::new(pattern)
-            .dot_matches_new_line(true)
-            .build()
-            .map_err(|e| {
-                Error::invalid(format!(
-                    "RegexStringComparator: '{pattern}' is not a valid regular expression: {e}"
-                ))
-            })?;
-        Ok(RegexString {
-            pattern: pattern.to_string(),
-            regex,
-        })
+        let regex = RegexBuilder::new(pattern).dot_matches_new_line(true).build().map_err(|e| {
+            Error::invalid(format!("RegexStringComparator: '{pattern}' is not a valid regular expression: {e}"))
+        })?;
+        Ok(RegexString { pattern: pattern.to_string(), regex })
     }
 
     /// The pattern as given.
@@ -211,19 +193,13 @@ impl Comparator {
     pub fn compare(&self, value: &[u8]) -> Option<Ordering> {
         Some(match self {
             Comparator::Binary(mine) => mine.as_ref().cmp(value),
-            Comparator::BinaryPrefix(mine) => {
-                mine.as_ref().cmp(&value[..value.len().min(mine.len())])
-            }
+            Comparator::BinaryPrefix(mine) => mine.as_ref().cmp(&value[..value.len().min(mine.len())]),
             Comparator::RegexString(regex) => matched(regex.is_match(value)),
-            Comparator::Substring(text) => matched(
-                String::from_utf8_lossy(value)
-                    .to_lowercase()
-                    .contains(text.as_str()),
-            ),
-            Comparator::Null => matched(value.is_empty()),
-            Comparator::Long(mine) => {
-                mine.cmp(&i64::from_be_bytes(<[u8; 8]>::try_from(value).ok()?))
+            Comparator::Substring(text) => {
+                matched(String::from_utf8_lossy(value).to_lowercase().contains(text.as_str()))
             }
+            Comparator::Null => matched(value.is_empty()),
+            Comparator::Long(mine) => mine.cmp(&i64::from_be_bytes(<[u8; 8]>::try_from(value).ok()?)),
             Comparator::Bit { value: mask, op } => {
                 let hit = mask.len() == value.len()
                     && mask.iter().zip(value).any(|(m, v)| match op {
@@ -263,11 +239,7 @@ impl Comparator {
 
 /// HBase's 0 (match) or 1 (no match), as an ordering.
 fn matched(hit: bool) -> Ordering {
-    if hit {
-        Ordering::Equal
-    } else {
-        Ordering::Greater
-    }
+    if hit { Ordering::Equal } else { Ordering::Greater }
 }
 
 #[cfg(test)]
@@ -291,11 +263,7 @@ mod tests {
             (CompareOp::NoOp, [false, false, false]),
         ];
         for (op, expected) in cases {
-            let got = [
-                five.test(op, b"4"),
-                five.test(op, b"5"),
-                five.test(op, b"6"),
-            ];
+            let got = [five.test(op, b"4"), five.test(op, b"5"), five.test(op, b"6")];
             assert_eq!(got, expected, "{op:?}");
         }
     }
@@ -340,26 +308,14 @@ mod tests {
     #[test]
     fn bad_regex_is_an_error() {
         let err = Comparator::regex("a(").unwrap_err().to_string();
-        assert!(
-            err.contains("RegexStringComparator") && err.contains("a("),
-            "{err}"
-        );
+        assert!(err.contains("RegexStringComparator") && err.contains("a("), "{err}");
     }
 
     #[test]
     fn regex_equality_is_by_pattern() {
-        assert_eq!(
-            Comparator::regex("a.*").unwrap(),
-            Comparator::regex("a.*").unwrap()
-        );
-        assert_ne!(
-            Comparator::regex("a.*").unwrap(),
-            Comparator::regex("a.+").unwrap()
-        );
-        assert_eq!(
-            format!("{:?}", RegexString::new("x").unwrap()),
-            "RegexString(\"x\")"
-        );
+        assert_eq!(Comparator::regex("a.*").unwrap(), Comparator::regex("a.*").unwrap());
+        assert_ne!(Comparator::regex("a.*").unwrap(), Comparator::regex("a.+").unwrap());
+        assert_eq!(format!("{:?}", RegexString::new("x").unwrap()), "RegexString(\"x\")");
     }
 
     #[test]
@@ -391,23 +347,14 @@ mod tests {
 
     #[test]
     fn bit_ops() {
-        let and = Comparator::Bit {
-            value: Bytes::from_static(&[0b0000_0101]),
-            op: BitOp::And,
-        };
+        let and = Comparator::Bit { value: Bytes::from_static(&[0b0000_0101]), op: BitOp::And };
         assert!(and.test(CompareOp::Equal, &[0b0000_0100]));
         assert!(and.test(CompareOp::NotEqual, &[0b0000_0010]));
         assert!(and.test(CompareOp::NotEqual, &[0b0000_0100, 0]));
-        let xor = Comparator::Bit {
-            value: Bytes::from_static(&[1, 1]),
-            op: BitOp::Xor,
-        };
+        let xor = Comparator::Bit { value: Bytes::from_static(&[1, 1]), op: BitOp::Xor };
         assert!(xor.test(CompareOp::NotEqual, &[1, 1]));
         assert!(xor.test(CompareOp::Equal, &[1, 0]));
-        let or = Comparator::Bit {
-            value: Bytes::from_static(&[0]),
-            op: BitOp::Or,
-        };
+        let or = Comparator::Bit { value: Bytes::from_static(&[0]), op: BitOp::Or };
         assert!(or.test(CompareOp::NotEqual, &[0]));
         assert!(or.test(CompareOp::Equal, &[8]));
     }
@@ -432,10 +379,7 @@ mod tests {
     #[test]
     fn type_names_and_equality_only() {
         assert_eq!(binary("a").type_name(), "BinaryComparator");
-        assert_eq!(
-            Comparator::substring("a").type_name(),
-            "SubstringComparator"
-        );
+        assert_eq!(Comparator::substring("a").type_name(), "SubstringComparator");
         assert!(Comparator::substring("a").equality_only());
         assert!(Comparator::regex("a").unwrap().equality_only());
         assert!(!binary("a").equality_only());

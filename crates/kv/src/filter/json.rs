@@ -31,30 +31,24 @@ const DECODER: GeneralPurpose = GeneralPurpose::new(
 pub(super) fn from_json(value: &Value) -> Result<Filter> {
     let obj = Obj::new(value, "filter")?;
     let kind = obj.str("type")?.to_string();
-    let obj = Obj {
-        what: kind.clone(),
-        ..obj
-    };
-    let compare = |make: fn(CompareOp, Comparator) -> Filter| -> Result<Filter> {
-        Ok(make(obj.op()?, obj.comparator()?))
-    };
+    let obj = Obj { what: kind.clone(), ..obj };
+    let compare =
+        |make: fn(CompareOp, Comparator) -> Filter| -> Result<Filter> { Ok(make(obj.op()?, obj.comparator()?)) };
     match kind.as_str() {
         "PrefixFilter" => Ok(Filter::Prefix(obj.bytes("value")?)),
         "RowFilter" => compare(Filter::Row),
         "FamilyFilter" => compare(Filter::Family),
         "QualifierFilter" => compare(Filter::Qualifier),
         "ValueFilter" => compare(Filter::Value),
-        "SingleColumnValueFilter" | "SingleColumnValueExcludeFilter" => {
-            Ok(Filter::SingleColumnValue {
-                family: obj.bytes("family")?,
-                qualifier: obj.bytes_or_empty("qualifier")?,
-                op: obj.op()?,
-                comparator: obj.comparator()?,
-                filter_if_missing: obj.boolean("ifMissing", false)?,
-                latest_version_only: obj.boolean("latestVersion", true)?,
-                exclude: kind == "SingleColumnValueExcludeFilter",
-            })
-        }
+        "SingleColumnValueFilter" | "SingleColumnValueExcludeFilter" => Ok(Filter::SingleColumnValue {
+            family: obj.bytes("family")?,
+            qualifier: obj.bytes_or_empty("qualifier")?,
+            op: obj.op()?,
+            comparator: obj.comparator()?,
+            filter_if_missing: obj.boolean("ifMissing", false)?,
+            latest_version_only: obj.boolean("latestVersion", true)?,
+            exclude: kind == "SingleColumnValueExcludeFilter",
+        }),
         "ColumnValueFilter" => Ok(Filter::ColumnValue {
             family: obj.bytes("family")?,
             qualifier: obj.bytes_or_empty("qualifier")?,
@@ -63,18 +57,16 @@ pub(super) fn from_json(value: &Value) -> Result<Filter> {
         }),
         "PageFilter" => Ok(Filter::Page(obj.number("value")?)),
         "FirstKeyOnlyFilter" => Ok(Filter::FirstKeyOnly),
-        "KeyOnlyFilter" => Ok(Filter::KeyOnly {
-            len_as_val: obj.boolean("lenAsVal", false)?,
-        }),
+        "KeyOnlyFilter" => Ok(Filter::KeyOnly { len_as_val: obj.boolean("lenAsVal", false)? }),
         "ColumnPrefixFilter" => Ok(Filter::ColumnPrefix(obj.bytes("value")?)),
         "MultipleColumnPrefixFilter" => {
             let mut prefixes: Vec<Bytes> = Vec::new();
             for (i, item) in obj.array("prefixes")?.iter().enumerate() {
                 let prefix = obj.decode(item, &format!("prefixes[{i}]"))?;
                 if prefixes.contains(&prefix) {
-                    return Err(obj.error(format!(
-                        "prefixes[{i}] repeats an earlier prefix; prefixes must be distinct"
-                    )));
+                    return Err(
+                        obj.error(format!("prefixes[{i}] repeats an earlier prefix; prefixes must be distinct"))
+                    );
                 }
                 prefixes.push(prefix);
             }
@@ -87,18 +79,15 @@ pub(super) fn from_json(value: &Value) -> Result<Filter> {
             max_inclusive: obj.boolean("maxColumnInclusive", false)?,
         }),
         "ColumnCountGetFilter" => Ok(Filter::ColumnCountGet(obj.int("limit")?)),
-        "ColumnPaginationFilter" => Ok(Filter::ColumnPagination {
-            limit: obj.int("limit")?,
-            offset: obj.int("offset")?,
-        }),
+        "ColumnPaginationFilter" => {
+            Ok(Filter::ColumnPagination { limit: obj.int("limit")?, offset: obj.int("offset")? })
+        }
         "InclusiveStopFilter" => Ok(Filter::InclusiveStop(obj.bytes("value")?)),
         "TimestampsFilter" => {
             let mut timestamps = Vec::new();
             for (i, item) in obj.array("timestamps")?.iter().enumerate() {
                 let ts = number(item).filter(|ts| *ts >= 0).ok_or_else(|| {
-                    obj.error(format!(
-                        "timestamps[{i}] must be a non-negative whole number, got {item}"
-                    ))
+                    obj.error(format!("timestamps[{i}] must be a non-negative whole number, got {item}"))
                 })?;
                 timestamps.push(ts);
             }
@@ -120,23 +109,13 @@ pub(super) fn from_json(value: &Value) -> Result<Filter> {
         "FilterList" => {
             let op = match obj.get("op") {
                 None => ListOp::MustPassAll,
-                Some(Value::String(op)) if op.eq_ignore_ascii_case("MUST_PASS_ALL") => {
-                    ListOp::MustPassAll
-                }
-                Some(Value::String(op)) if op.eq_ignore_ascii_case("MUST_PASS_ONE") => {
-                    ListOp::MustPassOne
-                }
+                Some(Value::String(op)) if op.eq_ignore_ascii_case("MUST_PASS_ALL") => ListOp::MustPassAll,
+                Some(Value::String(op)) if op.eq_ignore_ascii_case("MUST_PASS_ONE") => ListOp::MustPassOne,
                 Some(other) => {
-                    return Err(obj.error(format!(
-                        "\"op\" must be MUST_PASS_ALL or MUST_PASS_ONE, got {other}"
-                    )));
+                    return Err(obj.error(format!("\"op\" must be MUST_PASS_ALL or MUST_PASS_ONE, got {other}")));
                 }
             };
-            let members = obj
-                .array("filters")?
-                .iter()
-                .map(from_json)
-                .collect::<Result<Vec<_>>>()?;
+            let members = obj.array("filters")?.iter().map(from_json).collect::<Result<Vec<_>>>()?;
             Ok(Filter::List(op, members))
         }
         "SkipFilter" => Ok(Filter::Skip(Box::new(obj.single_filter()?))),
@@ -144,9 +123,7 @@ pub(super) fn from_json(value: &Value) -> Result<Filter> {
         "DependentColumnFilter" | "RandomRowFilter" | "FuzzyRowFilter" => {
             Err(obj.error("this filter is not supported"))
         }
-        _ => Err(Error::invalid(format!(
-            "filter JSON: unknown filter type '{kind}'"
-        ))),
+        _ => Err(Error::invalid(format!("filter JSON: unknown filter type '{kind}'"))),
     }
 }
 
@@ -175,12 +152,7 @@ pub(super) fn to_json(filter: &Filter) -> Value {
             "ifMissing": filter_if_missing,
             "latestVersion": latest_version_only,
         }),
-        Filter::ColumnValue {
-            family,
-            qualifier,
-            op,
-            comparator,
-        } => json!({
+        Filter::ColumnValue { family, qualifier, op, comparator } => json!({
             "type": "ColumnValueFilter",
             "family": encode(family),
             "qualifier": encode(qualifier),
@@ -198,12 +170,7 @@ pub(super) fn to_json(filter: &Filter) -> Value {
             let prefixes: Vec<String> = prefixes.iter().map(|p| encode(p)).collect();
             json!({"type": "MultipleColumnPrefixFilter", "prefixes": prefixes})
         }
-        Filter::ColumnRange {
-            min,
-            min_inclusive,
-            max,
-            max_inclusive,
-        } => json!({
+        Filter::ColumnRange { min, min_inclusive, max, max_inclusive } => json!({
             "type": "ColumnRangeFilter",
             "minColumn": encode(min),
             "minColumnInclusive": min_inclusive,
@@ -244,11 +211,7 @@ pub(super) fn to_json(filter: &Filter) -> Value {
 }
 
 fn scv_type(exclude: bool) -> &'static str {
-    if exclude {
-        "SingleColumnValueExcludeFilter"
-    } else {
-        "SingleColumnValueFilter"
-    }
+    if exclude { "SingleColumnValueExcludeFilter" } else { "SingleColumnValueFilter" }
 }
 
 fn compare_json(kind: &str, op: CompareOp, comparator: &Comparator) -> Value {
@@ -293,13 +256,8 @@ struct Obj<'a> {
 impl<'a> Obj<'a> {
     fn new(value: &'a Value, what: &str) -> Result<Self> {
         match value {
-            Value::Object(map) => Ok(Obj {
-                map,
-                what: what.to_string(),
-            }),
-            other => Err(Error::invalid(format!(
-                "filter JSON: {what} must be an object, got {other}"
-            ))),
+            Value::Object(map) => Ok(Obj { map, what: what.to_string() }),
+            other => Err(Error::invalid(format!("filter JSON: {what} must be an object, got {other}"))),
         }
     }
 
@@ -338,8 +296,7 @@ impl<'a> Obj<'a> {
     }
 
     fn bytes_or_empty(&self, field: &str) -> Result<Bytes> {
-        self.get(field)
-            .map_or(Ok(Bytes::new()), |value| self.decode(value, field))
+        self.get(field).map_or(Ok(Bytes::new()), |value| self.decode(value, field))
     }
 
     fn boolean(&self, field: &str, default: bool) -> Result<bool> {
@@ -348,31 +305,21 @@ impl<'a> Obj<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-            Some(other) => {
-                Err(self.error(format!("\"{field}\" must be true or false, got {other}")))
-            }
+            Some(other) => Err(self.error(format!("\"{field}\" must be true or false, got {other}"))),
         }
     }
 
     fn number(&self, field: &str) -> Result<u64> {
-        let value = self
-            .get(field)
-            .ok_or_else(|| self.error(format!("\"{field}\" is missing")))?;
+        let value = self.get(field).ok_or_else(|| self.error(format!("\"{field}\" is missing")))?;
         number(value)
             .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| {
-                self.error(format!(
-                    "\"{field}\" must be a non-negative whole number, got {value}"
-                ))
-            })
+            .ok_or_else(|| self.error(format!("\"{field}\" must be a non-negative whole number, got {value}")))
     }
 
     /// A non-negative number that fits HBase's `int`.
     fn int(&self, field: &str) -> Result<u32> {
         let n = self.number(field)?;
-        i32::try_from(n)
-            .map(|n| n as u32)
-            .map_err(|_| self.error(format!("\"{field}\" is out of range: {n}")))
+        i32::try_from(n).map(|n| n as u32).map_err(|_| self.error(format!("\"{field}\" is out of range: {n}")))
     }
 
     fn array(&self, field: &str) -> Result<&'a Vec<Value>> {
@@ -393,15 +340,10 @@ impl<'a> Obj<'a> {
     }
 
     fn comparator(&self) -> Result<Comparator> {
-        let value = self
-            .get("comparator")
-            .ok_or_else(|| self.error("\"comparator\" is missing"))?;
+        let value = self.get("comparator").ok_or_else(|| self.error("\"comparator\" is missing"))?;
         let c = Obj::new(value, &format!("{} comparator", self.what))?;
         let kind = c.str("type")?;
-        let c = Obj {
-            what: format!("{} {kind}", self.what),
-            ..c
-        };
+        let c = Obj { what: format!("{} {kind}", self.what), ..c };
         match kind {
             "BinaryComparator" => Ok(Comparator::Binary(c.bytes("value")?)),
             "BinaryPrefixComparator" => Ok(Comparator::BinaryPrefix(c.bytes("value")?)),
@@ -409,21 +351,16 @@ impl<'a> Obj<'a> {
             "SubstringComparator" => Ok(Comparator::substring(c.str("value")?)),
             "NullComparator" => Ok(Comparator::Null),
             "LongComparator" => {
-                let value = c
-                    .get("value")
-                    .ok_or_else(|| c.error("\"value\" is missing"))?;
-                number(value).map(Comparator::Long).ok_or_else(|| {
-                    c.error(format!("\"value\" must be a whole number, got {value}"))
-                })
+                let value = c.get("value").ok_or_else(|| c.error("\"value\" is missing"))?;
+                number(value)
+                    .map(Comparator::Long)
+                    .ok_or_else(|| c.error(format!("\"value\" must be a whole number, got {value}")))
             }
             "BitComparator" => {
                 let name = c.str("op")?;
                 let op = BitOp::from_name(name)
                     .ok_or_else(|| c.error(format!("\"op\" must be AND, OR or XOR, got {name}")))?;
-                Ok(Comparator::Bit {
-                    value: c.bytes("value")?,
-                    op,
-                })
+                Ok(Comparator::Bit { value: c.bytes("value")?, op })
             }
             _ => Err(self.error(format!("unknown comparator type '{kind}'"))),
         }
@@ -433,10 +370,7 @@ impl<'a> Obj<'a> {
     fn single_filter(&self) -> Result<Filter> {
         match self.array("filters")?.as_slice() {
             [inner] => from_json(inner),
-            items => Err(self.error(format!(
-                "\"filters\" must hold exactly one filter, got {}",
-                items.len()
-            ))),
+            items => Err(self.error(format!("\"filters\" must hold exactly one filter, got {}", items.len()))),
         }
     }
 }
@@ -461,10 +395,7 @@ mod tests {
 
     #[test]
     fn reads_hbase_examples() {
-        assert_eq!(
-            from_json(&json!({"type": "PrefixFilter", "value": "cm93"})).unwrap(),
-            Filter::Prefix(b("row"))
-        );
+        assert_eq!(from_json(&json!({"type": "PrefixFilter", "value": "cm93"})).unwrap(), Filter::Prefix(b("row")));
         assert_eq!(
             from_json(&json!({"type": "RowFilter", "op": "EQUAL",
                 "comparator": {"type": "BinaryComparator", "value": "dGVzdHJvdw=="}}))
@@ -477,22 +408,14 @@ mod tests {
             .unwrap(),
             Filter::ColumnRange { min: b("fluffy"), min_inclusive: true, max: b("fluffz"), max_inclusive: false }
         );
-        assert_eq!(
-            from_json(&json!({"type": "PageFilter", "value": "10"})).unwrap(),
-            Filter::Page(10)
-        );
-        assert_eq!(
-            from_json(&json!({"type": "PageFilter", "value": 10})).unwrap(),
-            Filter::Page(10)
-        );
+        assert_eq!(from_json(&json!({"type": "PageFilter", "value": "10"})).unwrap(), Filter::Page(10));
+        assert_eq!(from_json(&json!({"type": "PageFilter", "value": 10})).unwrap(), Filter::Page(10));
     }
 
     #[test]
     fn reads_single_column_value_with_defaults() {
-        let f = from_json(
-            &json!({"type": "SingleColumnValueFilter", "family": "Y2Y=", "qualifier": "cQ==",
-            "op": "GREATER", "comparator": {"type": "BinaryComparator", "value": "MTA="}}),
-        )
+        let f = from_json(&json!({"type": "SingleColumnValueFilter", "family": "Y2Y=", "qualifier": "cQ==",
+            "op": "GREATER", "comparator": {"type": "BinaryComparator", "value": "MTA="}}))
         .unwrap();
         assert_eq!(
             f,
@@ -528,45 +451,24 @@ mod tests {
         let f = from_json(&json!({"type": "ValueFilter", "op": "EQUAL",
             "comparator": {"type": "RegexStringComparator", "value": "^a.c$"}}))
         .unwrap();
-        assert_eq!(
-            f,
-            Filter::Value(CompareOp::Equal, Comparator::regex("^a.c$").unwrap())
-        );
+        assert_eq!(f, Filter::Value(CompareOp::Equal, Comparator::regex("^a.c$").unwrap()));
         let f = from_json(&json!({"type": "QualifierFilter", "op": "NOT_EQUAL",
             "comparator": {"type": "SubstringComparator", "value": "ABC"}}))
         .unwrap();
-        assert_eq!(
-            f,
-            Filter::Qualifier(CompareOp::NotEqual, Comparator::Substring("abc".into()))
-        );
-        assert_eq!(
-            to_json(&f)["comparator"],
-            json!({"type": "SubstringComparator", "value": "abc"})
-        );
+        assert_eq!(f, Filter::Qualifier(CompareOp::NotEqual, Comparator::Substring("abc".into())));
+        assert_eq!(to_json(&f)["comparator"], json!({"type": "SubstringComparator", "value": "abc"}));
     }
 
     #[test]
     fn padding_is_optional() {
-        assert_eq!(
-            from_json(&json!({"type": "PrefixFilter", "value": "YQ"})).unwrap(),
-            Filter::Prefix(b("a"))
-        );
-        assert_eq!(
-            from_json(&json!({"type": "PrefixFilter", "value": "YQ=="})).unwrap(),
-            Filter::Prefix(b("a"))
-        );
+        assert_eq!(from_json(&json!({"type": "PrefixFilter", "value": "YQ"})).unwrap(), Filter::Prefix(b("a")));
+        assert_eq!(from_json(&json!({"type": "PrefixFilter", "value": "YQ=="})).unwrap(), Filter::Prefix(b("a")));
     }
 
     #[test]
     fn writes_hbase_shapes() {
-        assert_eq!(
-            to_json(&Filter::Prefix(b("row"))),
-            json!({"type": "PrefixFilter", "value": "cm93"})
-        );
-        assert_eq!(
-            to_json(&Filter::Page(7)),
-            json!({"type": "PageFilter", "value": "7"})
-        );
+        assert_eq!(to_json(&Filter::Prefix(b("row"))), json!({"type": "PrefixFilter", "value": "cm93"}));
+        assert_eq!(to_json(&Filter::Page(7)), json!({"type": "PageFilter", "value": "7"}));
         assert_eq!(
             to_json(&Filter::List(
                 ListOp::MustPassOne,
@@ -576,10 +478,7 @@ mod tests {
                    "filters": [{"type": "FirstKeyOnlyFilter"}, {"type": "KeyOnlyFilter"}]})
         );
         assert_eq!(
-            to_json(&Filter::Row(
-                CompareOp::LessOrEqual,
-                Comparator::BinaryPrefix(b("a"))
-            )),
+            to_json(&Filter::Row(CompareOp::LessOrEqual, Comparator::BinaryPrefix(b("a")))),
             json!({"type": "RowFilter", "op": "LESS_OR_EQUAL",
                    "comparator": {"type": "BinaryPrefixComparator", "value": "YQ=="}})
         );
@@ -594,13 +493,7 @@ mod tests {
         let filters = vec![
             Filter::Prefix(Bytes::from_static(b"\x00\xff")),
             Filter::Row(CompareOp::NoOp, Comparator::Binary(b("r"))),
-            Filter::Family(
-                CompareOp::Equal,
-                Comparator::Bit {
-                    value: b("\x01"),
-                    op: BitOp::Xor,
-                },
-            ),
+            Filter::Family(CompareOp::Equal, Comparator::Bit { value: b("\x01"), op: BitOp::Xor }),
             Filter::Qualifier(CompareOp::NotEqual, Comparator::regex("x|y").unwrap()),
             Filter::Value(CompareOp::Less, Comparator::Long(-42)),
             Filter::Value(CompareOp::Equal, Comparator::Substring("sub".into())),
@@ -626,38 +519,17 @@ mod tests {
             Filter::KeyOnly { len_as_val: false },
             Filter::ColumnPrefix(b("c")),
             Filter::MultipleColumnPrefix(vec![b("a"), b("b")]),
-            Filter::ColumnRange {
-                min: b(""),
-                min_inclusive: false,
-                max: b("z"),
-                max_inclusive: true,
-            },
+            Filter::ColumnRange { min: b(""), min_inclusive: false, max: b("z"), max_inclusive: true },
             Filter::ColumnCountGet(3),
-            Filter::ColumnPagination {
-                limit: 2,
-                offset: 1,
-            },
+            Filter::ColumnPagination { limit: 2, offset: 1 },
             Filter::InclusiveStop(b("stop")),
             Filter::Timestamps(vec![0, 5, i64::MAX]),
             Filter::MultiRowRange(vec![
-                RowRange {
-                    start: b("a"),
-                    start_inclusive: true,
-                    stop: b("c"),
-                    stop_inclusive: false,
-                },
-                RowRange {
-                    start: b("x"),
-                    start_inclusive: false,
-                    stop: b(""),
-                    stop_inclusive: true,
-                },
+                RowRange { start: b("a"), start_inclusive: true, stop: b("c"), stop_inclusive: false },
+                RowRange { start: b("x"), start_inclusive: false, stop: b(""), stop_inclusive: true },
             ]),
             Filter::List(ListOp::MustPassAll, vec![]),
-            Filter::Skip(Box::new(Filter::List(
-                ListOp::MustPassOne,
-                vec![Filter::FirstKeyOnly, Filter::Page(2)],
-            ))),
+            Filter::Skip(Box::new(Filter::List(ListOp::MustPassOne, vec![Filter::FirstKeyOnly, Filter::Page(2)]))),
             Filter::While(Box::new(Filter::Prefix(b("w")))),
         ];
         for filter in filters {
@@ -671,13 +543,14 @@ mod tests {
     #[test]
     fn lenient_inputs() {
         assert_eq!(
-            from_json(&json!({"type": "FilterList", "filters": [{"type": "FirstKeyOnlyFilter"}]}))
-                .unwrap(),
+            from_json(&json!({"type": "FilterList", "filters": [{"type": "FirstKeyOnlyFilter"}]})).unwrap(),
             Filter::List(ListOp::MustPassAll, vec![Filter::FirstKeyOnly])
         );
         assert_eq!(
-            from_json(&json!({"type": "RowFilter", "op": "less", "comparator": {"type": "BinaryComparator", "value": "YQ=="}}))
-                .unwrap(),
+            from_json(
+                &json!({"type": "RowFilter", "op": "less", "comparator": {"type": "BinaryComparator", "value": "YQ=="}})
+            )
+            .unwrap(),
             Filter::Row(CompareOp::Less, Comparator::Binary(b("a")))
         );
         assert_eq!(
@@ -698,91 +571,56 @@ mod tests {
         assert!(err(json!("PrefixFilter")).contains("filter must be an object"));
         assert!(err(json!({"value": "YQ=="})).contains("\"type\" is missing"));
         assert!(err(json!({"type": 5})).contains("\"type\" must be a string"));
-        assert!(
-            err(json!({"type": "NoSuchFilter"})).contains("unknown filter type 'NoSuchFilter'")
-        );
+        assert!(err(json!({"type": "NoSuchFilter"})).contains("unknown filter type 'NoSuchFilter'"));
         assert!(
             err(json!({"type": "RandomRowFilter", "chance": 0.5}))
                 .contains("RandomRowFilter: this filter is not supported")
         );
-        assert!(
-            err(json!({"type": "PrefixFilter"}))
-                .contains("PrefixFilter: \"value\" (base64) is missing")
-        );
+        assert!(err(json!({"type": "PrefixFilter"})).contains("PrefixFilter: \"value\" (base64) is missing"));
         assert!(
             err(json!({"type": "PrefixFilter", "value": "not base64!"}))
                 .contains("PrefixFilter: \"value\" is not valid base64")
         );
-        assert!(
-            err(json!({"type": "PrefixFilter", "value": 12})).contains("must be a base64 string")
-        );
+        assert!(err(json!({"type": "PrefixFilter", "value": 12})).contains("must be a base64 string"));
         assert!(
             err(json!({"type": "PageFilter", "value": "-1"}))
                 .contains("PageFilter: \"value\" must be a non-negative whole number")
         );
+        assert!(err(json!({"type": "PageFilter", "value": "ten"})).contains("non-negative whole number"));
+        assert!(err(json!({"type": "ColumnCountGetFilter", "limit": 5000000000u64})).contains("out of range"));
         assert!(
-            err(json!({"type": "PageFilter", "value": "ten"}))
-                .contains("non-negative whole number")
+            err(json!({"type": "RowFilter", "op": "LIKE", "comparator": {"type": "NullComparator"}}))
+                .contains("\"op\" must be one of")
+        );
+        assert!(err(json!({"type": "RowFilter", "op": "EQUAL"})).contains("RowFilter: \"comparator\" is missing"));
+        assert!(
+            err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "FancyComparator"}}))
+                .contains("unknown comparator type 'FancyComparator'")
         );
         assert!(
-            err(json!({"type": "ColumnCountGetFilter", "limit": 5000000000u64}))
-                .contains("out of range")
+            err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "BinaryComparator"}}))
+                .contains("RowFilter BinaryComparator: \"value\" (base64) is missing")
         );
-        assert!(
-            err(
-                json!({"type": "RowFilter", "op": "LIKE", "comparator": {"type": "NullComparator"}})
-            )
-            .contains("\"op\" must be one of")
-        );
-        assert!(
-            err(json!({"type": "RowFilter", "op": "EQUAL"}))
-                .contains("RowFilter: \"comparator\" is missing")
-        );
-        assert!(err(
-            json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "FancyComparator"}})
-        )
-        .contains("unknown comparator type 'FancyComparator'"));
-        assert!(err(
-            json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "BinaryComparator"}})
-        )
-        .contains("RowFilter BinaryComparator: \"value\" (base64) is missing"));
         assert!(err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "RegexStringComparator", "value": "("}})).contains("not a valid regular expression"));
         assert!(err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "BitComparator", "value": "AQ==", "op": "NAND"}})).contains("AND, OR or XOR"));
-        assert!(err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "LongComparator", "value": "x"}})).contains("whole number"));
         assert!(
-            err(json!({"type": "FilterList", "op": "ANY", "filters": []}))
-                .contains("MUST_PASS_ALL or MUST_PASS_ONE")
+            err(json!({"type": "RowFilter", "op": "EQUAL", "comparator": {"type": "LongComparator", "value": "x"}}))
+                .contains("whole number")
         );
         assert!(
-            err(json!({"type": "FilterList", "op": "MUST_PASS_ALL"}))
-                .contains("\"filters\" (an array) is missing")
+            err(json!({"type": "FilterList", "op": "ANY", "filters": []})).contains("MUST_PASS_ALL or MUST_PASS_ONE")
         );
         assert!(
-            err(json!({"type": "FilterList", "filters": {}}))
-                .contains("\"filters\" must be an array")
+            err(json!({"type": "FilterList", "op": "MUST_PASS_ALL"})).contains("\"filters\" (an array) is missing")
         );
+        assert!(err(json!({"type": "FilterList", "filters": {}})).contains("\"filters\" must be an array"));
+        assert!(err(json!({"type": "FilterList", "filters": [{"type": "PrefixFilter"}]})).contains("PrefixFilter"));
+        assert!(err(json!({"type": "SkipFilter", "filters": []})).contains("exactly one filter, got 0"));
+        assert!(err(json!({"type": "TimestampsFilter", "timestamps": [1, -2]})).contains("timestamps[1]"));
         assert!(
-            err(json!({"type": "FilterList", "filters": [{"type": "PrefixFilter"}]}))
-                .contains("PrefixFilter")
+            err(json!({"type": "MultipleColumnPrefixFilter", "prefixes": ["YQ==", "YQ"]})).contains("must be distinct")
         );
-        assert!(
-            err(json!({"type": "SkipFilter", "filters": []})).contains("exactly one filter, got 0")
-        );
-        assert!(
-            err(json!({"type": "TimestampsFilter", "timestamps": [1, -2]}))
-                .contains("timestamps[1]")
-        );
-        assert!(
-            err(json!({"type": "MultipleColumnPrefixFilter", "prefixes": ["YQ==", "YQ"]}))
-                .contains("must be distinct")
-        );
-        assert!(
-            err(json!({"type": "MultiRowRangeFilter", "ranges": [5]}))
-                .contains("ranges[0] must be an object")
-        );
-        assert!(
-            err(json!({"type": "KeyOnlyFilter", "lenAsVal": 1}))
-                .contains("\"lenAsVal\" must be true or false")
-        );
+        assert!(err(json!({"type": "MultiRowRangeFilter", "ranges": [5]})).contains("ranges[0] must be an object"));
+        assert!(err(json!({"type": "KeyOnlyFilter", "lenAsVal": 1})).contains("\"lenAsVal\" must be true or false"));
     }
 }

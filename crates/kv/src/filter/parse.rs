@@ -23,11 +23,7 @@ const MAX_DEPTH: usize = 100;
 
 /// Parses a whole filter string.
 pub(super) fn parse(text: &str) -> Result<Filter> {
-    let mut parser = Parser {
-        text,
-        pos: 0,
-        depth: 0,
-    };
+    let mut parser = Parser { text, pos: 0, depth: 0 };
     parser.skip_ws();
     if parser.at_end() {
         return Err(Error::invalid("filter string is empty"));
@@ -76,9 +72,8 @@ impl<'a> Parser<'a> {
     fn word(&self) -> &'a str {
         let text = self.text;
         let rest = &text[self.pos..];
-        let end = rest
-            .find(|c: char| c.is_ascii_whitespace() || matches!(c, '(' | ')' | '\'' | ','))
-            .unwrap_or(rest.len());
+        let end =
+            rest.find(|c: char| c.is_ascii_whitespace() || matches!(c, '(' | ')' | '\'' | ',')).unwrap_or(rest.len());
         &rest[..end]
     }
 
@@ -100,17 +95,13 @@ impl<'a> Parser<'a> {
 
     fn error_at(&self, pos: usize, message: impl std::fmt::Display) -> Error {
         let character = self.text[..pos.min(self.text.len())].chars().count() + 1;
-        Error::invalid(format!(
-            "filter string: {message} (at character {character})"
-        ))
+        Error::invalid(format!("filter string: {message} (at character {character})"))
     }
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(format!(
-                "filters are nested more than {MAX_DEPTH} levels deep"
-            )));
+            return Err(self.error(format!("filters are nested more than {MAX_DEPTH} levels deep")));
         }
         Ok(())
     }
@@ -128,12 +119,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `operand (keyword operand)*`, one list when the keyword occurs.
-    fn chain(
-        &mut self,
-        keyword: &str,
-        op: ListOp,
-        operand: fn(&mut Self) -> Result<Filter>,
-    ) -> Result<Filter> {
+    fn chain(&mut self, keyword: &str, op: ListOp, operand: fn(&mut Self) -> Result<Filter>) -> Result<Filter> {
         let mut members = vec![operand(self)?];
         loop {
             self.skip_ws();
@@ -143,11 +129,7 @@ impl<'a> Parser<'a> {
             self.pos += keyword.len();
             members.push(operand(self)?);
         }
-        Ok(if members.len() == 1 {
-            members.remove(0)
-        } else {
-            Filter::List(op, members)
-        })
+        Ok(if members.len() == 1 { members.remove(0) } else { Filter::List(op, members) })
     }
 
     fn unary(&mut self) -> Result<Filter> {
@@ -177,15 +159,8 @@ impl<'a> Parser<'a> {
                 self.leave();
                 self.skip_ws();
                 if self.peek() != Some(b')') {
-                    let what = if self.at_end() {
-                        "the end".to_string()
-                    } else {
-                        format!("'{}'", self.token())
-                    };
-                    return Err(self.error_at(
-                        open,
-                        format!("this '(' is not closed (found {what} instead of ')')"),
-                    ));
+                    let what = if self.at_end() { "the end".to_string() } else { format!("'{}'", self.token()) };
+                    return Err(self.error_at(open, format!("this '(' is not closed (found {what} instead of ')')")));
                 }
                 self.pos += 1;
                 Ok(inner)
@@ -194,9 +169,7 @@ impl<'a> Parser<'a> {
             Some(b'\'') => Err(self.error("expected a filter name, found a quoted string")),
             Some(_) => match self.word() {
                 "" => Err(self.error(format!("expected a filter, found '{}'", self.token()))),
-                keyword @ ("AND" | "OR") => {
-                    Err(self.error(format!("expected a filter before {keyword}")))
-                }
+                keyword @ ("AND" | "OR") => Err(self.error(format!("expected a filter before {keyword}"))),
                 name => self.call(name),
             },
         }
@@ -208,10 +181,7 @@ impl<'a> Parser<'a> {
         self.pos += name.len();
         self.skip_ws();
         if self.peek() != Some(b'(') {
-            return Err(self.error_at(
-                start,
-                format!("expected '(' after the filter name '{name}'"),
-            ));
+            return Err(self.error_at(start, format!("expected '(' after the filter name '{name}'")));
         }
         self.pos += 1;
         let args = self.arguments(name)?;
@@ -260,10 +230,7 @@ impl<'a> Parser<'a> {
                     .find(|c: char| c.is_ascii_whitespace() || matches!(c, ',' | ')' | '(' | '\''))
                     .unwrap_or(rest.len());
                 if end == 0 {
-                    return Err(self.error(format!(
-                        "{name}: argument {index} is missing, found '{}'",
-                        self.token()
-                    )));
+                    return Err(self.error(format!("{name}: argument {index} is missing, found '{}'", self.token())));
                 }
                 self.pos += end;
                 Ok(Arg::Bare(rest[..end].to_string()))
@@ -281,10 +248,7 @@ impl<'a> Parser<'a> {
         loop {
             match bytes.get(i) {
                 None => {
-                    return Err(self.error_at(
-                        open,
-                        format!("{name}: this quoted string has no closing quote"),
-                    ));
+                    return Err(self.error_at(open, format!("{name}: this quoted string has no closing quote")));
                 }
                 Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => {
                     out.push(b'\'');
@@ -320,11 +284,7 @@ fn build(name: &str, list: Vec<Arg>) -> Result<Filter> {
     match name {
         "KeyOnlyFilter" => {
             args.count(&[0, 1], "no arguments or 1 (lenAsVal, true or false)")?;
-            let len_as_val = if args.list.is_empty() {
-                false
-            } else {
-                args.boolean(0, "lenAsVal")?
-            };
+            let len_as_val = if args.list.is_empty() { false } else { args.boolean(0, "lenAsVal")? };
             Ok(Filter::KeyOnly { len_as_val })
         }
         "FirstKeyOnlyFilter" => {
@@ -355,16 +315,13 @@ fn build(name: &str, list: Vec<Arg>) -> Result<Filter> {
         }
         "ColumnCountGetFilter" => {
             args.count(&[1], "1 argument (the number of columns)")?;
-            Ok(Filter::ColumnCountGet(
-                args.count_arg(0, "the number of columns")?,
-            ))
+            Ok(Filter::ColumnCountGet(args.count_arg(0, "the number of columns")?))
         }
         "PageFilter" => {
             args.count(&[1], "1 argument (the page size)")?;
             let size = args.integer(0, "the page size")?;
-            let size = u64::try_from(size).map_err(|_| {
-                args.error(format!("the page size must not be negative, got {size}"))
-            })?;
+            let size = u64::try_from(size)
+                .map_err(|_| args.error(format!("the page size must not be negative, got {size}")))?;
             Ok(Filter::Page(size))
         }
         "ColumnPaginationFilter" => {
@@ -394,10 +351,7 @@ fn build(name: &str, list: Vec<Arg>) -> Result<Filter> {
         "QualifierFilter" => compare(Filter::Qualifier),
         "ValueFilter" => compare(Filter::Value),
         "ColumnRangeFilter" => {
-            args.count(
-                &[4],
-                "4 arguments (minColumn, minColumnInclusive, maxColumn, maxColumnInclusive)",
-            )?;
+            args.count(&[4], "4 arguments (minColumn, minColumnInclusive, maxColumn, maxColumnInclusive)")?;
             Ok(Filter::ColumnRange {
                 min: args.bytes(0, "minColumn")?,
                 min_inclusive: args.boolean(1, "minColumnInclusive")?,
@@ -417,24 +371,13 @@ fn build(name: &str, list: Vec<Arg>) -> Result<Filter> {
                 qualifier: args.bytes(1, "the qualifier")?,
                 op,
                 comparator,
-                filter_if_missing: if six {
-                    args.boolean(4, "filterIfMissing")?
-                } else {
-                    false
-                },
-                latest_version_only: if six {
-                    args.boolean(5, "latestVersionOnly")?
-                } else {
-                    true
-                },
+                filter_if_missing: if six { args.boolean(4, "filterIfMissing")? } else { false },
+                latest_version_only: if six { args.boolean(5, "latestVersionOnly")? } else { true },
                 exclude: name == "SingleColumnValueExcludeFilter",
             })
         }
         "ColumnValueFilter" => {
-            args.count(
-                &[4],
-                "4 arguments (family, qualifier, compare operator, comparator)",
-            )?;
+            args.count(&[4], "4 arguments (family, qualifier, compare operator, comparator)")?;
             let (op, comparator) = args.comparison(2)?;
             Ok(Filter::ColumnValue {
                 family: args.bytes(0, "the family")?,
@@ -444,9 +387,7 @@ fn build(name: &str, list: Vec<Arg>) -> Result<Filter> {
             })
         }
         "DependentColumnFilter" => Err(args.error("this filter is not supported")),
-        _ => Err(Error::invalid(format!(
-            "unknown filter '{name}'; the filter language knows {NAMES}"
-        ))),
+        _ => Err(Error::invalid(format!("unknown filter '{name}'; the filter language knows {NAMES}"))),
     }
 }
 
@@ -472,20 +413,16 @@ impl Args<'_> {
     fn bare(&self, i: usize, what: &str, kind: &str) -> Result<&str> {
         match &self.list[i] {
             Arg::Bare(text) => Ok(text),
-            Arg::Quoted(_) => Err(self.error(format!(
-                "argument {} ({what}) must be {kind} without quotes",
-                i + 1
-            ))),
+            Arg::Quoted(_) => Err(self.error(format!("argument {} ({what}) must be {kind} without quotes", i + 1))),
         }
     }
 
     fn bytes(&self, i: usize, what: &str) -> Result<Bytes> {
         match &self.list[i] {
             Arg::Quoted(bytes) => Ok(Bytes::copy_from_slice(bytes)),
-            Arg::Bare(text) => Err(self.error(format!(
-                "argument {} ({what}) must be a quoted string, got {text}",
-                i + 1
-            ))),
+            Arg::Bare(text) => {
+                Err(self.error(format!("argument {} ({what}) must be a quoted string, got {text}", i + 1)))
+            }
         }
     }
 
@@ -496,10 +433,7 @@ impl Args<'_> {
         } else if text.eq_ignore_ascii_case("false") {
             Ok(false)
         } else {
-            Err(self.error(format!(
-                "argument {} ({what}) must be true or false, got {text}",
-                i + 1
-            )))
+            Err(self.error(format!("argument {} ({what}) must be true or false, got {text}", i + 1)))
         }
     }
 
@@ -507,17 +441,9 @@ impl Args<'_> {
         let text = self.bare(i, what, "a number")?;
         let digits = text.strip_prefix('-').unwrap_or(text);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.error(format!(
-                "argument {} ({what}) must be a whole number, got {text}",
-                i + 1
-            )));
+            return Err(self.error(format!("argument {} ({what}) must be a whole number, got {text}", i + 1)));
         }
-        text.parse().map_err(|_| {
-            self.error(format!(
-                "argument {} ({what}) is out of range: {text}",
-                i + 1
-            ))
-        })
+        text.parse().map_err(|_| self.error(format!("argument {} ({what}) is out of range: {text}", i + 1)))
     }
 
     /// A non-negative number that fits HBase's `int`.
@@ -535,41 +461,35 @@ impl Args<'_> {
     fn comparison(&self, i: usize) -> Result<(CompareOp, Comparator)> {
         let symbol = self.bare(i, "the compare operator", "one of <, <=, =, !=, >=, >")?;
         let op = CompareOp::from_symbol(symbol).ok_or_else(|| {
-            self.error(format!(
-                "argument {} must be a compare operator (<, <=, =, !=, >=, >), got {symbol}",
-                i + 1
-            ))
+            self.error(format!("argument {} must be a compare operator (<, <=, =, !=, >=, >), got {symbol}", i + 1))
         })?;
         let comparator = self.comparator(i + 1)?;
         if comparator.equality_only() && !matches!(op, CompareOp::Equal | CompareOp::NotEqual) {
-            return Err(self.error(format!(
-                "a regexstring or substring comparator only works with = and !=, got {symbol}"
-            )));
+            return Err(
+                self.error(format!("a regexstring or substring comparator only works with = and !=, got {symbol}"))
+            );
         }
         Ok((op, comparator))
     }
 
     /// `'type:value'`, split at the first colon.
     fn comparator(&self, i: usize) -> Result<Comparator> {
-        let spec =
-            match &self.list[i] {
-                Arg::Quoted(bytes) => bytes,
-                Arg::Bare(text) => return Err(self.error(format!(
+        let spec = match &self.list[i] {
+            Arg::Quoted(bytes) => bytes,
+            Arg::Bare(text) => {
+                return Err(self.error(format!(
                     "argument {} (the comparator) must be quoted, as 'binary:value', got {text}",
                     i + 1
-                ))),
-            };
+                )));
+            }
+        };
         let colon = spec.iter().position(|&b| b == b':').ok_or_else(|| {
-            self.error(format!(
-                "the comparator '{}' needs a type, as 'binary:value'",
-                String::from_utf8_lossy(spec)
-            ))
+            self.error(format!("the comparator '{}' needs a type, as 'binary:value'", String::from_utf8_lossy(spec)))
         })?;
         let (kind, value) = (String::from_utf8_lossy(&spec[..colon]), &spec[colon + 1..]);
         let text = || {
-            std::str::from_utf8(value).map_err(|_| {
-                self.error(format!("the {kind} comparator's value must be valid UTF-8"))
-            })
+            std::str::from_utf8(value)
+                .map_err(|_| self.error(format!("the {kind} comparator's value must be valid UTF-8")))
         };
         match kind.to_ascii_lowercase().as_str() {
             "binary" => Ok(Comparator::Binary(Bytes::copy_from_slice(value))),
@@ -623,68 +543,33 @@ mod tests {
     fn simple_filters() {
         assert_eq!(ok("PrefixFilter('row')"), prefix("row"));
         assert_eq!(ok("KeyOnlyFilter()"), Filter::KeyOnly { len_as_val: false });
-        assert_eq!(
-            ok("KeyOnlyFilter(true)"),
-            Filter::KeyOnly { len_as_val: true }
-        );
+        assert_eq!(ok("KeyOnlyFilter(true)"), Filter::KeyOnly { len_as_val: true });
         assert_eq!(ok("FirstKeyOnlyFilter()"), Filter::FirstKeyOnly);
-        assert_eq!(
-            ok("ColumnPrefixFilter('col')"),
-            Filter::ColumnPrefix(b("col"))
-        );
-        assert_eq!(
-            ok("MultipleColumnPrefixFilter('a', 'b')"),
-            Filter::MultipleColumnPrefix(vec![b("a"), b("b")])
-        );
-        assert_eq!(
-            ok("MultipleColumnPrefixFilter()"),
-            Filter::MultipleColumnPrefix(vec![])
-        );
+        assert_eq!(ok("ColumnPrefixFilter('col')"), Filter::ColumnPrefix(b("col")));
+        assert_eq!(ok("MultipleColumnPrefixFilter('a', 'b')"), Filter::MultipleColumnPrefix(vec![b("a"), b("b")]));
+        assert_eq!(ok("MultipleColumnPrefixFilter()"), Filter::MultipleColumnPrefix(vec![]));
         assert_eq!(ok("ColumnCountGetFilter(4)"), Filter::ColumnCountGet(4));
         assert_eq!(ok("PageFilter(10)"), Filter::Page(10));
-        assert_eq!(
-            ok("ColumnPaginationFilter(3, 5)"),
-            Filter::ColumnPagination {
-                limit: 3,
-                offset: 5
-            }
-        );
-        assert_eq!(
-            ok("InclusiveStopFilter('r9')"),
-            Filter::InclusiveStop(b("r9"))
-        );
-        assert_eq!(
-            ok("TimestampsFilter(5985489, 48895495)"),
-            Filter::Timestamps(vec![5985489, 48895495])
-        );
+        assert_eq!(ok("ColumnPaginationFilter(3, 5)"), Filter::ColumnPagination { limit: 3, offset: 5 });
+        assert_eq!(ok("InclusiveStopFilter('r9')"), Filter::InclusiveStop(b("r9")));
+        assert_eq!(ok("TimestampsFilter(5985489, 48895495)"), Filter::Timestamps(vec![5985489, 48895495]));
         assert_eq!(ok("TimeStampsFilter(1)"), Filter::Timestamps(vec![1]));
         assert_eq!(
             ok("ColumnRangeFilter('abc', true, 'xyz', FALSE)"),
-            Filter::ColumnRange {
-                min: b("abc"),
-                min_inclusive: true,
-                max: b("xyz"),
-                max_inclusive: false
-            }
+            Filter::ColumnRange { min: b("abc"), min_inclusive: true, max: b("xyz"), max_inclusive: false }
         );
     }
 
     #[test]
     fn compare_filters() {
-        assert_eq!(
-            ok("RowFilter(<=, 'binary:r5')"),
-            Filter::Row(CompareOp::LessOrEqual, Comparator::Binary(b("r5")))
-        );
+        assert_eq!(ok("RowFilter(<=, 'binary:r5')"), Filter::Row(CompareOp::LessOrEqual, Comparator::Binary(b("r5"))));
         assert_eq!(
             ok("FamilyFilter(=, 'binaryprefix:f')"),
             Filter::Family(CompareOp::Equal, Comparator::BinaryPrefix(b("f")))
         );
         assert_eq!(
             ok("QualifierFilter(!=, 'regexstring:^a.*')"),
-            Filter::Qualifier(
-                CompareOp::NotEqual,
-                Comparator::RegexString(RegexString::new("^a.*").unwrap())
-            )
+            Filter::Qualifier(CompareOp::NotEqual, Comparator::RegexString(RegexString::new("^a.*").unwrap()))
         );
         assert_eq!(
             ok("ValueFilter(=, 'substring:HeLLo')"),
@@ -698,27 +583,15 @@ mod tests {
             (">=", CompareOp::GreaterOrEqual),
             (">", CompareOp::Greater),
         ] {
-            assert_eq!(
-                ok(&format!("ValueFilter({symbol},'binary:5')")),
-                Filter::Value(op, Comparator::Binary(b("5")))
-            );
+            assert_eq!(ok(&format!("ValueFilter({symbol},'binary:5')")), Filter::Value(op, Comparator::Binary(b("5"))));
         }
     }
 
     #[test]
     fn comparator_value_keeps_later_colons_and_may_be_empty() {
-        assert_eq!(
-            ok("ValueFilter(=, 'binary:a:b')"),
-            Filter::Value(CompareOp::Equal, Comparator::Binary(b("a:b")))
-        );
-        assert_eq!(
-            ok("ValueFilter(=, 'binary:')"),
-            Filter::Value(CompareOp::Equal, Comparator::Binary(b("")))
-        );
-        assert_eq!(
-            ok("ValueFilter(=, 'BINARY:x')"),
-            Filter::Value(CompareOp::Equal, Comparator::Binary(b("x")))
-        );
+        assert_eq!(ok("ValueFilter(=, 'binary:a:b')"), Filter::Value(CompareOp::Equal, Comparator::Binary(b("a:b"))));
+        assert_eq!(ok("ValueFilter(=, 'binary:')"), Filter::Value(CompareOp::Equal, Comparator::Binary(b(""))));
+        assert_eq!(ok("ValueFilter(=, 'BINARY:x')"), Filter::Value(CompareOp::Equal, Comparator::Binary(b("x"))));
     }
 
     #[test]
@@ -767,28 +640,19 @@ mod tests {
         assert_eq!(ok("PrefixFilter('')"), prefix(""));
         assert_eq!(ok("PrefixFilter('a''''b')"), prefix("a''b"));
         assert_eq!(ok("PrefixFilter('a (b) AND c')"), prefix("a (b) AND c"));
-        assert_eq!(
-            ok("ValueFilter(=, 'binary:x''y')"),
-            Filter::Value(CompareOp::Equal, Comparator::Binary(b("x'y")))
-        );
+        assert_eq!(ok("ValueFilter(=, 'binary:x''y')"), Filter::Value(CompareOp::Equal, Comparator::Binary(b("x'y"))));
     }
 
     #[test]
     fn utf8_in_strings() {
-        assert_eq!(
-            ok("PrefixFilter('zé日')"),
-            Filter::Prefix(Bytes::from("zé日".as_bytes().to_vec()))
-        );
+        assert_eq!(ok("PrefixFilter('zé日')"), Filter::Prefix(Bytes::from("zé日".as_bytes().to_vec())));
     }
 
     #[test]
     fn whitespace_is_free() {
         let expected = and(vec![prefix("a"), Filter::Page(1)]);
         assert_eq!(ok("PrefixFilter('a') AND PageFilter(1)"), expected);
-        assert_eq!(
-            ok("  PrefixFilter ( 'a' )\tAND\n PageFilter( 1 )  "),
-            expected
-        );
+        assert_eq!(ok("  PrefixFilter ( 'a' )\tAND\n PageFilter( 1 )  "), expected);
         assert_eq!(ok("(PrefixFilter('a'))AND(PageFilter(1))"), expected);
     }
 
@@ -820,23 +684,14 @@ mod tests {
     fn skip_and_while_bind_tightest() {
         assert_eq!(
             ok("PrefixFilter('a') AND SKIP PrefixFilter('b') OR PrefixFilter('c')"),
-            or(vec![
-                and(vec![prefix("a"), Filter::Skip(Box::new(prefix("b")))]),
-                prefix("c")
-            ])
+            or(vec![and(vec![prefix("a"), Filter::Skip(Box::new(prefix("b")))]), prefix("c")])
         );
         assert_eq!(
             ok("WHILE PrefixFilter('a') AND PrefixFilter('b')"),
             and(vec![Filter::While(Box::new(prefix("a"))), prefix("b")])
         );
-        assert_eq!(
-            ok("SKIP WHILE PrefixFilter('a')"),
-            Filter::Skip(Box::new(Filter::While(Box::new(prefix("a")))))
-        );
-        assert_eq!(
-            ok("SKIP(PrefixFilter('a'))"),
-            Filter::Skip(Box::new(prefix("a")))
-        );
+        assert_eq!(ok("SKIP WHILE PrefixFilter('a')"), Filter::Skip(Box::new(Filter::While(Box::new(prefix("a"))))));
+        assert_eq!(ok("SKIP(PrefixFilter('a'))"), Filter::Skip(Box::new(prefix("a"))));
     }
 
     #[test]
@@ -847,10 +702,7 @@ mod tests {
         );
         assert_eq!(
             ok("((PrefixFilter('a') OR (PrefixFilter('b'))) AND ((SKIP (PrefixFilter('c')))))"),
-            and(vec![
-                or(vec![prefix("a"), prefix("b")]),
-                Filter::Skip(Box::new(prefix("c")))
-            ])
+            and(vec![or(vec![prefix("a"), prefix("b")]), Filter::Skip(Box::new(prefix("c")))])
         );
         assert_eq!(
             ok(
@@ -861,12 +713,7 @@ mod tests {
                     Filter::Row(CompareOp::Equal, Comparator::Binary(b("Row 1"))),
                     Filter::Timestamps(vec![74689, 89734])
                 ]),
-                Filter::ColumnRange {
-                    min: b("abc"),
-                    min_inclusive: true,
-                    max: b("xyz"),
-                    max_inclusive: false
-                },
+                Filter::ColumnRange { min: b("abc"), min_inclusive: true, max: b("xyz"), max_inclusive: false },
             ])
         );
     }
@@ -883,10 +730,7 @@ mod tests {
     fn keywords_need_separation() {
         assert!(err("PrefixFilter('a') ANDPageFilter(1)").contains("expected AND or OR"));
         assert!(err("ANDFilter() OR PrefixFilter('a')").contains("unknown filter 'ANDFilter'"));
-        assert!(
-            err("PrefixFilter('a') ORPrefixFilter('b')")
-                .contains("expected AND or OR before 'ORPrefixFilter'")
-        );
+        assert!(err("PrefixFilter('a') ORPrefixFilter('b')").contains("expected AND or OR before 'ORPrefixFilter'"));
     }
 
     #[test]
@@ -894,15 +738,11 @@ mod tests {
         assert_eq!(err(""), "filter string is empty");
         assert_eq!(err("   "), "filter string is empty");
         assert!(
-            err("PrefixFilter('a') PageFilter(1)")
-                .contains("expected AND or OR before 'PageFilter' (at character 19)")
+            err("PrefixFilter('a') PageFilter(1)").contains("expected AND or OR before 'PageFilter' (at character 19)")
         );
         assert!(err("AND PrefixFilter('a')").contains("expected a filter before AND"));
         assert!(err("PrefixFilter('a') AND").contains("the string ended"));
-        assert!(
-            err("PrefixFilter('a') OR OR PrefixFilter('b')")
-                .contains("expected a filter before OR")
-        );
+        assert!(err("PrefixFilter('a') OR OR PrefixFilter('b')").contains("expected a filter before OR"));
         assert!(err("'a'").contains("found a quoted string"));
         assert!(err(", PrefixFilter('a')").contains("expected a filter, found ','"));
         assert!(err("SKIP").contains("the string ended"));
@@ -911,9 +751,7 @@ mod tests {
     #[test]
     fn unbalanced_parentheses() {
         assert!(err("(PrefixFilter('a')").contains("this '(' is not closed (found the end"));
-        assert!(
-            err("(PrefixFilter('a') PageFilter(1))").contains("found 'PageFilter' instead of ')'")
-        );
+        assert!(err("(PrefixFilter('a') PageFilter(1))").contains("found 'PageFilter' instead of ')'"));
         assert!(err("PrefixFilter('a'))").contains("no matching '('"));
         assert!(err("()").contains("found ')'"));
         assert!(err("PrefixFilter('a'").contains("no closing ')'"));
@@ -923,18 +761,13 @@ mod tests {
     #[test]
     fn unterminated_quote() {
         let message = err("PrefixFilter('abc)");
-        assert!(
-            message.contains("no closing quote") && message.contains("at character 14"),
-            "{message}"
-        );
+        assert!(message.contains("no closing quote") && message.contains("at character 14"), "{message}");
         assert!(err("PrefixFilter('it''s)").contains("no closing quote"));
     }
 
     #[test]
     fn argument_errors_name_the_filter() {
-        assert!(
-            err("PageFilter()").contains("PageFilter: takes 1 argument (the page size), got 0")
-        );
+        assert!(err("PageFilter()").contains("PageFilter: takes 1 argument (the page size), got 0"));
         assert!(err("PageFilter(1, 2)").contains("got 2"));
         assert!(err("PageFilter(-1)").contains("must not be negative"));
         assert!(err("PageFilter(ten)").contains("must be a whole number, got ten"));
@@ -942,10 +775,7 @@ mod tests {
         assert!(err("PageFilter(99999999999999999999)").contains("out of range"));
         assert!(err("ColumnCountGetFilter(3000000000)").contains("out of range"));
         assert!(err("ColumnPaginationFilter(1, -2)").contains("the offset must not be negative"));
-        assert!(
-            err("PrefixFilter(abc)")
-                .contains("PrefixFilter: argument 1 (the row prefix) must be a quoted string")
-        );
+        assert!(err("PrefixFilter(abc)").contains("PrefixFilter: argument 1 (the row prefix) must be a quoted string"));
         assert!(err("PrefixFilter('a' 'b')").contains("expected ',' or ')' after argument 1"));
         assert!(err("PrefixFilter('a',)").contains("argument 2 is missing"));
         assert!(err("PrefixFilter(,'a')").contains("argument 1 is missing"));
@@ -953,14 +783,8 @@ mod tests {
         assert!(err("FirstKeyOnlyFilter(1)").contains("takes no arguments"));
         assert!(err("TimestampsFilter(5, -1)").contains("must not be negative"));
         assert!(err("MultipleColumnPrefixFilter('a', 'a')").contains("prefixes must be distinct"));
-        assert!(
-            err("SingleColumnValueFilter('f', 'q', =, 'binary:x', true)")
-                .contains("4 or 6 arguments")
-        );
-        assert!(
-            err("SingleColumnValueFilter('f', 'q', =, 'binary:x', true, maybe)")
-                .contains("latestVersionOnly")
-        );
+        assert!(err("SingleColumnValueFilter('f', 'q', =, 'binary:x', true)").contains("4 or 6 arguments"));
+        assert!(err("SingleColumnValueFilter('f', 'q', =, 'binary:x', true, maybe)").contains("latestVersionOnly"));
     }
 
     #[test]
@@ -979,21 +803,14 @@ mod tests {
     #[test]
     fn unknown_and_unsupported_filters() {
         let message = err("NoSuchFilter('a')");
-        assert!(
-            message.contains("unknown filter 'NoSuchFilter'") && message.contains("PrefixFilter"),
-            "{message}"
-        );
+        assert!(message.contains("unknown filter 'NoSuchFilter'") && message.contains("PrefixFilter"), "{message}");
         assert!(err("prefixfilter('a')").contains("unknown filter"));
         assert!(err("DependentColumnFilter('f', 'q')").contains("not supported"));
     }
 
     #[test]
     fn nesting_is_capped() {
-        let deep = format!(
-            "{}PrefixFilter('a'){}",
-            "(".repeat(MAX_DEPTH + 5),
-            ")".repeat(MAX_DEPTH + 5)
-        );
+        let deep = format!("{}PrefixFilter('a'){}", "(".repeat(MAX_DEPTH + 5), ")".repeat(MAX_DEPTH + 5));
         assert!(err(&deep).contains("nested more than"));
         let skips = format!("{}PrefixFilter('a')", "SKIP ".repeat(MAX_DEPTH + 5));
         assert!(err(&skips).contains("nested more than"));

@@ -38,9 +38,7 @@ pub struct FilterRun {
 
 impl FilterRun {
     pub(super) fn new(filter: &Filter, reversed: bool) -> Self {
-        FilterRun {
-            root: Node::new(filter, reversed),
-        }
+        FilterRun { root: Node::new(filter, reversed) }
     }
 
     /// Filters one row, given its cells after column, time-range and version
@@ -55,11 +53,8 @@ impl FilterRun {
         if outcome.rejected {
             return None;
         }
-        let kept: Vec<Cell> = cells
-            .into_iter()
-            .zip(outcome.marks)
-            .filter_map(|(cell, mark)| mark.finish(cell))
-            .collect();
+        let kept: Vec<Cell> =
+            cells.into_iter().zip(outcome.marks).filter_map(|(cell, mark)| mark.finish(cell)).collect();
         if kept.is_empty() {
             return None;
         }
@@ -116,36 +111,22 @@ struct Outcome {
 
 impl Outcome {
     fn keep(marks: Vec<Mark>) -> Self {
-        Outcome {
-            marks,
-            rejected: false,
-        }
+        Outcome { marks, rejected: false }
     }
 
     fn reject(len: usize) -> Self {
-        Outcome {
-            marks: vec![Mark::Out; len],
-            rejected: true,
-        }
+        Outcome { marks: vec![Mark::Out; len], rejected: true }
     }
 
     /// The marks of `input` for cells that pass `test`.
     fn retain(input: &[Mark], cells: &[Cell], test: impl Fn(&Cell) -> bool) -> Self {
-        let marks = input
-            .iter()
-            .zip(cells)
-            .map(|(&m, c)| if m.is_in() && test(c) { m } else { Mark::Out })
-            .collect();
+        let marks = input.iter().zip(cells).map(|(&m, c)| if m.is_in() && test(c) { m } else { Mark::Out }).collect();
         Outcome::keep(marks)
     }
 
     /// Whether this outcome dropped anything that `input` had in.
     fn dropped_any(&self, input: &[Mark]) -> bool {
-        self.rejected
-            || input
-                .iter()
-                .zip(&self.marks)
-                .any(|(i, o)| i.is_in() && !o.is_in())
+        self.rejected || input.iter().zip(&self.marks).any(|(i, o)| i.is_in() && !o.is_in())
     }
 }
 
@@ -193,69 +174,35 @@ enum Kind {
 impl Node {
     fn new(filter: &Filter, reversed: bool) -> Node {
         let kind = match filter {
-            Filter::Prefix(prefix) => Kind::Prefix {
-                prefix: prefix.clone(),
-                reversed,
-                done: false,
-            },
-            Filter::InclusiveStop(stop) => Kind::InclusiveStop {
-                stop: stop.clone(),
-                reversed,
-                done: false,
-            },
-            Filter::MultiRowRange(ranges) => Kind::MultiRowRange {
-                ranges: ranges.clone(),
-                reversed,
-                done: false,
-            },
-            Filter::Page(size) => Kind::Page {
-                size: *size,
-                rows: 0,
-            },
-            Filter::List(op, members) => Kind::List {
-                op: *op,
-                members: members.iter().map(|m| Node::new(m, reversed)).collect(),
-            },
+            Filter::Prefix(prefix) => Kind::Prefix { prefix: prefix.clone(), reversed, done: false },
+            Filter::InclusiveStop(stop) => Kind::InclusiveStop { stop: stop.clone(), reversed, done: false },
+            Filter::MultiRowRange(ranges) => Kind::MultiRowRange { ranges: ranges.clone(), reversed, done: false },
+            Filter::Page(size) => Kind::Page { size: *size, rows: 0 },
+            Filter::List(op, members) => {
+                Kind::List { op: *op, members: members.iter().map(|m| Node::new(m, reversed)).collect() }
+            }
             Filter::Skip(inner) => Kind::Skip(Box::new(Node::new(inner, reversed))),
-            Filter::While(inner) => Kind::While {
-                inner: Box::new(Node::new(inner, reversed)),
-                done: false,
-            },
+            Filter::While(inner) => Kind::While { inner: Box::new(Node::new(inner, reversed)), done: false },
             other => Kind::Stateless(other.clone()),
         };
-        Node {
-            kind,
-            passed: false,
-        }
+        Node { kind, passed: false }
     }
 
     /// No later row can pass this node.
     fn done(&self) -> bool {
         match &self.kind {
             Kind::Stateless(_) => false,
-            Kind::Prefix { done, .. }
-            | Kind::InclusiveStop { done, .. }
-            | Kind::MultiRowRange { done, .. } => *done,
+            Kind::Prefix { done, .. } | Kind::InclusiveStop { done, .. } | Kind::MultiRowRange { done, .. } => *done,
             Kind::Page { size, rows } => rows >= size,
-            Kind::List {
-                op: ListOp::MustPassAll,
-                members,
-            } => members.iter().any(Node::done),
-            Kind::List {
-                op: ListOp::MustPassOne,
-                members,
-            } => !members.is_empty() && members.iter().all(Node::done),
+            Kind::List { op: ListOp::MustPassAll, members } => members.iter().any(Node::done),
+            Kind::List { op: ListOp::MustPassOne, members } => !members.is_empty() && members.iter().all(Node::done),
             Kind::Skip(inner) => inner.done(),
             Kind::While { inner, done } => *done || inner.done(),
         }
     }
 
     fn eval(&mut self, row: &[u8], cells: &[Cell], input: &[Mark]) -> Outcome {
-        let outcome = if self.done() {
-            Outcome::reject(input.len())
-        } else {
-            self.kind.eval(row, cells, input)
-        };
+        let outcome = if self.done() { Outcome::reject(input.len()) } else { self.kind.eval(row, cells, input) };
         self.passed = !outcome.rejected && outcome.marks.iter().any(|m| m.is_in());
         outcome
     }
@@ -270,10 +217,7 @@ impl Node {
             Kind::Page { rows, .. } => *rows += 1,
             Kind::List { members, .. } => members.iter_mut().for_each(|m| m.commit(true)),
             Kind::Skip(inner) | Kind::While { inner, .. } => inner.commit(true),
-            Kind::Stateless(_)
-            | Kind::Prefix { .. }
-            | Kind::InclusiveStop { .. }
-            | Kind::MultiRowRange { .. } => {}
+            Kind::Stateless(_) | Kind::Prefix { .. } | Kind::InclusiveStop { .. } | Kind::MultiRowRange { .. } => {}
         }
     }
 }
@@ -283,36 +227,20 @@ impl Kind {
         let keep_all = || Outcome::keep(input.to_vec());
         match self {
             Kind::Stateless(filter) => eval_stateless(filter, row, cells, input),
-            Kind::Prefix {
-                prefix,
-                reversed,
-                done,
-            } => {
+            Kind::Prefix { prefix, reversed, done } => {
                 let head = &row[..row.len().min(prefix.len())];
                 match head.cmp(prefix.as_ref()) {
                     Ordering::Equal => keep_all(),
                     order => {
                         // Rows come sorted, so once past the prefix nothing later can match.
-                        let past = if *reversed {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        };
+                        let past = if *reversed { Ordering::Less } else { Ordering::Greater };
                         *done = order == past;
                         Outcome::reject(input.len())
                     }
                 }
             }
-            Kind::InclusiveStop {
-                stop,
-                reversed,
-                done,
-            } => {
-                let past = if *reversed {
-                    row < stop.as_ref()
-                } else {
-                    row > stop.as_ref()
-                };
+            Kind::InclusiveStop { stop, reversed, done } => {
+                let past = if *reversed { row < stop.as_ref() } else { row > stop.as_ref() };
                 if past {
                     *done = true;
                     Outcome::reject(input.len())
@@ -320,15 +248,8 @@ impl Kind {
                     keep_all()
                 }
             }
-            Kind::MultiRowRange {
-                ranges,
-                reversed,
-                done,
-            } => {
-                if ranges
-                    .iter()
-                    .any(|r| after_start(r, row) && before_stop(r, row))
-                {
+            Kind::MultiRowRange { ranges, reversed, done } => {
+                if ranges.iter().any(|r| after_start(r, row) && before_stop(r, row)) {
                     return keep_all();
                 }
                 *done = if *reversed {
@@ -339,10 +260,7 @@ impl Kind {
                 Outcome::reject(input.len())
             }
             Kind::Page { .. } => keep_all(),
-            Kind::List {
-                op: ListOp::MustPassAll,
-                members,
-            } => {
+            Kind::List { op: ListOp::MustPassAll, members } => {
                 let mut marks = input.to_vec();
                 let mut rejected = false;
                 for member in members.iter_mut() {
@@ -350,16 +268,9 @@ impl Kind {
                     rejected |= outcome.rejected;
                     marks = outcome.marks;
                 }
-                if rejected {
-                    Outcome::reject(input.len())
-                } else {
-                    Outcome::keep(marks)
-                }
+                if rejected { Outcome::reject(input.len()) } else { Outcome::keep(marks) }
             }
-            Kind::List {
-                op: ListOp::MustPassOne,
-                members,
-            } => {
+            Kind::List { op: ListOp::MustPassOne, members } => {
                 if members.is_empty() {
                     return keep_all();
                 }
@@ -379,19 +290,11 @@ impl Kind {
                         }
                     }
                 }
-                if rejected {
-                    Outcome::reject(input.len())
-                } else {
-                    Outcome::keep(marks)
-                }
+                if rejected { Outcome::reject(input.len()) } else { Outcome::keep(marks) }
             }
             Kind::Skip(inner) => {
                 let outcome = inner.eval(row, cells, input);
-                if outcome.dropped_any(input) {
-                    Outcome::reject(input.len())
-                } else {
-                    outcome
-                }
+                if outcome.dropped_any(input) { Outcome::reject(input.len()) } else { outcome }
             }
             Kind::While { inner, done } => {
                 let outcome = inner.eval(row, cells, input);
@@ -434,35 +337,17 @@ fn eval_stateless(filter: &Filter, row: &[u8], cells: &[Cell], input: &[Mark]) -
                 Outcome::reject(input.len())
             }
         }
-        Filter::Family(op, comparator) => {
-            Outcome::retain(input, cells, |c| comparator.test(*op, &c.family))
-        }
-        Filter::Qualifier(op, comparator) => {
-            Outcome::retain(input, cells, |c| comparator.test(*op, &c.qualifier))
-        }
-        Filter::Value(op, comparator) => {
-            Outcome::retain(input, cells, |c| comparator.test(*op, &c.value))
-        }
-        Filter::ColumnValue {
-            family,
-            qualifier,
-            op,
-            comparator,
-        } => Outcome::retain(input, cells, |c| {
+        Filter::Family(op, comparator) => Outcome::retain(input, cells, |c| comparator.test(*op, &c.family)),
+        Filter::Qualifier(op, comparator) => Outcome::retain(input, cells, |c| comparator.test(*op, &c.qualifier)),
+        Filter::Value(op, comparator) => Outcome::retain(input, cells, |c| comparator.test(*op, &c.value)),
+        Filter::ColumnValue { family, qualifier, op, comparator } => Outcome::retain(input, cells, |c| {
             c.family == *family && c.qualifier == *qualifier && comparator.test(*op, &c.value)
         }),
-        Filter::ColumnPrefix(prefix) => {
-            Outcome::retain(input, cells, |c| c.qualifier.starts_with(prefix))
-        }
+        Filter::ColumnPrefix(prefix) => Outcome::retain(input, cells, |c| c.qualifier.starts_with(prefix)),
         Filter::MultipleColumnPrefix(prefixes) => Outcome::retain(input, cells, |c| {
             prefixes.is_empty() || prefixes.iter().any(|p| c.qualifier.starts_with(p))
         }),
-        Filter::ColumnRange {
-            min,
-            min_inclusive,
-            max,
-            max_inclusive,
-        } => Outcome::retain(input, cells, |c| {
+        Filter::ColumnRange { min, min_inclusive, max, max_inclusive } => Outcome::retain(input, cells, |c| {
             let q = c.qualifier.as_ref();
             let above = min.is_empty()
                 || match q.cmp(min.as_ref()) {
@@ -478,9 +363,7 @@ fn eval_stateless(filter: &Filter, row: &[u8], cells: &[Cell], input: &[Mark]) -
                 };
             above && below
         }),
-        Filter::Timestamps(timestamps) => {
-            Outcome::retain(input, cells, |c| timestamps.contains(&c.timestamp))
-        }
+        Filter::Timestamps(timestamps) => Outcome::retain(input, cells, |c| timestamps.contains(&c.timestamp)),
         Filter::FirstKeyOnly => {
             let mut marks = vec![Mark::Out; input.len()];
             if let Some(first) = input.iter().position(|m| m.is_in()) {
@@ -491,22 +374,11 @@ fn eval_stateless(filter: &Filter, row: &[u8], cells: &[Cell], input: &[Mark]) -
         Filter::KeyOnly { len_as_val } => {
             let len_as_val = *len_as_val;
             Outcome::keep(
-                input
-                    .iter()
-                    .map(|&m| {
-                        if m.is_in() {
-                            Mark::KeyOnly { len_as_val }
-                        } else {
-                            Mark::Out
-                        }
-                    })
-                    .collect(),
+                input.iter().map(|&m| if m.is_in() { Mark::KeyOnly { len_as_val } } else { Mark::Out }).collect(),
             )
         }
         Filter::ColumnCountGet(limit) => columns(input, cells, 0, u64::from(*limit)),
-        Filter::ColumnPagination { limit, offset } => {
-            columns(input, cells, u64::from(*offset), u64::from(*limit))
-        }
+        Filter::ColumnPagination { limit, offset } => columns(input, cells, u64::from(*offset), u64::from(*limit)),
         Filter::SingleColumnValue {
             family,
             qualifier,
@@ -582,13 +454,7 @@ mod tests {
     use super::*;
     use crate::filter::{Comparator, CompareOp};
 
-    fn cell(
-        row: &'static str,
-        family: &'static str,
-        qualifier: &'static str,
-        ts: i64,
-        value: &'static [u8],
-    ) -> Cell {
+    fn cell(row: &'static str, family: &'static str, qualifier: &'static str, ts: i64, value: &'static [u8]) -> Cell {
         Cell {
             row: Bytes::from_static(row.as_bytes()),
             family: Bytes::from_static(family.as_bytes()),
@@ -603,11 +469,7 @@ mod tests {
         cells
             .iter()
             .map(|c| {
-                let ts = if c.timestamp == 1 {
-                    String::new()
-                } else {
-                    format!("@{}", c.timestamp)
-                };
+                let ts = if c.timestamp == 1 { String::new() } else { format!("@{}", c.timestamp) };
                 format!(
                     "{}:{}{ts}={}",
                     String::from_utf8_lossy(&c.family),
@@ -626,11 +488,7 @@ mod tests {
         scan_filter(&filter, reversed, rows)
     }
 
-    fn scan_filter(
-        filter: &Filter,
-        reversed: bool,
-        rows: &[(&'static str, Vec<Cell>)],
-    ) -> Vec<String> {
+    fn scan_filter(filter: &Filter, reversed: bool, rows: &[(&'static str, Vec<Cell>)]) -> Vec<String> {
         let mut run = filter.start(reversed);
         let mut out = Vec::new();
         for (row, cells) in rows {
@@ -658,23 +516,12 @@ mod tests {
             ("c1", b"9", b"fig"),
         ];
         data.iter()
-            .map(|&(r, a, b)| {
-                (
-                    r,
-                    vec![
-                        cell(r, "f", "a", 1, a),
-                        cell(r, "f", "b", 1, b),
-                        cell(r, "g", "c", 1, b"z"),
-                    ],
-                )
-            })
+            .map(|&(r, a, b)| (r, vec![cell(r, "f", "a", 1, a), cell(r, "f", "b", 1, b), cell(r, "g", "c", 1, b"z")]))
             .collect()
     }
 
     fn keys(out: &[String]) -> Vec<&str> {
-        out.iter()
-            .map(|s| s.split('[').next().unwrap_or(""))
-            .collect()
+        out.iter().map(|s| s.split('[').next().unwrap_or("")).collect()
     }
 
     #[test]
@@ -689,16 +536,10 @@ mod tests {
 
     #[test]
     fn prefix_longer_than_row() {
-        let rows = vec![
-            ("a", vec![cell("a", "f", "a", 1, b"1")]),
-            ("ab", vec![cell("ab", "f", "a", 1, b"1")]),
-        ];
+        let rows = vec![("a", vec![cell("a", "f", "a", 1, b"1")]), ("ab", vec![cell("ab", "f", "a", 1, b"1")])];
         assert_eq!(keys(&scan("PrefixFilter('ab')", false, &rows)), ["ab"]);
         let reversed: Vec<_> = rows.iter().rev().cloned().collect();
-        assert_eq!(
-            keys(&scan("PrefixFilter('ab')", true, &reversed)),
-            ["ab", "<done>"]
-        );
+        assert_eq!(keys(&scan("PrefixFilter('ab')", true, &reversed)), ["ab", "<done>"]);
     }
 
     #[test]
@@ -712,10 +553,7 @@ mod tests {
             ("RowFilter(<, 'binary:b1')", vec!["a1", "a2", "a3"]),
             ("RowFilter(<=, 'binary:b1')", vec!["a1", "a2", "a3", "b1"]),
             ("RowFilter(=, 'binary:b1')", vec!["b1"]),
-            (
-                "RowFilter(!=, 'binary:b1')",
-                vec!["a1", "a2", "a3", "b2", "c1"],
-            ),
+            ("RowFilter(!=, 'binary:b1')", vec!["a1", "a2", "a3", "b2", "c1"]),
             ("RowFilter(>=, 'binary:b1')", vec!["b1", "b2", "c1"]),
             ("RowFilter(>, 'binary:b1')", vec!["b2", "c1"]),
             ("RowFilter(=, 'binaryprefix:a')", vec!["a1", "a2", "a3"]),
@@ -741,40 +579,17 @@ mod tests {
 
     #[test]
     fn qualifier_and_family_filters() {
-        assert_eq!(
-            scan("QualifierFilter(=, 'binary:b')", false, &rows()[..1]),
-            ["a1[f:b=apple]"]
-        );
-        assert_eq!(
-            scan("QualifierFilter(>=, 'binary:b')", false, &rows()[..1]),
-            ["a1[f:b=apple g:c=z]"]
-        );
-        assert_eq!(
-            scan("FamilyFilter(=, 'binary:g')", false, &rows()[..2]),
-            ["a1[g:c=z]", "a2[g:c=z]"]
-        );
-        assert_eq!(
-            scan("FamilyFilter(!=, 'binary:g')", false, &rows()[..1]),
-            ["a1[f:a=1 f:b=apple]"]
-        );
+        assert_eq!(scan("QualifierFilter(=, 'binary:b')", false, &rows()[..1]), ["a1[f:b=apple]"]);
+        assert_eq!(scan("QualifierFilter(>=, 'binary:b')", false, &rows()[..1]), ["a1[f:b=apple g:c=z]"]);
+        assert_eq!(scan("FamilyFilter(=, 'binary:g')", false, &rows()[..2]), ["a1[g:c=z]", "a2[g:c=z]"]);
+        assert_eq!(scan("FamilyFilter(!=, 'binary:g')", false, &rows()[..1]), ["a1[f:a=1 f:b=apple]"]);
     }
 
     #[test]
     fn single_column_value_keeps_whole_rows() {
-        let out = scan(
-            "SingleColumnValueFilter('f', 'b', =, 'binary:apple')",
-            false,
-            &rows(),
-        );
-        assert_eq!(
-            out,
-            ["a1[f:a=1 f:b=apple g:c=z]", "b1[f:a=7 f:b=apple g:c=z]"]
-        );
-        let out = scan(
-            "SingleColumnValueFilter('f', 'a', >, 'binary:5')",
-            false,
-            &rows(),
-        );
+        let out = scan("SingleColumnValueFilter('f', 'b', =, 'binary:apple')", false, &rows());
+        assert_eq!(out, ["a1[f:a=1 f:b=apple g:c=z]", "b1[f:a=7 f:b=apple g:c=z]"]);
+        let out = scan("SingleColumnValueFilter('f', 'a', >, 'binary:5')", false, &rows());
         assert_eq!(keys(&out), ["b1", "c1"]);
     }
 
@@ -785,41 +600,15 @@ mod tests {
             ("r2", vec![cell("r2", "f", "other", 1, b"y")]),
             ("r3", vec![cell("r3", "f", "a", 1, b"no")]),
         ];
-        assert_eq!(
-            keys(&scan(
-                "SingleColumnValueFilter('f', 'a', =, 'binary:x')",
-                false,
-                &rows
-            )),
-            ["r1", "r2"]
-        );
-        assert_eq!(
-            keys(&scan(
-                "SingleColumnValueFilter('f', 'a', =, 'binary:x', true, true)",
-                false,
-                &rows
-            )),
-            ["r1"]
-        );
+        assert_eq!(keys(&scan("SingleColumnValueFilter('f', 'a', =, 'binary:x')", false, &rows)), ["r1", "r2"]);
+        assert_eq!(keys(&scan("SingleColumnValueFilter('f', 'a', =, 'binary:x', true, true)", false, &rows)), ["r1"]);
     }
 
     #[test]
     fn single_column_value_versions() {
         let rows = vec![
-            (
-                "r1",
-                vec![
-                    cell("r1", "f", "a", 9, b"new"),
-                    cell("r1", "f", "a", 5, b"old"),
-                ],
-            ),
-            (
-                "r2",
-                vec![
-                    cell("r2", "f", "a", 9, b"old"),
-                    cell("r2", "f", "a", 5, b"new"),
-                ],
-            ),
+            ("r1", vec![cell("r1", "f", "a", 9, b"new"), cell("r1", "f", "a", 5, b"old")]),
+            ("r2", vec![cell("r2", "f", "a", 9, b"old"), cell("r2", "f", "a", 5, b"new")]),
         ];
         let latest = "SingleColumnValueFilter('f', 'a', =, 'binary:old', false, true)";
         assert_eq!(scan(latest, false, &rows), ["r2[f:a@9=old f:a@5=new]"]);
@@ -829,30 +618,15 @@ mod tests {
 
     #[test]
     fn single_column_value_exclude_drops_the_column() {
-        let out = scan(
-            "SingleColumnValueExcludeFilter('f', 'b', =, 'binary:apple')",
-            false,
-            &rows(),
-        );
+        let out = scan("SingleColumnValueExcludeFilter('f', 'b', =, 'binary:apple')", false, &rows());
         assert_eq!(out, ["a1[f:a=1 g:c=z]", "b1[f:a=7 g:c=z]"]);
         let only = vec![("r", vec![cell("r", "f", "b", 1, b"apple")])];
-        assert!(
-            scan(
-                "SingleColumnValueExcludeFilter('f', 'b', =, 'binary:apple')",
-                false,
-                &only
-            )
-            .is_empty()
-        );
+        assert!(scan("SingleColumnValueExcludeFilter('f', 'b', =, 'binary:apple')", false, &only).is_empty());
     }
 
     #[test]
     fn column_value_filter_keeps_matching_cells_only() {
-        let out = scan(
-            "ColumnValueFilter('f', 'a', >=, 'binary:7')",
-            false,
-            &rows(),
-        );
+        let out = scan("ColumnValueFilter('f', 'a', >=, 'binary:7')", false, &rows());
         assert_eq!(out, ["b1[f:a=7]", "c1[f:a=9]"]);
     }
 
@@ -860,17 +634,9 @@ mod tests {
     fn page_filter_counts_returned_rows() {
         let out = scan("PageFilter(2)", false, &rows());
         assert_eq!(keys(&out), ["a1", "a2", "<done>"]);
-        let out = scan(
-            "ValueFilter(=, 'binary:apple') AND PageFilter(2)",
-            false,
-            &rows(),
-        );
+        let out = scan("ValueFilter(=, 'binary:apple') AND PageFilter(2)", false, &rows());
         assert_eq!(out, ["a1[f:b=apple]", "b1[f:b=apple]", "<done>"]);
-        let out = scan(
-            "PageFilter(2) AND RowFilter(>=, 'binary:b')",
-            false,
-            &rows(),
-        );
+        let out = scan("PageFilter(2) AND RowFilter(>=, 'binary:b')", false, &rows());
         assert_eq!(keys(&out), ["b1", "b2", "<done>"]);
         assert_eq!(scan("PageFilter(0)", false, &rows()), ["<done>"]);
     }
@@ -878,22 +644,13 @@ mod tests {
     #[test]
     fn page_in_one_branch_counts_that_branch() {
         let filter = "(PrefixFilter('a') AND PageFilter(1)) OR PrefixFilter('b')";
-        assert_eq!(
-            keys(&scan(filter, false, &rows())),
-            ["a1", "b1", "b2", "<done>"]
-        );
+        assert_eq!(keys(&scan(filter, false, &rows())), ["a1", "b1", "b2", "<done>"]);
     }
 
     #[test]
     fn first_key_only_and_key_only() {
-        assert_eq!(
-            scan("FirstKeyOnlyFilter()", false, &rows()[..2]),
-            ["a1[f:a=1]", "a2[f:a=5]"]
-        );
-        assert_eq!(
-            scan("KeyOnlyFilter()", false, &rows()[..1]),
-            ["a1[f:a= f:b= g:c=]"]
-        );
+        assert_eq!(scan("FirstKeyOnlyFilter()", false, &rows()[..2]), ["a1[f:a=1]", "a2[f:a=5]"]);
+        assert_eq!(scan("KeyOnlyFilter()", false, &rows()[..1]), ["a1[f:a= f:b= g:c=]"]);
         let out = scan_filter(&Filter::KeyOnly { len_as_val: true }, false, &rows()[..1]);
         let mut run = Filter::KeyOnly { len_as_val: true }.start(false);
         let kept = run.apply(b"a1", rows()[0].1.clone()).unwrap();
@@ -905,23 +662,11 @@ mod tests {
 
     #[test]
     fn key_only_does_not_hide_values_from_later_tests() {
-        let out = scan(
-            "KeyOnlyFilter() AND ValueFilter(=, 'binary:apple')",
-            false,
-            &rows(),
-        );
+        let out = scan("KeyOnlyFilter() AND ValueFilter(=, 'binary:apple')", false, &rows());
         assert_eq!(out, ["a1[f:b=]", "b1[f:b=]"]);
-        let out = scan(
-            "ValueFilter(=, 'binary:apple') AND FirstKeyOnlyFilter()",
-            false,
-            &rows(),
-        );
+        let out = scan("ValueFilter(=, 'binary:apple') AND FirstKeyOnlyFilter()", false, &rows());
         assert_eq!(out, ["a1[f:b=apple]", "b1[f:b=apple]"]);
-        let out = scan(
-            "FirstKeyOnlyFilter() AND ValueFilter(=, 'binary:apple')",
-            false,
-            &rows(),
-        );
+        let out = scan("FirstKeyOnlyFilter() AND ValueFilter(=, 'binary:apple')", false, &rows());
         assert!(out.is_empty());
     }
 
@@ -936,18 +681,9 @@ mod tests {
                 cell("r", "f", "cd", 1, b"4"),
             ],
         )];
-        assert_eq!(
-            scan("ColumnPrefixFilter('ab')", false, &rows),
-            ["r[f:abc=1 f:abd=2]"]
-        );
-        assert_eq!(
-            scan("MultipleColumnPrefixFilter('abd', 'c')", false, &rows),
-            ["r[f:abd=2 f:cd=4]"]
-        );
-        assert_eq!(
-            scan("MultipleColumnPrefixFilter()", false, &rows),
-            ["r[f:abc=1 f:abd=2 f:b=3 f:cd=4]"]
-        );
+        assert_eq!(scan("ColumnPrefixFilter('ab')", false, &rows), ["r[f:abc=1 f:abd=2]"]);
+        assert_eq!(scan("MultipleColumnPrefixFilter('abd', 'c')", false, &rows), ["r[f:abd=2 f:cd=4]"]);
+        assert_eq!(scan("MultipleColumnPrefixFilter()", false, &rows), ["r[f:abc=1 f:abd=2 f:b=3 f:cd=4]"]);
         assert!(scan("ColumnPrefixFilter('z')", false, &rows).is_empty());
     }
 
@@ -962,38 +698,17 @@ mod tests {
                 cell("r", "f", "d", 1, b"4"),
             ],
         )];
-        assert_eq!(
-            scan("ColumnRangeFilter('b', true, 'd', false)", false, &rows),
-            ["r[f:b=2 f:c=3]"]
-        );
-        assert_eq!(
-            scan("ColumnRangeFilter('b', false, 'd', true)", false, &rows),
-            ["r[f:c=3 f:d=4]"]
-        );
-        assert_eq!(
-            scan("ColumnRangeFilter('', false, 'b', true)", false, &rows),
-            ["r[f:a=1 f:b=2]"]
-        );
-        assert_eq!(
-            scan("ColumnRangeFilter('c', true, '', false)", false, &rows),
-            ["r[f:c=3 f:d=4]"]
-        );
+        assert_eq!(scan("ColumnRangeFilter('b', true, 'd', false)", false, &rows), ["r[f:b=2 f:c=3]"]);
+        assert_eq!(scan("ColumnRangeFilter('b', false, 'd', true)", false, &rows), ["r[f:c=3 f:d=4]"]);
+        assert_eq!(scan("ColumnRangeFilter('', false, 'b', true)", false, &rows), ["r[f:a=1 f:b=2]"]);
+        assert_eq!(scan("ColumnRangeFilter('c', true, '', false)", false, &rows), ["r[f:c=3 f:d=4]"]);
     }
 
     #[test]
     fn timestamps_filter() {
-        let rows = vec![(
-            "r",
-            vec![
-                cell("r", "f", "a", 9, b"x"),
-                cell("r", "f", "a", 5, b"y"),
-                cell("r", "f", "b", 5, b"z"),
-            ],
-        )];
-        assert_eq!(
-            scan("TimestampsFilter(5)", false, &rows),
-            ["r[f:a@5=y f:b@5=z]"]
-        );
+        let rows =
+            vec![("r", vec![cell("r", "f", "a", 9, b"x"), cell("r", "f", "a", 5, b"y"), cell("r", "f", "b", 5, b"z")])];
+        assert_eq!(scan("TimestampsFilter(5)", false, &rows), ["r[f:a@5=y f:b@5=z]"]);
         assert_eq!(scan("TimestampsFilter(9, 7)", false, &rows), ["r[f:a@9=x]"]);
         assert!(scan("TimestampsFilter()", false, &rows).is_empty());
     }
@@ -1010,18 +725,9 @@ mod tests {
                 cell("r", "g", "b", 5, b"gb"),
             ],
         )];
-        assert_eq!(
-            scan("ColumnCountGetFilter(2)", false, &rows),
-            ["r[f:a@9=a9 f:b@5=b5]"]
-        );
-        assert_eq!(
-            scan("ColumnPaginationFilter(2, 1)", false, &rows),
-            ["r[f:b@5=b5 g:a@5=ga]"]
-        );
-        assert_eq!(
-            scan("ColumnPaginationFilter(10, 3)", false, &rows),
-            ["r[g:b@5=gb]"]
-        );
+        assert_eq!(scan("ColumnCountGetFilter(2)", false, &rows), ["r[f:a@9=a9 f:b@5=b5]"]);
+        assert_eq!(scan("ColumnPaginationFilter(2, 1)", false, &rows), ["r[f:b@5=b5 g:a@5=ga]"]);
+        assert_eq!(scan("ColumnPaginationFilter(10, 3)", false, &rows), ["r[g:b@5=gb]"]);
         assert!(scan("ColumnPaginationFilter(0, 0)", false, &rows).is_empty());
         assert!(scan("ColumnCountGetFilter(0)", false, &rows).is_empty());
     }
@@ -1053,16 +759,10 @@ mod tests {
             },
         ];
         let filter = Filter::MultiRowRange(ranges);
-        assert_eq!(
-            keys(&scan_filter(&filter, false, &rows())),
-            ["a2", "a3", "b2", "<done>"]
-        );
+        assert_eq!(keys(&scan_filter(&filter, false, &rows())), ["a2", "a3", "b2", "<done>"]);
         let mut reversed = rows();
         reversed.reverse();
-        assert_eq!(
-            keys(&scan_filter(&filter, true, &reversed)),
-            ["b2", "a3", "a2", "<done>"]
-        );
+        assert_eq!(keys(&scan_filter(&filter, true, &reversed)), ["b2", "a3", "a2", "<done>"]);
         let open = Filter::MultiRowRange(vec![RowRange {
             start: Bytes::from_static(b"b2"),
             start_inclusive: true,
@@ -1074,30 +774,16 @@ mod tests {
 
     #[test]
     fn and_list_intersects() {
-        let out = scan(
-            "PrefixFilter('a') AND ValueFilter(<, 'binary:5') AND QualifierFilter(=, 'binary:a')",
-            false,
-            &rows(),
-        );
+        let out =
+            scan("PrefixFilter('a') AND ValueFilter(<, 'binary:5') AND QualifierFilter(=, 'binary:a')", false, &rows());
         assert_eq!(out, ["a1[f:a=1]", "a3[f:a=3]", "<done>"]);
     }
 
     #[test]
     fn or_list_unions_cells_and_rows() {
-        let out = scan(
-            "PrefixFilter('c') OR ValueFilter(=, 'binary:apple')",
-            false,
-            &rows(),
-        );
-        assert_eq!(
-            out,
-            ["a1[f:b=apple]", "b1[f:b=apple]", "c1[f:a=9 f:b=fig g:c=z]"]
-        );
-        let out = scan(
-            "QualifierFilter(=, 'binary:a') OR FamilyFilter(=, 'binary:g')",
-            false,
-            &rows()[..1],
-        );
+        let out = scan("PrefixFilter('c') OR ValueFilter(=, 'binary:apple')", false, &rows());
+        assert_eq!(out, ["a1[f:b=apple]", "b1[f:b=apple]", "c1[f:a=9 f:b=fig g:c=z]"]);
+        let out = scan("QualifierFilter(=, 'binary:a') OR FamilyFilter(=, 'binary:g')", false, &rows()[..1]);
         assert_eq!(out, ["a1[f:a=1 g:c=z]"]);
     }
 
@@ -1113,27 +799,15 @@ mod tests {
 
     #[test]
     fn or_of_key_only_and_plain_returns_key_only() {
-        let out = scan(
-            "KeyOnlyFilter() OR ValueFilter(=, 'binary:1')",
-            false,
-            &rows()[..1],
-        );
+        let out = scan("KeyOnlyFilter() OR ValueFilter(=, 'binary:1')", false, &rows()[..1]);
         assert_eq!(out, ["a1[f:a= f:b= g:c=]"]);
-        let out = scan(
-            "(KeyOnlyFilter() AND PrefixFilter('b')) OR ValueFilter(=, 'binary:1')",
-            false,
-            &rows()[..4],
-        );
+        let out = scan("(KeyOnlyFilter() AND PrefixFilter('b')) OR ValueFilter(=, 'binary:1')", false, &rows()[..4]);
         assert_eq!(out, ["a1[f:a=1]", "b1[f:a= f:b= g:c=]"]);
     }
 
     #[test]
     fn or_ends_only_when_every_member_ends() {
-        let out = scan(
-            "PrefixFilter('a') OR InclusiveStopFilter('a1')",
-            false,
-            &rows(),
-        );
+        let out = scan("PrefixFilter('a') OR InclusiveStopFilter('a1')", false, &rows());
         assert_eq!(keys(&out), ["a1", "a2", "a3", "<done>"]);
     }
 
@@ -1149,11 +823,7 @@ mod tests {
     fn skip_drops_rows_with_any_failing_cell() {
         let out = scan("SKIP ValueFilter(!=, 'binary:apple')", false, &rows());
         assert_eq!(keys(&out), ["a2", "a3", "b2", "c1"]);
-        let out = scan(
-            "SKIP ValueFilter(!=, 'binary:apple') AND PrefixFilter('a')",
-            false,
-            &rows(),
-        );
+        let out = scan("SKIP ValueFilter(!=, 'binary:apple') AND PrefixFilter('a')", false, &rows());
         assert_eq!(keys(&out), ["a2", "a3", "<done>"]);
     }
 
@@ -1167,40 +837,26 @@ mod tests {
 
     #[test]
     fn while_sees_row_keys_even_after_an_earlier_member_dropped_the_row() {
-        let out = scan(
-            "ValueFilter(=, 'binary:apple') AND WHILE RowFilter(<, 'binary:b')",
-            false,
-            &rows(),
-        );
+        let out = scan("ValueFilter(=, 'binary:apple') AND WHILE RowFilter(<, 'binary:b')", false, &rows());
         assert_eq!(out, ["a1[f:b=apple]", "<done>"]);
     }
 
     #[test]
     fn while_in_or_only_ends_its_branch() {
-        let out = scan(
-            "WHILE RowFilter(<, 'binary:a2') OR PrefixFilter('b')",
-            false,
-            &rows(),
-        );
+        let out = scan("WHILE RowFilter(<, 'binary:a2') OR PrefixFilter('b')", false, &rows());
         assert_eq!(keys(&out), ["a1", "b1", "b2", "<done>"]);
     }
 
     #[test]
     fn no_op_keeps_nothing() {
-        let filter = Filter::Value(
-            CompareOp::NoOp,
-            Comparator::Binary(Bytes::from_static(b"1")),
-        );
+        let filter = Filter::Value(CompareOp::NoOp, Comparator::Binary(Bytes::from_static(b"1")));
         assert!(scan_filter(&filter, false, &rows()).is_empty());
     }
 
     #[test]
     fn long_null_and_bit_comparators() {
         let rows = vec![
-            (
-                "r1",
-                vec![cell("r1", "f", "n", 1, &[0, 0, 0, 0, 0, 0, 0, 7])],
-            ),
+            ("r1", vec![cell("r1", "f", "n", 1, &[0, 0, 0, 0, 0, 0, 0, 7])]),
             ("r2", vec![cell("r2", "f", "n", 1, &[0xff; 8])]),
             ("r3", vec![cell("r3", "f", "n", 1, b"")]),
             ("r4", vec![cell("r4", "f", "n", 1, b"odd")]),
@@ -1213,28 +869,17 @@ mod tests {
         assert_eq!(keys(&scan_filter(&empty, false, &rows)), ["r3"]);
         let bit = Filter::Value(
             CompareOp::Equal,
-            Comparator::Bit {
-                value: Bytes::from_static(&[0, 0, 0, 0, 0, 0, 0, 4]),
-                op: crate::filter::BitOp::And,
-            },
+            Comparator::Bit { value: Bytes::from_static(&[0, 0, 0, 0, 0, 0, 0, 4]), op: crate::filter::BitOp::And },
         );
         assert_eq!(keys(&scan_filter(&bit, false, &rows)), ["r1", "r2"]);
     }
 
     #[test]
     fn non_utf8_values() {
-        let rows = vec![(
-            "r",
-            vec![
-                cell("r", "f", "a", 1, b"\xff\x00ok"),
-                cell("r", "f", "b", 1, b"\xfe"),
-            ],
-        )];
+        let rows = vec![("r", vec![cell("r", "f", "a", 1, b"\xff\x00ok"), cell("r", "f", "b", 1, b"\xfe")])];
         let out = scan("ValueFilter(=, 'regexstring:ok$')", false, &rows);
         assert_eq!(keys(&out), ["r"]);
-        let mut run = Filter::parse("ValueFilter(=, 'regexstring:ok$')")
-            .unwrap()
-            .start(false);
+        let mut run = Filter::parse("ValueFilter(=, 'regexstring:ok$')").unwrap().start(false);
         let kept = run.apply(b"r", rows[0].1.clone()).unwrap();
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].value.as_ref(), b"\xff\x00ok");

@@ -28,8 +28,8 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::{Stream, StreamExt};
 use tokio::time::Instant;
 
-use enma_http::HttpError;
 use enma_common::error::{Error, ErrorKind, Result};
+use enma_http::HttpError;
 
 /// Turns a result into bytes of one format.
 pub trait Encoder: Send {
@@ -153,16 +153,7 @@ impl ResultStream {
         deadline: Option<Instant>,
         started: Instant,
     ) -> Self {
-        Self {
-            encoder: format.encoder(),
-            schema,
-            batches,
-            first,
-            deadline,
-            started,
-            rows: 0,
-            state: State::Begin,
-        }
+        Self { encoder: format.encoder(), schema, batches, first, deadline, started, rows: 0, state: State::Begin }
     }
 
     /// The body: the encoded chunks, ending in an error if the query fails or
