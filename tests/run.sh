@@ -2,7 +2,8 @@
 # The test command: installs what the tests need (a Python venv with an
 # S3-compatible server and the HBase clients the compatibility tests drive),
 # then checks that no crate depends on a crate of a higher layer
-# (tests/layers/check.py) and that the code is formatted (rustfmt.toml),
+# (tests/layers/check.py), that the code is formatted (rustfmt.toml) and
+# passes clippy with warnings denied,
 # and runs every test of the workspace: unit tests,
 # the integration binary (tests/it), the HiveQL conformance files
 # (sql/tests/*.slt), and each Criterion micro-benchmark run once as a test.
@@ -25,6 +26,10 @@ python3 tests/layers/check.py
 echo "== format"
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo fmt --all --check
+
+echo "== clippy"
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== cargo test"
 cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "${TMPDIR:-/tmp}/enma-test.log"

@@ -366,19 +366,6 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
-        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert!(parse_size("x").is_err());
-    }
-}
-
 fn parse_conf(text: &str) -> std::result::Result<(String, String), String> {
     let (name, value) = text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got '{text}'"))?;
     Ok((name.trim().to_string(), value.to_string()))
@@ -448,4 +435,17 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
         eprintln!("\t\t{name}={value}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2G").unwrap(), 2 << 30);
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("x").is_err());
+    }
 }

@@ -60,9 +60,9 @@ fn known_failures() -> BTreeMap<String, String> {
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
+        .map(|l| {
             let (key, reason) = l.split_once(' ').unwrap_or((l, ""));
-            Some((key.to_string(), reason.trim().to_string()))
+            (key.to_string(), reason.trim().to_string())
         })
         .collect()
 }
@@ -119,10 +119,10 @@ fn skip_reason(case: &Case, data: &Path) -> Option<String> {
     }
     let re = regex::Regex::new(r"(?i)inpath\s+'[^']*/data/files/([^']+)'").expect("valid regex");
     for stmt in &case.setup {
-        if let Some(c) = re.captures(stmt) {
-            if !data.join(&c[1]).exists() {
-                return Some(format!("needs data file {}, not shipped", &c[1]));
-            }
+        if let Some(c) = re.captures(stmt)
+            && !data.join(&c[1]).exists()
+        {
+            return Some(format!("needs data file {}, not shipped", &c[1]));
         }
     }
     None

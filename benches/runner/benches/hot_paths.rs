@@ -90,7 +90,8 @@ fn result_batch() -> RecordBatch {
 fn encoding(c: &mut Criterion) {
     let batch = result_batch();
     let mut group = c.benchmark_group("encode_8192_rows");
-    let encoders: [(&str, fn() -> Box<dyn Encoder>); 3] = [
+    type MakeEncoder = fn() -> Box<dyn Encoder>;
+    let encoders: [(&str, MakeEncoder); 3] = [
         ("json", || Box::new(JsonEncoder::default())),
         ("csv", || Box::new(CsvEncoder)),
         ("arrow_ipc", || Box::new(ArrowStreamEncoder::default())),

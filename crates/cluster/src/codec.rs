@@ -31,9 +31,12 @@ const MAGIC: &[u8] = b"\0ENMA";
 #[derive(Debug, Clone, Default)]
 struct Codecs(Vec<Arc<dyn ExtensionCodec>>);
 
+/// The codec a payload names, and the codec's bytes.
+type Framed<'c, 'a> = (&'c Arc<dyn ExtensionCodec>, &'a [u8]);
+
 impl Codecs {
     /// The codec a payload names, and its bytes; `None` if the payload is not an extension's.
-    fn framed<'a>(&self, buf: &'a [u8]) -> Option<Result<(&Arc<dyn ExtensionCodec>, &'a [u8])>> {
+    fn framed<'a>(&self, buf: &'a [u8]) -> Option<Result<Framed<'_, 'a>>> {
         let rest = buf.strip_prefix(MAGIC)?;
         let Some((&len, rest)) = rest.split_first() else {
             return Some(Err(codec_error("decode a plan", "truncated frame")));

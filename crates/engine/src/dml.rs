@@ -270,10 +270,11 @@ impl Session {
         }
         // A full static spec or an unpartitioned table is overwritten even when no rows arrive.
         let full_static: Option<Vec<String>> = static_values.iter().cloned().collect();
-        if overwrite && !writers.contains_key(&full_static.clone().unwrap_or_default()) {
-            if let Some(values) = full_static {
-                writers.insert(values.clone(), self.unit_writer(&table, &values, overwrite, &txn)?);
-            }
+        if overwrite
+            && !writers.contains_key(&full_static.clone().unwrap_or_default())
+            && let Some(values) = full_static
+        {
+            writers.insert(values.clone(), self.unit_writer(&table, &values, overwrite, &txn)?);
         }
         let mut changes = Vec::new();
         for (values, mut w) in writers {
@@ -732,7 +733,7 @@ async fn remove_stale_generations(
             Some((generation_time(&name)?, base.child(&name).ok()?, name))
         })
         .collect();
-    gens.sort_by(|a, b| a.0.cmp(&b.0));
+    gens.sort_by_key(|a| a.0);
     let horizon = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() - (retain as i64) * 1_000_000_000;
     // The base files are replaced by the first generation.
     if current.is_some() && gens.first().is_some_and(|g| g.0 <= horizon) {

@@ -277,10 +277,10 @@ impl Session {
         let class = self.shared.metastore.update(|c| Ok(c.functions.remove(&key)))?;
         match class {
             Some(class) => {
-                if let Ok(bound) = self.resolve_class(&class) {
-                    if self.lookup(&sql_name).is_some() {
-                        self.unbind(&sql_name, bound)?;
-                    }
+                if let Ok(bound) = self.resolve_class(&class)
+                    && self.lookup(&sql_name).is_some()
+                {
+                    self.unbind(&sql_name, bound)?;
                 }
                 Ok(empty_output())
             }

@@ -27,7 +27,7 @@ use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, JsonSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
-use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::error::Result as DfResult;
 use datafusion::execution::cache::cache_manager::CachedFileMetadata;
 use datafusion::execution::cache::{SchemaFingerprint, TableScopedPath};
 use datafusion::logical_expr::utils::conjunction;
@@ -377,7 +377,7 @@ impl TableProvider for HiveTable {
         match plans.len() {
             0 => Ok(Arc::new(EmptyExec::new(projected))),
             1 => Ok(plans.pop().expect("one plan")),
-            _ => UnionExec::try_new(plans).map_err(DataFusionError::from),
+            _ => UnionExec::try_new(plans),
         }
     }
 }

@@ -78,18 +78,19 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
     }
     // Hive's array subscripts count from 0, DataFusion's from 1.
-    if let Expr::ScalarFunction(f) = &expr {
-        if f.name() == "array_element" && f.args.len() == 2 {
-            let mut args = f.args.clone();
-            let index = args.pop().expect("two arguments");
-            let shifted = Expr::BinaryExpr(BinaryExpr::new(
-                Box::new(try_cast(index, DataType::Int64)),
-                Operator::Plus,
-                Box::new(Expr::Literal(ScalarValue::Int64(Some(1)), None)),
-            ));
-            args.push(shifted);
-            return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func.clone(), args))));
-        }
+    if let Expr::ScalarFunction(f) = &expr
+        && f.name() == "array_element"
+        && f.args.len() == 2
+    {
+        let mut args = f.args.clone();
+        let index = args.pop().expect("two arguments");
+        let shifted = Expr::BinaryExpr(BinaryExpr::new(
+            Box::new(try_cast(index, DataType::Int64)),
+            Operator::Plus,
+            Box::new(Expr::Literal(ScalarValue::Int64(Some(1)), None)),
+        ));
+        args.push(shifted);
+        return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func.clone(), args))));
     }
     match &expr {
         Expr::Cast(Cast { expr: inner, field }) | Expr::TryCast(TryCast { expr: inner, field }) => {

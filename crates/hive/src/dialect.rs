@@ -119,12 +119,12 @@ pub fn unescape_hive_string(s: &str) -> String {
         }
         if chars[i + 1] == 'u' && i + 5 < chars.len() {
             let hex: String = chars[i + 2..i + 6].iter().collect();
-            if let Ok(v) = u32::from_str_radix(&hex, 16) {
-                if let Some(ch) = char::from_u32(v) {
-                    out.push(ch);
-                    i += 6;
-                    continue;
-                }
+            if let Ok(v) = u32::from_str_radix(&hex, 16)
+                && let Some(ch) = char::from_u32(v)
+            {
+                out.push(ch);
+                i += 6;
+                continue;
             }
         }
         let n = chars[i + 1];

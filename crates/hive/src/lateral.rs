@@ -155,20 +155,17 @@ impl VisitorMut for WrapSetOperands<'_> {
     type Break = ();
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         fn wrap(body: &mut SetExpr, generators: &HashSet<String>) {
-            match body {
-                SetExpr::SetOperation { left, right, .. } => {
-                    for side in [left, right] {
-                        if let SetExpr::Select(s) = side.as_mut() {
-                            if needs_rewrite(s, generators) {
-                                let select = std::mem::replace(side.as_mut(), SetExpr::Values(empty_values()));
-                                **side = SetExpr::Query(Box::new(query_of_body(select)));
-                                continue;
-                            }
-                        }
-                        wrap(side, generators);
+            if let SetExpr::SetOperation { left, right, .. } = body {
+                for side in [left, right] {
+                    if let SetExpr::Select(s) = side.as_mut()
+                        && needs_rewrite(s, generators)
+                    {
+                        let select = std::mem::replace(side.as_mut(), SetExpr::Values(empty_values()));
+                        **side = SetExpr::Query(Box::new(query_of_body(select)));
+                        continue;
                     }
+                    wrap(side, generators);
                 }
-                _ => {}
             }
         }
         wrap(&mut query.body, self.generators);
@@ -289,10 +286,10 @@ impl Scope {
     fn resolve(&self, parts: &[Ident]) -> Option<(&str, usize)> {
         if parts.len() >= 2 {
             for v in &self.views {
-                if same(&v.alias, &parts[0].value) {
-                    if let Some((_, i)) = v.columns.iter().find(|(n, _)| same(&n.value, &parts[1].value)) {
-                        return Some((i, 2));
-                    }
+                if same(&v.alias, &parts[0].value)
+                    && let Some((_, i)) = v.columns.iter().find(|(n, _)| same(&n.value, &parts[1].value))
+                {
+                    return Some((i, 2));
                 }
             }
             for q in (1..parts.len().min(4)).rev() {
@@ -530,10 +527,10 @@ async fn rewrite_query(
                 if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a {
                     scope.map(e);
                     // An integer literal stays a literal (stack's row count), not Hive's INT cast.
-                    if let Expr::Value(v) = e {
-                        if let Value::Number(n, false) = &v.value {
-                            v.value = Value::Number(n.clone(), true);
-                        }
+                    if let Expr::Value(v) = e
+                        && let Value::Number(n, false) = &v.value
+                    {
+                        v.value = Value::Number(n.clone(), true);
                     }
                 }
             }
@@ -626,10 +623,10 @@ async fn rewrite_query(
         _ => scope.map(&mut e.expr),
     };
     select.sort_by.iter_mut().for_each(&map_order);
-    if let Some(order) = &mut query.order_by {
-        if let OrderByKind::Expressions(exprs) = &mut order.kind {
-            exprs.iter_mut().for_each(&map_order);
-        }
+    if let Some(order) = &mut query.order_by
+        && let OrderByKind::Expressions(exprs) = &mut order.kind
+    {
+        exprs.iter_mut().for_each(&map_order);
     }
     Ok(query)
 }

@@ -89,11 +89,11 @@ impl VisitorMut for HiveRewriter {
                 }
             }
         }
-        if let Some(order) = &mut query.order_by {
-            if let ast::OrderByKind::Expressions(exprs) = &mut order.kind {
-                for e in exprs {
-                    uncast_int_literal(&mut e.expr);
-                }
+        if let Some(order) = &mut query.order_by
+            && let ast::OrderByKind::Expressions(exprs) = &mut order.kind
+        {
+            for e in exprs {
+                uncast_int_literal(&mut e.expr);
             }
         }
         uncast_group_by(&mut query.body);
@@ -204,16 +204,16 @@ impl VisitorMut for HiveRewriter {
             }
             Expr::Function(f) => {
                 // Hive's constructors under DataFusion's names.
-                if let [part] = f.name.0.as_slice() {
-                    if let Some(id) = part.as_ident() {
-                        let renamed = match id.value.to_ascii_lowercase().as_str() {
-                            "array" => Some("make_array"),
-                            "map" => Some("make_map"),
-                            _ => None,
-                        };
-                        if let Some(n) = renamed {
-                            f.name = ast::ObjectName::from(vec![ast::Ident::new(n)]);
-                        }
+                if let [part] = f.name.0.as_slice()
+                    && let Some(id) = part.as_ident()
+                {
+                    let renamed = match id.value.to_ascii_lowercase().as_str() {
+                        "array" => Some("make_array"),
+                        "map" => Some("make_map"),
+                        _ => None,
+                    };
+                    if let Some(n) = renamed {
+                        f.name = ast::ObjectName::from(vec![ast::Ident::new(n)]);
                     }
                 }
             }
@@ -255,10 +255,10 @@ impl VisitorMut for HiveRewriter {
             }
             // `1.5BD` and `1.5D` read as the compound name `1`.`5BD` (names may start with digits).
             Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts.iter().all(|p| p.quote_style.is_none()) => {
-                if parts[0].value.bytes().all(|b| b.is_ascii_digit()) {
-                    if let Some(typed) = typed_literal(&format!("{}.{}", parts[0].value, parts[1].value)) {
-                        *expr = typed;
-                    }
+                if parts[0].value.bytes().all(|b| b.is_ascii_digit())
+                    && let Some(typed) = typed_literal(&format!("{}.{}", parts[0].value, parts[1].value))
+                {
+                    *expr = typed;
                 }
             }
             // `named_struct('a', 1).a`: a field of a function's result. DataFusion plans
@@ -363,10 +363,10 @@ fn int_literal(number: Expr) -> Expr {
 
 /// Undoes [`int_literal`] where a plain number is needed.
 fn uncast_int_literal(e: &mut Expr) {
-    if let Expr::Cast { expr, data_type: ast::DataType::Int(None), .. } = e {
-        if matches!(expr.as_ref(), Expr::Value(v) if matches!(v.value, Value::Number(..))) {
-            *e = (**expr).clone();
-        }
+    if let Expr::Cast { expr, data_type: ast::DataType::Int(None), .. } = e
+        && matches!(expr.as_ref(), Expr::Value(v) if matches!(v.value, Value::Number(..)))
+    {
+        *e = (**expr).clone();
     }
 }
 

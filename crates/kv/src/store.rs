@@ -631,10 +631,10 @@ fn scan_bounds(scan: &Scan) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
         if !matches!(&lower, Bound::Included(l) | Bound::Excluded(l) if *l >= p) {
             lower = Bound::Included(p);
         }
-        if let Some(end) = p_end {
-            if !matches!(&upper, Bound::Excluded(u) if *u <= end) {
-                upper = Bound::Excluded(end);
-            }
+        if let Some(end) = p_end
+            && !matches!(&upper, Bound::Excluded(u) if *u <= end)
+        {
+            upper = Bound::Excluded(end);
         }
     }
     (lower, upper)
@@ -653,6 +653,9 @@ pub struct Scanner {
     now: i64,
     finished: bool,
 }
+
+/// A row's key and its raw cells, in store order.
+type RawRow = (Bytes, Vec<(key::CellKey, Bytes)>);
 
 impl Scanner {
     fn new(table: Arc<Table>, scan: Scan, iter: impl Iterator<Item = fjall::Guard> + Send + 'static) -> Self {
@@ -683,7 +686,7 @@ impl Scanner {
     }
 
     /// Reads the next row's raw cells, in store order; `None` at the end.
-    fn read_row(&mut self) -> Result<Option<(Bytes, Vec<(key::CellKey, Bytes)>)>> {
+    fn read_row(&mut self) -> Result<Option<RawRow>> {
         let mut cells = Vec::new();
         let mut row: Option<Bytes> = None;
         if let Some((k, v)) = self.carry.take() {
@@ -1030,7 +1033,7 @@ mod tests {
             ));
         }
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        assert_eq!(store.tables(), [t.clone()]);
+        assert_eq!(store.tables(), std::slice::from_ref(&t));
         assert_eq!(values(&store.get(&t, &Get::new("r")).unwrap().unwrap()), [("d:q".into(), 1, "v".into())]);
         let next = TableName::parse("next").unwrap();
         store.create_table(TableSchema { name: next.clone(), families: vec![Family::new("d")] }).unwrap();

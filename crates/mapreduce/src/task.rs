@@ -166,14 +166,14 @@ impl TaskExec {
         if let Some(number) = super::output::global_partition(&self.input, partition) {
             env.push(("mapreduce_task_partition".into(), number.to_string()));
         }
-        if self.phase == Phase::Map {
-            if let Some((_, split)) = super::input::split_at(&self.input, partition) {
-                let file = split.path.clone();
-                env.push(("mapreduce_map_input_file".into(), file.clone()));
-                env.push(("map_input_file".into(), file));
-                env.push(("mapreduce_map_input_start".into(), split.start.to_string()));
-                env.push(("mapreduce_map_input_length".into(), (split.end - split.start).to_string()));
-            }
+        if self.phase == Phase::Map
+            && let Some((_, split)) = super::input::split_at(&self.input, partition)
+        {
+            let file = split.path.clone();
+            env.push(("mapreduce_map_input_file".into(), file.clone()));
+            env.push(("map_input_file".into(), file));
+            env.push(("mapreduce_map_input_start".into(), split.start.to_string()));
+            env.push(("mapreduce_map_input_length".into(), (split.end - split.start).to_string()));
         }
         env
     }
@@ -510,11 +510,11 @@ pub(crate) async fn run_command(
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(spec) = line.strip_prefix("reporter:counter:") {
                 let parts: Vec<&str> = spec.splitn(3, ',').collect();
-                if let [group, name, amount] = parts[..] {
-                    if let Ok(n) = amount.trim().parse::<i64>() {
-                        stderr_counters.add(group, name, n);
-                        continue;
-                    }
+                if let [group, name, amount] = parts[..]
+                    && let Ok(n) = amount.trim().parse::<i64>()
+                {
+                    stderr_counters.add(group, name, n);
+                    continue;
                 }
             }
             if line.starts_with("reporter:status:") {

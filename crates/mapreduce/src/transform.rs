@@ -192,7 +192,7 @@ fn input_order(select: &ast::Select) -> Option<ast::OrderBy> {
             .collect::<Option<_>>()?,
         _ => return None,
     };
-    (!keys.is_empty()).then(|| ast::OrderBy { kind: ast::OrderByKind::Expressions(keys), interpolate: None })
+    (!keys.is_empty()).then_some(ast::OrderBy { kind: ast::OrderByKind::Expressions(keys), interpolate: None })
 }
 
 /// The declared output columns: `name [type], ...`, or Hive's default `key, value` strings.

@@ -89,12 +89,12 @@ impl ServeConfig {
                 self.listen
             )));
         }
-        if let Some(rest) = self.hbase_rest.filter(|a| !a.ip().is_loopback()) {
-            if self.token.is_none() {
-                return Err(Error::forbidden(format!(
-                    "refusing to serve the HBase REST API on {rest} without an access token: configure one                      (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
-                )));
-            }
+        if let Some(rest) = self.hbase_rest.filter(|a| !a.ip().is_loopback())
+            && self.token.is_none()
+        {
+            return Err(Error::forbidden(format!(
+                "refusing to serve the HBase REST API on {rest} without an access token: configure one                      (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
+            )));
         }
         if let Some(thrift) = self.hbase_thrift.filter(|a| !a.ip().is_loopback()) {
             return Err(Error::forbidden(format!(

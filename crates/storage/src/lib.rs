@@ -265,13 +265,13 @@ pub async fn delete_dir(store: &dyn ObjectStore, dir: &Path) -> Result<()> {
 /// directories; on the local file system the emptied directories go too.
 pub async fn remove_dir(store: &dyn ObjectStore, dir: &Location) -> Result<()> {
     delete_dir(store, &dir.path()).await?;
-    if dir.is_local() {
-        if let Ok(path) = dir.url().to_file_path() {
-            match std::fs::remove_dir_all(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
+    if dir.is_local()
+        && let Ok(path) = dir.url().to_file_path()
+    {
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

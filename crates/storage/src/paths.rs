@@ -31,12 +31,15 @@ pub fn unescape_path_name(name: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() && name.is_char_boundary(i + 1) && name.is_char_boundary(i + 3) {
-            if let Ok(v) = u8::from_str_radix(&name[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && name.is_char_boundary(i + 1)
+            && name.is_char_boundary(i + 3)
+            && let Ok(v) = u8::from_str_radix(&name[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -254,7 +254,7 @@ mod tests {
         b.append_null();
         b.append_value([Some(3)]);
         let arr: ArrayRef = Arc::new(b.finish());
-        let g = explode::Explode.generate(&[arr.clone()], 3).unwrap();
+        let g = explode::Explode.generate(std::slice::from_ref(&arr), 3).unwrap();
         let fields = Fields::from(vec![Field::new("col", DataType::Int32, true)]);
         let item = Arc::new(Field::new_list_field(DataType::Struct(fields.clone()), true));
         let lists = rows_as_lists("explode", g, &fields, item, 3).unwrap();
