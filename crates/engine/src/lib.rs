@@ -109,7 +109,11 @@ impl EngineShared {
         let Some(class) = &table.storage_handler else { return Ok(None) };
         match self.extensions.storage_handler(class) {
             Some(handler) => Ok(Some(handler)),
-            None => Err(Error::plan(format!("storage handler '{class}' is not supported by this engine"))),
+            None => {
+                let provided: Vec<&str> = self.extensions.storage_handlers.iter().map(|h| h.class_name()).collect();
+                let provided = if provided.is_empty() { "none".to_string() } else { provided.join(", ") };
+                Err(Error::plan(format!("storage handler '{class}' is not supported; this engine provides {provided}")))
+            }
         }
     }
 

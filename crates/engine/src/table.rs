@@ -106,11 +106,10 @@ impl SchemaProvider for HiveSchema {
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         match self.shared.metastore.table(&self.database, name) {
-            Ok(table) if table.storage_handler.is_some() => {
-                let handler = self.shared.storage_handler(&table)?.ok_or_else(|| Error::internal("no handler"))?;
-                Ok(Some(handler.table_provider(self.shared.handler_context(self.caller), &table)?))
-            }
             Ok(table) => {
+                if let Some(handler) = self.shared.storage_handler(&table)? {
+                    return Ok(Some(handler.table_provider(self.shared.handler_context(self.caller), &table)?));
+                }
                 if self.caller == super::Caller::Remote {
                     check_remote_read(&self.shared, &table)?;
                 }

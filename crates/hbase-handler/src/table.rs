@@ -25,7 +25,7 @@ use datafusion::physical_plan::{
 use enma_kv::{Column as KvColumn, Family, Scan, Store, TableSchema, prefix_end};
 
 use super::kv_error;
-use super::mapping::{HBASE_HANDLER, Mapping, Target};
+use super::mapping::{Mapping, Target};
 use crate::error::{Error, Result};
 use enma_engine::table::arrow_fields;
 use enma_metastore::{Table, TableKind};
@@ -434,16 +434,10 @@ impl ExecutionPlan for HBaseScanExec {
     }
 }
 
-/// Checks a table's storage handler and mapping, and binds it to its
+/// Checks a table's mapping, and binds it to its
 /// key-value table: a managed table creates it with the mapped families, an
 /// external one must find it with them.
 pub fn bind_table(store: &Store, table: &Table) -> Result<()> {
-    let handler = table.storage_handler.as_deref().unwrap_or_default();
-    if handler != HBASE_HANDLER {
-        return Err(Error::plan(format!(
-            "storage handler '{handler}' is not supported; ENMA provides {HBASE_HANDLER}"
-        )));
-    }
     let mapping = table_mapping(table)?;
     let name = kv_table_name(table)?;
     match table.kind {
