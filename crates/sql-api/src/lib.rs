@@ -93,12 +93,14 @@ impl ServeConfig {
             && self.token.is_none()
         {
             return Err(Error::forbidden(format!(
-                "refusing to serve the HBase REST API on {rest} without an access token: configure one                      (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
+                "refusing to serve the HBase REST API on {rest} without an access token: configure one \
+                 (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
             )));
         }
         if let Some(thrift) = self.hbase_thrift.filter(|a| !a.ip().is_loopback()) {
             return Err(Error::forbidden(format!(
-                "refusing to serve HBase's Thrift API on {thrift}: the protocol carries no credentials, so ENMA serves it                  on loopback only (reach it through an SSH tunnel or a TLS proxy)"
+                "refusing to serve HBase's Thrift API on {thrift}: the protocol carries no credentials, so ENMA serves it \
+                 on loopback only (reach it through an SSH tunnel or a TLS proxy)"
             )));
         }
         Ok(())
@@ -272,5 +274,16 @@ mod tests {
         assert!(ServeConfig::default().validate().is_ok());
         let v6 = ServeConfig { listen: "[::1]:0".parse().unwrap(), ..Default::default() };
         assert!(v6.validate().is_ok());
+    }
+
+    #[test]
+    fn hbase_refusals_read_as_one_sentence() {
+        let public = Some("0.0.0.0:8080".parse().unwrap());
+        let rest = ServeConfig { hbase_rest: public, ..Default::default() }.validate().unwrap_err();
+        let thrift = ServeConfig { hbase_thrift: public, ..Default::default() }.validate().unwrap_err();
+        for err in [rest, thrift] {
+            assert_eq!(err.kind(), enma_common::error::ErrorKind::Forbidden);
+            assert!(!err.message().contains("  "), "a run of spaces in: {err}");
+        }
     }
 }
