@@ -187,6 +187,13 @@ fn writes_acknowledged_over_thrift_survive_kill_9_of_the_server() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The server starts in well under a second alone, but far slower while the
+    // other tests load both cores: wait for its port rather than a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::net::TcpStream::connect(("127.0.0.1", thrift)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "enma serve --hbase did not listen within 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let writer = format!(
         r#"
 import sys, time, happybase
