@@ -69,9 +69,7 @@ pub async fn run(config: EngineConfig, args: DemoArgs) -> Result<()> {
     session.run(&setup).await.map(drop)?;
     println!("  done in {:.1} s\n", started.elapsed().as_secs_f64());
 
-    let server =
-        bind(engine.clone(), ServeConfig { listen: "127.0.0.1:0".parse().expect("address"), ..Default::default() })
-            .await?;
+    let server = bind(engine.clone(), ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() }).await?;
     let addr = server.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(server.run(async move {

@@ -192,8 +192,8 @@ pub struct ServeArgs {
     #[arg(long, env = "ENMA_TOKEN")]
     pub token: Option<String>,
     /// Longest a query may run, in seconds.
-    #[arg(long, env = "ENMA_QUERY_TIMEOUT")]
-    pub query_timeout: Option<f64>,
+    #[arg(long, env = "ENMA_QUERY_TIMEOUT", value_parser = parse_seconds)]
+    pub query_timeout: Option<Duration>,
     /// Largest request body, e.g. 1M.
     #[arg(long, env = "ENMA_BODY_LIMIT", default_value = "1M", value_parser = parse_size)]
     pub body_limit: usize,
@@ -206,6 +206,10 @@ pub struct ServeArgs {
     /// Address of HBase's Thrift1 API, with --hbase (loopback only).
     #[arg(long, env = "ENMA_HBASE_THRIFT_LISTEN", default_value = "127.0.0.1:9090")]
     pub hbase_thrift_listen: std::net::SocketAddr,
+    /// On SIGTERM or Ctrl-C, how many seconds requests in flight and
+    /// running jobs get to finish before the server exits anyway.
+    #[arg(long, env = "ENMA_SHUTDOWN_GRACE", default_value = "30", value_parser = parse_seconds)]
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -314,18 +318,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 repl::run(&mut session, args.header).await
             }
         }
-        Command::Serve(args) => {
-            let engine = crate::open_engine(config).await?;
-            let serve = ServeConfig {
-                listen: args.listen,
-                token: args.token,
-                query_timeout: args.query_timeout.map(Duration::from_secs_f64),
-                body_limit: args.body_limit,
-                hbase_rest: args.hbase.then_some(args.hbase_rest_listen),
-                hbase_thrift: args.hbase.then_some(args.hbase_thrift_listen),
-            };
-            crate::api::serve(engine, serve, shutdown_signal()).await
-        }
+        Command::Serve(args) => serve(config, args).await,
         Command::Demo(args) => demo::run(config, args).await,
         Command::Mapreduce(args) => mapreduce(config, args).await,
         Command::Scheduler(args) => {
@@ -337,7 +330,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             tokio::select! {
                 result = crate::cluster::run_scheduler(config.clone(), crate::engine_builder(config)?.extensions().clone(), options) => result,
-                _ = shutdown_signal() => Ok(()),
+                () = enma_service::terminate_signal() => Ok(()),
             }
         }
         Command::Executor(args) => {
@@ -362,8 +355,40 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+/// `enma serve`: binds every enabled service first (a taken port or a
+/// refused setting stops here, before any client is answered), then serves
+/// them together until SIGTERM or Ctrl-C, and stops them together.
+async fn serve(config: EngineConfig, args: ServeArgs) -> Result<()> {
+    let engine = crate::open_engine(config).await?;
+    let api = ServeConfig {
+        listen: args.listen,
+        token: args.token.clone(),
+        query_timeout: args.query_timeout,
+        body_limit: args.body_limit,
+    };
+    let mut host = enma_service::Host::new().with_grace(args.shutdown_grace);
+    host.add(crate::api::bind(engine.clone(), api).await?);
+    if args.hbase {
+        let store = enma_hbase_handler::store(&engine)?;
+        let rest = enma_hbase_server::rest::RestConfig {
+            token: args.token,
+            // Cells of many megabytes travel in one request.
+            body_limit: args.body_limit.max(64 << 20),
+            ..Default::default()
+        };
+        host.add(enma_hbase_server::rest::bind(args.hbase_rest_listen, store.clone(), rest).await?);
+        host.add(enma_hbase_server::thrift::bind(args.hbase_thrift_listen, store, Default::default())?);
+    }
+    host.run(enma_service::terminate_signal()).await
+}
+
+/// Seconds a `Duration` can hold, not negative: `30`, `0.5`.
+fn parse_seconds(text: &str) -> std::result::Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("expected a number of seconds (such as 30 or 0.5), not '{text}'"))
 }
 
 fn parse_conf(text: &str) -> std::result::Result<(String, String), String> {
@@ -401,7 +426,7 @@ async fn mapreduce(config: EngineConfig, args: MapReduceArgs) -> Result<()> {
     let engine = crate::open_engine(config).await?;
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} output files")
-            .expect("template"),
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());

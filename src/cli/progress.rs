@@ -5,7 +5,7 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,7 +39,7 @@ impl Progress {
 
     /// Runs `f` (which prints rows) without the spinner in the way, and shows the row count.
     pub fn print<T>(&self, rows: usize, f: impl FnOnce() -> T) -> T {
-        match self.bar.lock().expect("progress lock").as_ref() {
+        match self.bar.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
             Some(pb) => {
                 let out = pb.suspend(f);
                 pb.set_message(format!("— {rows} rows"));
@@ -52,7 +52,7 @@ impl Progress {
     /// Removes the spinner.
     pub fn finish(&self) {
         self.done.store(true, Ordering::SeqCst);
-        if let Some(pb) = self.bar.lock().expect("progress lock").take() {
+        if let Some(pb) = self.bar.lock().unwrap_or_else(PoisonError::into_inner).take() {
             pb.finish_and_clear();
         }
     }
@@ -70,9 +70,12 @@ async fn watch(bar: Arc<Mutex<Option<ProgressBar>>>, done: Arc<AtomicBool>, job:
         return;
     }
     let pb = ProgressBar::new_spinner().with_elapsed(Duration::from_secs(1));
-    pb.set_style(ProgressStyle::with_template("{spinner} running for {elapsed} {msg}").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} running for {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     pb.enable_steady_tick(Duration::from_millis(120));
-    *bar.lock().expect("progress lock") = Some(pb.clone());
+    *bar.lock().unwrap_or_else(PoisonError::into_inner) = Some(pb.clone());
     let Some((url, name)) = job else { return };
     let mut shown = None;
     while !done.load(Ordering::SeqCst) {
@@ -91,7 +94,7 @@ fn show_job(pb: &ProgressBar, p: JobProgress, first: bool) {
     if first {
         pb.set_style(
             ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} tasks, {prefix} {msg}")
-                .expect("valid template")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
     }

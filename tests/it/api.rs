@@ -466,7 +466,7 @@ async fn token_is_required_when_configured() {
 async fn public_address_without_token_is_refused() {
     let (engine, _dir) = temp_engine().await;
     let config = ServeConfig { listen: SocketAddr::from(([0, 0, 0, 0], 0)), ..Default::default() };
-    let err = enma::api::serve(engine.clone(), config.clone(), async {}).await.unwrap_err();
+    let err = bind(engine.clone(), config.clone()).await.err().expect("refused");
     assert_eq!(err.kind(), enma::ErrorKind::Forbidden);
     assert!(err.message().contains("token"), "{err}");
     let with_token = ServeConfig { token: Some("t".into()), ..config };

@@ -1,5 +1,7 @@
 //! ENMA's integration tests: one binary, one module per area.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests fail by panicking")]
+
 mod api;
 mod cli;
 mod cluster;
@@ -11,5 +13,6 @@ mod hbase;
 mod hdfs;
 mod mapreduce;
 mod s3;
+mod serve;
 mod sql;
 mod tpch;

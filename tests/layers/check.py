@@ -25,7 +25,7 @@ LAYERS = [
     ("HiveQL front end", ["enma-hive"]),
     ("engine", ["enma-engine"]),
     ("extensions", ["enma-hbase-handler", "enma-mapreduce", "enma-cluster"]),
-    ("HTTP plumbing", ["enma-http"]),
+    ("service plumbing", ["enma-http", "enma-service"]),
     ("services", ["enma-sql-api", "enma-hbase-server"]),
     ("binary", ["enma"]),
     ("benchmarks", ["enma-bench", "enma-kv-bench"]),

@@ -4,6 +4,8 @@
 //!
 //! `cargo bench -p enma-bench --bench hot_paths`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmarks fail by panicking")]
+
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;

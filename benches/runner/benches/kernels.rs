@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p enma-bench --bench kernels`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmarks fail by panicking")]
+
 use std::hint::black_box;
 use std::sync::Arc;
 

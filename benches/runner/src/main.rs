@@ -127,7 +127,7 @@ async fn run(command: Command) -> Result<(), BoxError> {
 fn bar(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     let style = format!("{{bar:40}} {{pos}}/{{len}} {what} {{msg}} [{{elapsed}}]");
-    bar.set_style(ProgressStyle::with_template(&style).expect("valid template"));
+    bar.set_style(ProgressStyle::with_template(&style).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar
 }
 
@@ -226,10 +226,12 @@ impl EnmaWorker {
 
 impl Worker for EnmaWorker {
     async fn query(&mut self, database: &str, sql: &str) -> Result<SendableRecordBatchStream, BoxError> {
-        if !self.sessions.contains_key(database) {
-            self.sessions.insert(database.to_string(), self.engine.session(database, Caller::Operator)?);
-        }
-        let session = self.sessions.get_mut(database).expect("inserted above");
+        let session = match self.sessions.entry(database.to_string()) {
+            std::collections::hash_map::Entry::Occupied(open) => open.into_mut(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                new.insert(self.engine.session(database, Caller::Operator)?)
+            }
+        };
         Ok(session.run(sql).await?.stream)
     }
 }

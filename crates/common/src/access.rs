@@ -44,6 +44,22 @@ impl AccessPolicy {
     pub fn check_command(&self, command: &Command) -> Result<()> {
         check_allowed(&self.commands, command)
     }
+
+    /// The allowed directories and `also` (say, the warehouse) as real
+    /// paths, resolved once for many [`link_escape`] checks in a row.
+    pub fn real_roots(&self, also: &[PathBuf]) -> Vec<PathBuf> {
+        let mut roots = real_dirs(&self.local_dirs);
+        roots.extend(real_dirs(also));
+        roots
+    }
+}
+
+/// Where the absolute `path` really leads, when a symbolic link on the way
+/// takes it out of `roots` (real paths, [`AccessPolicy::real_roots`]);
+/// `None` when no link is involved or the link stays inside them.
+pub fn link_escape(path: &Path, roots: &[PathBuf]) -> Result<Option<PathBuf>> {
+    let real = real_path(path)?;
+    Ok((real != path && !is_inside(&real, roots)).then_some(real))
 }
 
 /// The real path of an absolute `path`: its longest existing ancestor
@@ -136,5 +152,22 @@ mod tests {
         assert_eq!(allowed_real_path(&allowed.join("link/x"), &dirs).unwrap(), None);
         assert!(allowed_real_path(&allowed.join("new/../../other"), &dirs).is_err());
         assert_eq!(real_path(&allowed.join("./a/./b")).unwrap(), allowed.join("a/b"));
+    }
+
+    #[test]
+    fn a_link_escapes_only_when_it_leaves_every_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(tmp.path()).unwrap();
+        for dir in ["allowed", "warehouse", "other"] {
+            std::fs::create_dir(base.join(dir)).unwrap();
+        }
+        std::os::unix::fs::symlink(base.join("other"), base.join("warehouse/out")).unwrap();
+        std::os::unix::fs::symlink(base.join("allowed"), base.join("warehouse/in")).unwrap();
+        let policy = AccessPolicy { local_dirs: vec![base.join("allowed")], commands: vec![] };
+        let roots = policy.real_roots(&[base.join("warehouse"), base.join("missing")]);
+        assert_eq!(roots, [base.join("allowed"), base.join("warehouse")]);
+        assert_eq!(link_escape(&base.join("warehouse/out/t"), &roots).unwrap(), Some(base.join("other/t")));
+        assert_eq!(link_escape(&base.join("warehouse/in/t"), &roots).unwrap(), None);
+        assert_eq!(link_escape(&base.join("other/t"), &roots).unwrap(), None, "no link: the location check decides");
     }
 }

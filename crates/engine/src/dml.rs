@@ -18,6 +18,7 @@
 //!   leaves nothing behind.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow::compute::{cast, take};
@@ -240,23 +241,27 @@ impl Session {
                 }
                 let data = RecordBatch::try_new(data_schema.clone(), batch.columns()[..n_data].to_vec())?;
                 for (values, rows) in split_by_partition(&batch, n_data, &static_values)? {
-                    if !writers.contains_key(&values) {
-                        if writers.len() >= max_dynamic {
-                            return Err(Error::execution(format!(
-                                "Number of dynamic partitions created is more than {max_dynamic} (hive.exec.max.dynamic.partitions)"
-                            )));
+                    let open = writers.len();
+                    let writer = match writers.entry(values) {
+                        Entry::Occupied(unit) => unit.into_mut(),
+                        Entry::Vacant(unit) => {
+                            if open >= max_dynamic {
+                                return Err(Error::execution(format!(
+                                    "Number of dynamic partitions created is more than {max_dynamic} (hive.exec.max.dynamic.partitions)"
+                                )));
+                            }
+                            let mut w = self.unit_writer(&table, unit.key(), overwrite, &txn)?;
+                            let store = self.shared.runtime.object_store(w.base.store_url())?;
+                            w.writer = Some(FileWriter::create(store, w.destination.file().clone(), table.format, data_schema.clone(), &text)?);
+                            unit.insert(w)
                         }
-                        let mut w = self.unit_writer(&table, &values, overwrite, &txn)?;
-                        let store = self.shared.runtime.object_store(w.base.store_url())?;
-                        w.writer = Some(FileWriter::create(store, w.destination.file().clone(), table.format, data_schema.clone(), &text)?);
-                        writers.insert(values.clone(), w);
-                    }
-                    let w = writers.get_mut(&values).expect("writer just inserted");
+                    };
                     let part = match &rows {
                         None => data.clone(),
                         Some(idx) => take_rows(&data, idx)?,
                     };
-                    w.writer.as_mut().expect("open writer").write(&part).await?;
+                    let writer = writer.writer.as_mut().ok_or_else(|| Error::internal("a partition's writer was closed early"))?;
+                    writer.write(&part).await?;
                 }
             }
             Ok(())
@@ -593,10 +598,15 @@ fn split_by_partition(
     }
     let cols: Vec<ArrayRef> =
         batch.columns()[n_data..].iter().map(|c| cast(c, &DataType::Utf8)).collect::<Result<_, _>>()?;
-    let cols: Vec<&StringArray> =
-        cols.iter().map(|c| c.as_any().downcast_ref::<StringArray>().expect("cast to Utf8")).collect();
-    let mut groups: HashMap<Vec<String>, Vec<u32>> = HashMap::new();
-    let mut order = Vec::new();
+    let cols: Vec<&StringArray> = cols
+        .iter()
+        .map(|c| {
+            c.as_any().downcast_ref::<StringArray>().ok_or_else(|| Error::internal("a cast to Utf8 made no strings"))
+        })
+        .collect::<Result<_>>()?;
+    // The groups in the order their first rows come, and where each key's group is.
+    let mut groups: Vec<(Vec<String>, Vec<u32>)> = Vec::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
     for row in 0..batch.num_rows() {
         let mut key = Vec::with_capacity(static_values.len());
         let mut d = 0;
@@ -614,19 +624,13 @@ fn split_by_partition(
                 }
             }
         }
-        let entry = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key);
-            Vec::new()
+        let group = *index.entry(key).or_insert_with_key(|key| {
+            groups.push((key.clone(), Vec::new()));
+            groups.len() - 1
         });
-        entry.push(row as u32);
+        groups[group].1.push(row as u32);
     }
-    Ok(order
-        .into_iter()
-        .map(|k| {
-            let rows = groups.remove(&k).expect("group exists");
-            (k, Some(UInt32Array::from(rows)))
-        })
-        .collect())
+    Ok(groups.into_iter().map(|(key, rows)| (key, Some(UInt32Array::from(rows)))).collect())
 }
 
 fn take_rows(batch: &RecordBatch, idx: &UInt32Array) -> Result<RecordBatch> {

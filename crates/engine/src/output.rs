@@ -20,6 +20,7 @@ impl std::fmt::Debug for QueryOutput {
 }
 
 /// A small result of string columns, for SHOW, DESCRIBE and the like.
+#[expect(clippy::expect_used, reason = "the arrays are built from the schema: one Utf8 array per column")]
 pub fn rows_output(columns: &[&str], rows: Vec<Vec<Option<String>>>) -> QueryOutput {
     let schema =
         Arc::new(Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()));

@@ -61,6 +61,7 @@ impl QueryThreads {
         Ok(Self { runtime: Some(runtime) })
     }
 
+    #[expect(clippy::expect_used, reason = "only drop takes the runtime out")]
     fn handle(&self) -> &tokio::runtime::Handle {
         self.runtime.as_ref().expect("the runtime lives until drop").handle()
     }

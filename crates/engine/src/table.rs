@@ -130,12 +130,8 @@ impl SchemaProvider for HiveSchema {
 /// somewhere else is refused, unless its real path is inside the warehouse
 /// or a directory the operator allowed.
 fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
-    use enma_common::access::{is_inside, real_dirs, real_path};
-    let mut roots: Vec<std::path::PathBuf> = shared.config.remote_access.local_dirs.clone();
-    if let Ok(dir) = shared.warehouse.url().to_file_path() {
-        roots.push(dir);
-    }
-    let roots = real_dirs(&roots);
+    let warehouse: Vec<std::path::PathBuf> = shared.warehouse.url().to_file_path().into_iter().collect();
+    let roots = shared.config.remote_access.real_roots(&warehouse);
     let locations = std::iter::once(table.current_data_location())
         .chain(table.partitions.iter().map(|p| p.current_data_location()));
     for text in locations {
@@ -144,8 +140,7 @@ fn check_remote_read(shared: &EngineShared, table: &Table) -> Result<()> {
         if !loc.is_local() || !path.exists() {
             continue;
         }
-        let real = real_path(&path)?;
-        if real != path && !is_inside(&real, &roots) {
+        if let Some(real) = enma_common::access::link_escape(&path, &roots)? {
             return Err(Error::forbidden(format!(
                 "table {} reads {}, which now leads through a symbolic link to {}: not allowed for remote callers \
                  (--allow-local-dir, ENMA_ALLOW_LOCAL_DIRS)",
@@ -373,10 +368,9 @@ impl TableProvider for HiveTable {
                 .build();
             plans.push(DataSourceExec::from_data_source(config));
         }
-        match plans.len() {
-            0 => Ok(Arc::new(EmptyExec::new(projected))),
-            1 => Ok(plans.pop().expect("one plan")),
-            _ => UnionExec::try_new(plans),
+        if plans.len() > 1 {
+            return UnionExec::try_new(plans);
         }
+        Ok(plans.pop().unwrap_or_else(|| Arc::new(EmptyExec::new(projected))))
     }
 }

@@ -80,16 +80,14 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     // Hive's array subscripts count from 0, DataFusion's from 1.
     if let Expr::ScalarFunction(f) = &expr
         && f.name() == "array_element"
-        && f.args.len() == 2
+        && let [array, index] = f.args.as_slice()
     {
-        let mut args = f.args.clone();
-        let index = args.pop().expect("two arguments");
         let shifted = Expr::BinaryExpr(BinaryExpr::new(
-            Box::new(try_cast(index, DataType::Int64)),
+            Box::new(try_cast(index.clone(), DataType::Int64)),
             Operator::Plus,
             Box::new(Expr::Literal(ScalarValue::Int64(Some(1)), None)),
         ));
-        args.push(shifted);
+        let args = vec![array.clone(), shifted];
         return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func.clone(), args))));
     }
     match &expr {
@@ -119,7 +117,7 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 .chain(list.iter().cloned())
                 .zip(&types)
                 .map(|(x, t)| cast_expr(x, t, &common));
-            let e = items.next().expect("the tested value");
+            let Some(e) = items.next() else { return Ok(Transformed::no(expr)) };
             return Ok(Transformed::yes(Expr::InList(InList::new(Box::new(e), items.collect(), *negated))));
         }
         Expr::Between(Between { expr: e, negated, low, high }) => {

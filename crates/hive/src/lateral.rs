@@ -360,6 +360,7 @@ fn quoted(name: &str) -> Ident {
     Ident::with_quote('`', name)
 }
 
+#[expect(clippy::expect_used, reason = "a constant query, parsed by every LATERAL VIEW test")]
 static TEMPLATE: LazyLock<Query> = LazyLock::new(|| {
     *Parser::new(&HiveQl::default()).try_with_sql("SELECT 1").and_then(|mut p| p.parse_query()).expect("a valid query")
 });
@@ -443,7 +444,7 @@ async fn probe_with(probe: &dyn SchemaProbe, ctes: &[ast::Cte], mut query: Query
             .and_then(|mut p| p.parse_query())
             .map_err(|e| Error::parse(e.to_string()))?
             .with
-            .expect("a WITH clause");
+            .ok_or_else(|| Error::internal("a WITH query parsed without its WITH clause"))?;
         with.cte_tables = ctes.to_vec();
         query.with = Some(with);
     }
@@ -578,7 +579,8 @@ async fn rewrite_query(
             view.lateral_view_name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
         scope.views.push(View { alias, columns });
     }
-    select.from = vec![derived(current.expect("at least one lateral view"), "__lv")];
+    let current = current.ok_or_else(|| Error::internal("a LATERAL VIEW query with no lateral view"))?;
+    select.from = vec![derived(current, "__lv")];
 
     // The query's own clauses, in terms of the new names.
     let mut projection = Vec::new();

@@ -241,10 +241,12 @@ fn parse_from_first(sql: &str, tokens: &[TokenWithSpan]) -> Result<HiveStatement
         let text = select_first(sql, tokens, start, end, from_text)?;
         statements.push(parse_statement(text.trim().trim_end_matches(';'))?);
     }
-    match statements.len() {
-        1 => Ok(statements.pop().expect("one statement")),
-        _ => Ok(HiveStatement::Multi(statements)),
+    if statements.len() == 1
+        && let Some(only) = statements.pop()
+    {
+        return Ok(only);
     }
+    Ok(HiveStatement::Multi(statements))
 }
 
 /// `LATERAL VIEW explode(m) myTab LIMIT 2`: in Hive the view's column names

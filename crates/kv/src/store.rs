@@ -445,6 +445,7 @@ fn table_meta_key(name: &TableName) -> String {
     format!("{META_TABLE}{}:{}", name.namespace, name.name)
 }
 
+#[expect(clippy::expect_used, reason = "table metadata is plain data with string keys, which JSON always holds")]
 fn table_meta(table: &Table) -> Vec<u8> {
     let meta = TableMeta { id: table.id, schema: table.schema.clone(), enabled: table.enabled };
     serde_json::to_vec(&meta).expect("table metadata serializes")

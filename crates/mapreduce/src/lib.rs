@@ -58,12 +58,13 @@ macro_rules! one_input_operator {
 }
 pub(crate) use one_input_operator;
 
-pub mod api;
 pub mod codec;
 pub mod input;
+pub mod jobs;
 pub mod output;
 pub mod partition;
 pub mod plan;
+pub mod rust_job;
 pub mod task;
 pub mod transform;
 
@@ -79,12 +80,13 @@ use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
-pub use api::{
+pub use enma_common::command::{self, Command, command_allowed};
+pub use jobs::{JobStatus, Jobs};
+pub use partition::PartitionBy;
+pub use rust_job::{
     Counters, KeyFields, Mapper, MapperFactory, Output, Partitioner, Reducer, ReducerFactory, RustJob, TASK_COUNTERS,
     register_job, rust_job, rust_jobs,
 };
-pub use enma_common::command::{self, Command, command_allowed};
-pub use partition::PartitionBy;
 pub use task::{Phase, Task};
 
 use enma_engine::{Caller, Engine, EngineBuilder};

@@ -6,7 +6,7 @@
 //! shuffle hashes instead, while the reducers' input is still sorted by the
 //! whole key: Hadoop streaming's secondary sort.
 //!
-//! [`Partitioner`]: super::api::Partitioner
+//! [`Partitioner`]: super::rust_job::Partitioner
 
 use std::fmt;
 use std::sync::Arc;
@@ -96,7 +96,7 @@ impl ExecutionPlan for PartitionKeyExec {
         let partitioner = match &self.by {
             PartitionBy::KeyFields(_) => None,
             PartitionBy::Rust(name) => {
-                Some(super::api::rust_job(name).and_then(|job| job.partitioner).ok_or_else(|| {
+                Some(super::rust_job::rust_job(name).and_then(|job| job.partitioner).ok_or_else(|| {
                     DataFusionError::External(Box::new(Error::not_found(format!(
                         "no Rust job '{name}' with a partitioner is registered here"
                     ))))

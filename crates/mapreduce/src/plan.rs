@@ -154,7 +154,8 @@ fn too_many_map_tasks(what: String) -> Error {
 
 fn sorted_by_key(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
     let key = col("key", &pair_schema())?;
-    let ordering = LexOrdering::new(vec![PhysicalSortExpr::new_default(key)]).expect("one sort key");
+    let ordering = LexOrdering::new(vec![PhysicalSortExpr::new_default(key)])
+        .ok_or_else(|| Error::internal("a MapReduce sort with no key"))?;
     Ok(Arc::new(SortExec::new(ordering, input).with_preserve_partitioning(true)))
 }
 
@@ -175,6 +176,7 @@ impl UserDefinedLogicalNodeCore for MapReduceNode {
         self.input.iter().collect()
     }
 
+    #[expect(clippy::expect_used, reason = "the pair schema is a constant of two named Utf8 fields")]
     fn schema(&self) -> &DFSchemaRef {
         static SCHEMA: LazyLock<DFSchemaRef> =
             LazyLock::new(|| Arc::new(DFSchema::try_from(pair_schema().as_ref().clone()).expect("pair schema")));

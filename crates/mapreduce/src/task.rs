@@ -25,7 +25,7 @@ use tokio::sync::mpsc::Sender;
 
 use serde::{Deserialize, Serialize};
 
-use super::api::{MapperFactory, Output, ReducerFactory, identity_mapper, identity_reducer};
+use super::rust_job::{MapperFactory, Output, ReducerFactory, identity_mapper, identity_reducer};
 use super::{BATCH_ROWS, Command, Counters, TASK_COUNTERS, counter_batch, pair_batch, pair_schema, strip_counters};
 use crate::error::Error;
 
@@ -61,7 +61,7 @@ enum Runnable {
 impl Task {
     fn runnable(&self, phase: Phase) -> Result<Runnable, Error> {
         let job = |name: &str| {
-            super::api::rust_job(name)
+            super::rust_job::rust_job(name)
                 .ok_or_else(|| Error::not_found(format!("no Rust job named '{name}' is registered here")))
         };
         Ok(match (self, phase) {
@@ -467,9 +467,10 @@ pub(crate) async fn run_command(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| task_error(Error::execution(format!("cannot start {} '{command}': {e}", phase.name()))))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let stderr = child.stderr.take().expect("piped stderr");
+    let (Some(mut stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(task_error(Error::internal(format!("{} '{command}' started without its pipes", phase.name()))));
+    };
     let writer_counters = counters.clone();
     // Map tasks hand the command only the line, as streaming does with text input; later phases `key\tvalue`.
     let lines_only = matches!(phase, Phase::Map | Phase::Transform);

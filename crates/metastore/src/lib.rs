@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use fs2::FileExt;
@@ -122,7 +122,7 @@ impl Metastore {
     /// The current catalog (a consistent snapshot).
     pub fn snapshot(&self) -> Result<Arc<Catalog>> {
         let stamp = file_stamp(&self.file);
-        let mut cache = self.cache.lock().expect("metastore cache poisoned");
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if stamp.is_some() && cache.stamp == stamp {
             return Ok(cache.catalog.clone());
         }
@@ -145,7 +145,7 @@ impl Metastore {
                 &serde_json::to_vec_pretty(&catalog).map_err(|e| Error::internal(e.to_string()))?,
             )?;
             let stamp = file_stamp(&self.file);
-            *self.cache.lock().expect("metastore cache poisoned") = Cached { stamp, catalog: Arc::new(catalog) };
+            *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Cached { stamp, catalog: Arc::new(catalog) };
             Ok(out)
         })();
         let _ = FileExt::unlock(&lock);

@@ -15,12 +15,13 @@
 //! | `GET /v1/functions[/{name}]` | [`functions`] |
 //! | `POST /v1/mapreduce`, `GET /v1/mapreduce/{id}`, `GET /v1/mapreduce/jobs` | [`mapreduce`] |
 //!
-//! Safe by default: [`serve`] listens on loopback unless told otherwise and
+//! Safe by default: [`bind`] listens on loopback unless told otherwise and
 //! refuses a non-loopback address when no access token is configured.
 //!
-//! With `hbase_rest` / `hbase_thrift` set, the same process also serves the
-//! key-value store with HBase's REST API and Thrift1 API (crate `enma-hbase`),
-//! each on its own address as HBase does (ports 8080 and 9090).
+//! The bound [`Server`] is an [`enma_service::Service`]: `enma serve` runs it
+//! beside the other enabled services (HBase's REST and Thrift APIs) and stops
+//! them together. On shutdown it stops accepting, lets requests in flight
+//! finish, then stops the MapReduce jobs it started.
 
 pub mod catalog;
 pub mod cluster;
@@ -55,12 +56,6 @@ pub struct ServeConfig {
     pub query_timeout: Option<Duration>,
     /// Largest accepted request body in bytes; default 1 MiB.
     pub body_limit: usize,
-    /// Where to serve HBase's REST API over the key-value store; `None`: not served.
-    /// Off loopback it requires the access token, like the main API.
-    pub hbase_rest: Option<SocketAddr>,
-    /// Where to serve HBase's Thrift1 API (happybase); `None`: not served.
-    /// Loopback only: the protocol carries no credentials.
-    pub hbase_thrift: Option<SocketAddr>,
 }
 
 impl Default for ServeConfig {
@@ -70,8 +65,6 @@ impl Default for ServeConfig {
             token: None,
             query_timeout: None,
             body_limit: 1024 * 1024,
-            hbase_rest: None,
-            hbase_thrift: None,
         }
     }
 }
@@ -89,20 +82,6 @@ impl ServeConfig {
                 self.listen
             )));
         }
-        if let Some(rest) = self.hbase_rest.filter(|a| !a.ip().is_loopback())
-            && self.token.is_none()
-        {
-            return Err(Error::forbidden(format!(
-                "refusing to serve the HBase REST API on {rest} without an access token: configure one \
-                 (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
-            )));
-        }
-        if let Some(thrift) = self.hbase_thrift.filter(|a| !a.ip().is_loopback()) {
-            return Err(Error::forbidden(format!(
-                "refusing to serve HBase's Thrift API on {thrift}: the protocol carries no credentials, so ENMA serves it \
-                 on loopback only (reach it through an SSH tunnel or a TLS proxy)"
-            )));
-        }
         Ok(())
     }
 }
@@ -112,12 +91,12 @@ impl ServeConfig {
 pub struct AppState {
     engine: Engine,
     config: Arc<ServeConfig>,
-    mapreduce: mapreduce::Jobs,
+    mapreduce: enma_mapreduce::Jobs,
 }
 
 impl AppState {
     pub fn new(engine: Engine, config: ServeConfig) -> Self {
-        Self { engine, config: Arc::new(config), mapreduce: mapreduce::Jobs::default() }
+        Self { engine, config: Arc::new(config), mapreduce: enma_mapreduce::Jobs::default() }
     }
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -125,7 +104,7 @@ impl AppState {
     pub fn config(&self) -> &ServeConfig {
         &self.config
     }
-    pub fn mapreduce_jobs(&self) -> &mapreduce::Jobs {
+    pub fn mapreduce_jobs(&self) -> &enma_mapreduce::Jobs {
         &self.mapreduce
     }
 }
@@ -154,21 +133,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A server bound to its address, not yet accepting requests. Lets callers
+/// The API bound to its address, not yet accepting requests. Lets callers
 /// (tests, the CLI) learn the port before serving.
 pub struct Server {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
-    router: Router,
-    hbase: HBaseServers,
-}
-
-/// HBase's REST and Thrift servers, bound, with the store they serve.
-#[derive(Default)]
-struct HBaseServers {
-    rest: Option<(tokio::net::TcpListener, enma_hbase_server::rest::RestConfig)>,
-    thrift: Option<std::net::TcpListener>,
-    store: Option<enma_kv::Store>,
+    state: AppState,
 }
 
 impl Server {
@@ -177,44 +147,37 @@ impl Server {
         self.local_addr
     }
 
-    /// The address of HBase's REST API, when served.
-    pub fn hbase_rest_addr(&self) -> Option<SocketAddr> {
-        self.hbase.rest.as_ref().and_then(|(l, _)| l.local_addr().ok())
-    }
-
-    /// The address of HBase's Thrift API, when served.
-    pub fn hbase_thrift_addr(&self) -> Option<SocketAddr> {
-        self.hbase.thrift.as_ref().and_then(|l| l.local_addr().ok())
-    }
-
-    /// Serves until `shutdown` completes, then stops accepting connections and
-    /// lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then stops accepting connections,
+    /// lets in-flight requests finish and stops the MapReduce jobs it started.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         tracing::info!(address = %self.local_addr, "ENMA REST API listening");
-        let HBaseServers { rest, thrift, store } = self.hbase;
-        if let (Some((listener, config)), Some(store)) = (rest, store.clone()) {
-            tracing::info!(address = ?listener.local_addr().ok(), "HBase REST API listening");
-            tokio::spawn(async move {
-                if let Err(e) = enma_hbase_server::rest::serve(listener, store, config).await {
-                    tracing::error!("HBase REST API stopped: {e}");
-                }
-            });
-        }
-        if let (Some(listener), Some(store)) = (thrift, store) {
-            // Thrift connections are served by threads; they end with the process.
-            enma_hbase_server::thrift::spawn(listener, store, enma_hbase_server::thrift::ThriftConfig::default());
-        }
         use axum::serve::ListenerExt;
         // Small request/response exchanges: do not let Nagle's algorithm hold back a reply.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router)
+        let jobs = self.state.mapreduce_jobs().clone();
+        let served = axum::serve(listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(|e| Error::internal(format!("server on {} failed: {e}", self.local_addr)))?;
+            .map_err(|e| Error::internal(format!("server on {} failed: {e}", self.local_addr)));
+        jobs.shutdown().await;
         tracing::info!(address = %self.local_addr, "ENMA REST API stopped");
-        Ok(())
+        served
+    }
+}
+
+impl enma_service::Service for Server {
+    fn name(&self) -> &'static str {
+        "SQL API"
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    fn serve(self: Box<Self>, shutdown: enma_service::Shutdown) -> enma_service::BoxFuture<'static, Result<()>> {
+        Box::pin(self.run(shutdown.cancelled_owned()))
     }
 }
 
@@ -225,36 +188,7 @@ pub async fn bind(engine: Engine, config: ServeConfig) -> Result<Server> {
         .await
         .map_err(|e| Error::execution(format!("cannot listen on {}: {e}", config.listen)))?;
     let local_addr = listener.local_addr()?;
-    let mut hbase = HBaseServers::default();
-    if config.hbase_rest.is_some() || config.hbase_thrift.is_some() {
-        hbase.store = Some(enma_hbase_handler::store(&engine)?);
-    }
-    if let Some(addr) = config.hbase_rest {
-        let l = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase REST API: {e}")))?;
-        let rest = enma_hbase_server::rest::RestConfig {
-            token: config.token.clone(),
-            body_limit: config.body_limit.max(64 << 20),
-            ..Default::default()
-        };
-        hbase.rest = Some((l, rest));
-    }
-    if let Some(addr) = config.hbase_thrift {
-        let l = std::net::TcpListener::bind(addr)
-            .map_err(|e| Error::execution(format!("cannot listen on {addr} for the HBase Thrift API: {e}")))?;
-        hbase.thrift = Some(l);
-    }
-    Ok(Server { listener, local_addr, router: router(AppState::new(engine, config)), hbase })
-}
-
-/// Binds and serves until `shutdown` completes.
-pub async fn serve(
-    engine: Engine,
-    config: ServeConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    bind(engine, config).await?.run(shutdown).await
+    Ok(Server { listener, local_addr, state: AppState::new(engine, config) })
 }
 
 #[cfg(test)]
@@ -274,16 +208,5 @@ mod tests {
         assert!(ServeConfig::default().validate().is_ok());
         let v6 = ServeConfig { listen: "[::1]:0".parse().unwrap(), ..Default::default() };
         assert!(v6.validate().is_ok());
-    }
-
-    #[test]
-    fn hbase_refusals_read_as_one_sentence() {
-        let public = Some("0.0.0.0:8080".parse().unwrap());
-        let rest = ServeConfig { hbase_rest: public, ..Default::default() }.validate().unwrap_err();
-        let thrift = ServeConfig { hbase_thrift: public, ..Default::default() }.validate().unwrap_err();
-        for err in [rest, thrift] {
-            assert_eq!(err.kind(), enma_common::error::ErrorKind::Forbidden);
-            assert!(!err.message().contains("  "), "a run of spaces in: {err}");
-        }
     }
 }

@@ -9,10 +9,12 @@
 //! `--allow-command`, split into words and run without a shell (403
 //! otherwise, naming the setting). Every refusal, a malformed body included,
 //! is the API's JSON error.
+//!
+//! The jobs themselves, their state and their stopping, are
+//! [`enma_mapreduce::Jobs`]; this module only turns requests into them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -25,47 +27,13 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use enma_common::error::Error;
 use enma_http::HttpError;
-use enma_mapreduce::{Command, JobSpec, run_job, rust_jobs};
+use enma_mapreduce::{Command, JobSpec, JobStatus, rust_jobs};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/mapreduce", post(start_job))
         .route("/v1/mapreduce/jobs", get(list_rust_jobs))
         .route("/v1/mapreduce/{id}", get(job_status))
-}
-
-/// The server's MapReduce jobs, by id.
-#[derive(Debug, Default, Clone)]
-pub struct Jobs {
-    inner: Arc<Mutex<HashMap<String, JobStatus>>>,
-}
-
-impl Jobs {
-    fn update(&self, id: &str, f: impl FnOnce(&mut JobStatus)) {
-        if let Some(job) = self.inner.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
-            f(job);
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct JobStatus {
-    id: String,
-    /// `running`, `succeeded` or `failed`.
-    status: &'static str,
-    output: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// Output files written so far, of `parts_total`.
-    parts_done: usize,
-    parts_total: usize,
-    input_bytes: u64,
-    elapsed_ms: u64,
-    /// `group → name → value`.
-    counters: BTreeMap<String, BTreeMap<String, i64>>,
-    /// Settings of `conf` that change nothing here.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    ignored_conf: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,8 +91,11 @@ async fn list_rust_jobs() -> Json<RustJobs> {
 }
 
 async fn job_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, HttpError> {
-    let jobs = state.mapreduce_jobs().inner.lock().unwrap_or_else(|e| e.into_inner());
-    jobs.get(&id).cloned().map(Json).ok_or_else(|| Error::not_found(format!("no MapReduce job '{id}'")).into())
+    state
+        .mapreduce_jobs()
+        .status(&id)
+        .map(Json)
+        .ok_or_else(|| Error::not_found(format!("no MapReduce job '{id}'")).into())
 }
 
 /// A path a remote caller names (or a `file://` URL) must lie under a directory the operator allowed.
@@ -221,51 +192,10 @@ async fn start_job(
     if output.exists() {
         return Err(Error::exists(format!("output directory {} already exists", output.display())).into());
     }
-    let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-    let status = JobStatus {
-        id: id.clone(),
-        status: "running",
-        output: match &req.output_table {
-            Some(table) => format!("table {table}"),
-            None => output.display().to_string(),
-        },
-        error: None,
-        parts_done: 0,
-        parts_total: 0,
-        input_bytes: 0,
-        elapsed_ms: 0,
-        counters: BTreeMap::new(),
-        ignored_conf: ignored,
+    let label = match &req.output_table {
+        Some(table) => format!("table {table}"),
+        None => output.display().to_string(),
     };
-    let jobs = state.mapreduce_jobs().clone();
-    jobs.inner.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), status.clone());
-    let engine = state.engine().clone();
-    tokio::spawn(async move {
-        let progress = jobs.clone();
-        let progress_id = id.clone();
-        let result = run_job(&engine, &job, move |done, total| {
-            progress.update(&progress_id, |s| {
-                s.parts_done = done;
-                s.parts_total = total;
-            })
-        })
-        .await;
-        jobs.update(&id, |s| match result {
-            Ok(report) => {
-                s.status = "succeeded";
-                s.parts_done = report.parts;
-                s.parts_total = report.parts;
-                s.input_bytes = report.input_bytes;
-                s.elapsed_ms = report.elapsed.as_millis() as u64;
-                for (group, name, value) in report.counters {
-                    s.counters.entry(group).or_default().insert(name, value);
-                }
-            }
-            Err(e) => {
-                s.status = "failed";
-                s.error = Some(e.to_string());
-            }
-        });
-    });
+    let status = state.mapreduce_jobs().start(state.engine().clone(), job, label, ignored)?;
     Ok((StatusCode::ACCEPTED, Json(status)))
 }

@@ -15,7 +15,7 @@ pub mod text;
 pub mod write;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use datafusion::execution::object_store::{ObjectStoreRegistry, ObjectStoreUrl};
 use futures::TryStreamExt;
@@ -120,16 +120,16 @@ fn store_key(url: &Url) -> String {
 
 impl ObjectStoreRegistry for StoreRegistry {
     fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
-        self.stores.write().expect("store registry poisoned").insert(store_key(url), store)
+        self.stores.write().unwrap_or_else(PoisonError::into_inner).insert(store_key(url), store)
     }
 
     fn get_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
         let key = store_key(url);
-        if let Some(s) = self.stores.read().expect("store registry poisoned").get(&key) {
+        if let Some(s) = self.stores.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(s.clone());
         }
         let store = self.create(url)?;
-        self.stores.write().expect("store registry poisoned").entry(key).or_insert(store.clone());
+        self.stores.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(store.clone());
         Ok(store)
     }
 }
@@ -169,6 +169,7 @@ impl Location {
         self.url.scheme() == "file"
     }
     /// DataFusion's name for the store holding this location.
+    #[expect(clippy::expect_used, reason = "scheme://authority of a parsed URL is a valid store URL")]
     pub fn store_url(&self) -> ObjectStoreUrl {
         ObjectStoreUrl::parse(store_key(&self.url)).expect("scheme://host is a valid object store URL")
     }

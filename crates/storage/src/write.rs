@@ -47,7 +47,9 @@ impl FileWriter {
         let inner = match format {
             StorageFormat::Parquet => {
                 let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("valid zstd level")))
+                    .set_compression(Compression::ZSTD(
+                        ZstdLevel::try_new(1).map_err(|e| Error::internal(e.to_string()))?,
+                    ))
                     .build();
                 let w = AsyncArrowWriter::try_new(BufWriter::new(store, path), schema, Some(props))
                     .map_err(|e| Error::execution(format!("parquet writer: {e}")))?;

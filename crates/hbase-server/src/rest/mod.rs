@@ -31,6 +31,8 @@ pub mod spec;
 mod stream;
 pub mod xml;
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,6 +40,7 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use enma_http::BearerToken;
 use enma_kv::{Store, TableName};
+use enma_service::{BoxFuture, Service, Shutdown};
 
 pub use error::ApiError;
 
@@ -89,17 +92,77 @@ pub fn router(store: Store, config: RestConfig) -> Router {
         .method_not_allowed_fallback(enma_http::method_not_allowed)
         .layer(enma_http::body_limit(body_limit))
         .layer(from_fn_with_state(token, enma_http::require_bearer_token))
+        // A bug in a handler answers 500 instead of dropping the connection.
+        .layer(axum::middleware::from_fn(enma_http::catch_panic))
+        .layer(enma_http::trace_layer())
         .with_state(state)
 }
 
 /// Serves the REST API on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, store: Store, config: RestConfig) -> std::io::Result<()> {
+    serve_until(listener, router(store, config), std::future::pending()).await
+}
+
+async fn serve_until(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     // Small request/response exchanges: do not let Nagle's algorithm hold back a reply.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router(store, config)).await
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+/// HBase's REST API bound to its address, not yet serving: a [`Service`]
+/// that `enma serve --hbase` runs beside the SQL API.
+pub struct RestServer {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+}
+
+/// Binds `address` for the REST API over `store`. Off loopback it needs an
+/// access token: the API reads and writes every table.
+pub async fn bind(address: SocketAddr, store: Store, config: RestConfig) -> enma_common::error::Result<RestServer> {
+    use enma_common::error::Error;
+    if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(Error::forbidden("the access token must not be empty"));
+    }
+    if !address.ip().is_loopback() && config.token.is_none() {
+        return Err(Error::forbidden(format!(
+            "refusing to serve the HBase REST API on {address} without an access token: configure one \
+             (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
+        )));
+    }
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Error::execution(format!("cannot listen on {address} for the HBase REST API: {e}")))?;
+    let local_addr = listener.local_addr()?;
+    Ok(RestServer { listener, local_addr, router: router(store, config) })
+}
+
+impl Service for RestServer {
+    fn name(&self) -> &'static str {
+        "HBase REST API"
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting on shutdown and lets requests in flight finish;
+    /// open scanners go with the process.
+    fn serve(self: Box<Self>, shutdown: Shutdown) -> BoxFuture<'static, enma_common::error::Result<()>> {
+        Box::pin(async move {
+            let address = self.local_addr;
+            serve_until(self.listener, self.router, shutdown.cancelled_owned())
+                .await
+                .map_err(|e| enma_common::error::Error::execution(format!("HBase REST API on {address} failed: {e}")))
+        })
+    }
 }
 
 /// Runs a blocking store call on tokio's blocking pool. A panic in it becomes a 500.

@@ -22,6 +22,10 @@
 //! A request the service cannot use gets the IDL's exception (or a
 //! `TApplicationException` for an unknown method) and the connection stays
 //! open; only bytes that are not Thrift at all close it.
+//!
+//! Bound with [`bind`], the server is an [`enma_service::Service`]: on shutdown it stops
+//! accepting, lets each connection finish the call it is answering, then
+//! closes it.
 
 mod scanners;
 mod service;
@@ -29,14 +33,19 @@ mod structs;
 mod transport;
 pub mod value;
 
+use std::collections::HashMap;
 use std::io::{self, BufReader, Cursor, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use enma_common::error::Error;
 use enma_kv::Store;
+use enma_service::{BoxFuture, Shutdown};
 use thrift::protocol::{
     TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol, TCompactOutputProtocol, TInputProtocol,
     TMessageIdentifier, TMessageType, TOutputProtocol,
@@ -45,7 +54,7 @@ use thrift::transport::{TBufferedWriteTransport, TFramedWriteTransport};
 use thrift::{ApplicationErrorKind, TConfiguration};
 
 use scanners::Scanners;
-use service::{Caller, Service};
+use service::{Caller, Service as Calls};
 use transport::{Binaries, Deadline, Frames, Source, Timed};
 use value::{Struct, Value};
 
@@ -98,38 +107,7 @@ impl Default for ThriftConfig {
 /// thread per connection. Errors accepting a connection are logged and
 /// retried; the result is an error only if the listener cannot be used at all.
 pub fn serve(listener: TcpListener, store: Store, config: ThriftConfig) -> io::Result<()> {
-    listener.set_nonblocking(false)?;
-    let address = listener.local_addr()?;
-    tracing::info!(%address, "HBase Thrift1 server listening");
-    let scanners = Scanners::new(config.scanner_idle_timeout, config.max_scanners);
-    let server = Arc::new(Server {
-        service: Service::new(store, scanners, config.cluster_id.clone()),
-        slots: Arc::new(Slots::new(config.max_connections.max(1))),
-        config,
-    });
-    let mut next_connection = 0u64;
-    loop {
-        let permit = Slots::acquire(&server.slots);
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                next_connection += 1;
-                let id = next_connection;
-                let server = Arc::clone(&server);
-                let spawned = thread::Builder::new()
-                    .name(format!("thrift-{id}"))
-                    .spawn(move || server.connection(stream, peer, id, permit));
-                if let Err(e) = spawned {
-                    tracing::warn!(%peer, error = %e, "cannot start a thread for a Thrift connection");
-                }
-            }
-            Err(e) => {
-                drop(permit);
-                tracing::warn!(error = %e, "accepting a Thrift connection failed");
-                // Out of file descriptors, say: give connections time to close.
-                thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
+    Server::new(store, config).accept(&listener)
 }
 
 /// Runs [`serve`] on a thread of its own.
@@ -137,18 +115,169 @@ pub fn spawn(listener: TcpListener, store: Store, config: ThriftConfig) -> JoinH
     thread::spawn(move || serve(listener, store, config))
 }
 
-struct Server {
-    service: Service,
-    slots: Arc<Slots>,
+/// HBase's Thrift1 API bound to its address, not yet serving: a
+/// [`enma_service::Service`] that `enma serve --hbase` runs beside the SQL API.
+pub struct ThriftServer {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    store: Store,
     config: ThriftConfig,
 }
 
+/// Binds `address` for the Thrift1 API over `store`. Loopback only: the
+/// protocol carries no credentials.
+pub fn bind(address: SocketAddr, store: Store, config: ThriftConfig) -> enma_common::error::Result<ThriftServer> {
+    if !address.ip().is_loopback() {
+        return Err(Error::forbidden(format!(
+            "refusing to serve HBase's Thrift API on {address}: the protocol carries no credentials, so ENMA serves it \
+             on loopback only (reach it through an SSH tunnel or a TLS proxy)"
+        )));
+    }
+    let listener = TcpListener::bind(address)
+        .map_err(|e| Error::execution(format!("cannot listen on {address} for the HBase Thrift API: {e}")))?;
+    let local_addr = listener.local_addr()?;
+    Ok(ThriftServer { listener, local_addr, store, config })
+}
+
+impl enma_service::Service for ThriftServer {
+    fn name(&self) -> &'static str {
+        "HBase Thrift API"
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    fn serve(self: Box<Self>, shutdown: Shutdown) -> BoxFuture<'static, enma_common::error::Result<()>> {
+        Box::pin(async move {
+            let ThriftServer { listener, local_addr, store, config } = *self;
+            let server = Server::new(store, config);
+            let (accepted, mut accept_ended) = tokio::sync::oneshot::channel();
+            let accepting = Arc::clone(&server);
+            thread::Builder::new().name("thrift-accept".into()).spawn(move || {
+                let _ = accepted.send(accepting.accept(&listener));
+            })?;
+            tokio::select! {
+                ended = &mut accept_ended => {
+                    return match ended {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(Error::execution(format!("HBase Thrift API on {local_addr} failed: {e}"))),
+                        Err(_) => Err(Error::internal("the Thrift accept thread ended without a word")),
+                    };
+                }
+                () = shutdown.cancelled() => {}
+            }
+            server.stop(local_addr);
+            let _ = accept_ended.await;
+            // Each connection finishes the call it is answering, then sees its input closed.
+            let (idle, all_closed) = tokio::sync::oneshot::channel();
+            thread::spawn(move || {
+                server.slots.wait_idle();
+                let _ = idle.send(());
+            });
+            let _ = all_closed.await;
+            Ok(())
+        })
+    }
+}
+
+struct Server {
+    service: Calls,
+    slots: Arc<Slots>,
+    config: ThriftConfig,
+    /// Set when the server is told to stop; read by the accept loop.
+    stopping: AtomicBool,
+    /// The open connections' sockets, by connection id, so stopping can close their input.
+    open: Mutex<HashMap<u64, TcpStream>>,
+}
+
 impl Server {
+    fn new(store: Store, config: ThriftConfig) -> Arc<Self> {
+        let scanners = Scanners::new(config.scanner_idle_timeout, config.max_scanners);
+        Arc::new(Server {
+            service: Calls::new(store, scanners, config.cluster_id.clone()),
+            slots: Arc::new(Slots::new(config.max_connections.max(1))),
+            config,
+            stopping: AtomicBool::new(false),
+            open: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Accepts connections, a thread each, until [`Server::stop`]. Errors
+    /// accepting a connection are logged and retried.
+    fn accept(self: &Arc<Self>, listener: &TcpListener) -> io::Result<()> {
+        listener.set_nonblocking(false)?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, "HBase Thrift1 server listening");
+        let mut next_connection = 0u64;
+        loop {
+            let permit = Slots::acquire(&self.slots);
+            if self.stopping.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            match listener.accept() {
+                // The wake-up call of `stop`, or a client arriving as the server stops.
+                Ok(_) if self.stopping.load(Ordering::SeqCst) => return Ok(()),
+                Ok((stream, peer)) => {
+                    next_connection += 1;
+                    let id = next_connection;
+                    let server = Arc::clone(self);
+                    let spawned = thread::Builder::new()
+                        .name(format!("thrift-{id}"))
+                        .spawn(move || server.connection(stream, peer, id, permit));
+                    if let Err(e) = spawned {
+                        tracing::warn!(%peer, error = %e, "cannot start a thread for a Thrift connection");
+                    }
+                }
+                Err(e) => {
+                    drop(permit);
+                    tracing::warn!(error = %e, "accepting a Thrift connection failed");
+                    // Out of file descriptors, say: give connections time to close.
+                    thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    /// Stops accepting and closes every connection's input: a connection
+    /// answering a call finishes it, then reads the end of its input.
+    fn stop(&self, address: SocketAddr) {
+        {
+            let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            self.stopping.store(true, Ordering::SeqCst);
+            for stream in open.values() {
+                let _ = stream.shutdown(std::net::Shutdown::Read);
+            }
+        }
+        // Wake the accept loop, which waits in accept() for a client.
+        let wake = match address.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, address.port())),
+            IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, address.port())),
+            _ => address,
+        };
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+    }
+
+    /// Keeps a handle on the connection's socket for [`Server::stop`]; a
+    /// connection arriving as the server stops has its input closed at once.
+    fn track(&self, id: u64, stream: &TcpStream) {
+        let Ok(handle) = stream.try_clone() else { return };
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stopping.load(Ordering::SeqCst) {
+            let _ = handle.shutdown(std::net::Shutdown::Read);
+        }
+        open.insert(id, handle);
+    }
+
     fn connection(&self, stream: TcpStream, peer: SocketAddr, id: u64, permit: Permit) {
         let _permit = permit;
         let _span = tracing::debug_span!("thrift_connection", %peer).entered();
+        self.track(id, &stream);
         // Scanners the client left open go with the connection, even if a call panicked.
-        let _cleanup = OnDrop(|| self.service.scanners.remove_owned_by(id));
+        let _cleanup = OnDrop(|| {
+            self.service.scanners.remove_owned_by(id);
+            self.open.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        });
         match self.converse(stream, id) {
             Ok(()) => tracing::debug!(%peer, "Thrift connection closed"),
             // Bytes that are not Thrift, or a frame over the cap: worth an operator's eye.
@@ -388,12 +517,21 @@ impl Slots {
         *used += 1;
         Permit(Arc::clone(slots))
     }
+
+    /// Waits until every permit is given back.
+    fn wait_idle(&self) {
+        let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while *used > 0 {
+            used = self.freed.wait(used).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         *self.0.used.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
-        self.0.freed.notify_one();
+        // The accept loop and a shutdown may both wait.
+        self.0.freed.notify_all();
     }
 }
 

@@ -137,6 +137,7 @@ impl Counters {
     }
 
     /// The counters as JSON, `[[group, name, value], ...]`, to travel with a task's output.
+    #[expect(clippy::expect_used, reason = "a list of strings and integers always serialises")]
     pub(crate) fn to_json(&self) -> String {
         serde_json::to_string(&self.snapshot()).expect("counters serialise")
     }
