@@ -286,6 +286,20 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn bind_off_loopback_needs_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), enma_kv::StoreOptions::default()).unwrap();
+        let public: SocketAddr = "0.0.0.0:0".parse().unwrap();
+        let err = bind(public, store.clone(), RestConfig::default()).await.err().unwrap();
+        assert_eq!(err.kind(), enma_common::error::ErrorKind::Forbidden);
+        assert!(err.message().contains("access token") && !err.message().contains("  "), "{err}");
+        let empty = RestConfig { token: Some(" ".into()), ..RestConfig::default() };
+        assert!(bind("127.0.0.1:0".parse().unwrap(), store.clone(), empty).await.is_err());
+        let with_token = RestConfig { token: Some("t".into()), ..RestConfig::default() };
+        assert!(bind(public, store, with_token).await.is_ok());
+    }
+
+    #[tokio::test]
     async fn token_is_required_when_configured() {
         let server = Server::start(RestConfig { token: Some("s3cret".into()), ..RestConfig::default() }).await;
         let bare = server.get("/version", "application/json").await;

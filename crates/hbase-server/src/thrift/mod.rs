@@ -580,6 +580,36 @@ mod tests {
         start_with(ThriftConfig { max_connections: 2, ..ThriftConfig::default() })
     }
 
+    #[test]
+    fn bind_refuses_an_address_off_loopback() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let err = bind("0.0.0.0:0".parse().unwrap(), store, ThriftConfig::default()).err().unwrap();
+        assert_eq!(err.kind(), enma_common::error::ErrorKind::Forbidden);
+        assert!(err.message().contains("loopback only") && !err.message().contains("  "), "{err}");
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_idle_connections_and_ends_serving() {
+        use enma_service::Service as _;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let server = bind("127.0.0.1:0".parse().unwrap(), store, ThriftConfig::default()).unwrap();
+        let address = server.local_addr();
+        let shutdown = Shutdown::new();
+        let serving = tokio::spawn(Box::new(server).serve(shutdown.clone()));
+        // An idle client, connected and accepted before the shutdown.
+        let mut idle = TcpStream::connect(address).unwrap();
+        idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        shutdown.cancel();
+        let served = tokio::time::timeout(Duration::from_secs(20), serving).await.expect("stopped in time");
+        served.unwrap().unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(idle.read(&mut buf).unwrap(), 0, "the idle connection is closed");
+        assert!(TcpStream::connect(address).is_err(), "no longer listening");
+    }
+
     fn start_with(config: ThriftConfig) -> (tempfile::TempDir, SocketAddr) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
