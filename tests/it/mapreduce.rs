@@ -947,3 +947,45 @@ async fn mapreduce_request_rejections_are_json_errors() {
         serde_json::json!({"input": [work.join("in.txt")], "output": work.join("o2"), "job": "wordcount"}).to_string();
     assert_eq!(raw(job.into_bytes(), None).await.unwrap().status(), 202);
 }
+
+/// A server that shuts down while its MapReduce job runs stops the job:
+/// the job's command is killed (the shutdown does not wait out its 60 s) and
+/// no output, partial or scratch, is left in the work directory.
+#[tokio::test]
+async fn shutting_the_server_down_cancels_its_running_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().canonicalize().unwrap().join("work");
+    std::fs::create_dir(&work).unwrap();
+    write_text(&work.join("in.txt"), 1_000);
+    let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
+    config.remote_access.local_dirs = vec![work.clone()];
+    config.remote_access.commands = vec!["sleep *".into()];
+    let engine = enma::open_engine(config).await.unwrap();
+    let server =
+        enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
+            .await
+            .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let body = serde_json::json!({
+        "input": [work.join("in.txt")], "output": work.join("out"), "mapper": "sleep 60", "reducer": "NONE",
+    });
+    let started = client.post(format!("{url}/v1/mapreduce")).json(&body).send().await.unwrap();
+    assert_eq!(started.status(), 202);
+    let id = started.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let status: serde_json::Value =
+        client.get(format!("{url}/v1/mapreduce/{id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status["status"], "running", "{status}");
+
+    stop.send(()).unwrap();
+    let began = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(30), serving).await.expect("stopped in time").unwrap().unwrap();
+    assert!(began.elapsed() < std::time::Duration::from_secs(20), "waited {:?}", began.elapsed());
+    let left: Vec<_> = std::fs::read_dir(&work).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["in.txt"], "the work directory after the shutdown");
+}
