@@ -3,7 +3,7 @@
 
 Starts one `enma-bench worker --system enma` of each build (A and B), each
 with its own data directory and the TPC-H tables' DDL, and runs every query
-on both in turn (A B A B ...), after one warm-up run each. The time is the
+on both in turn (A B, B A, A B, ...), after one warm-up run each. The time is the
 worker's own (plan, execute, collect). Prints a table of medians and the
 ratio A/B per query, and the geometric mean of the ratios.
 
@@ -28,6 +28,11 @@ class Worker:
         self.log = log.open("w")
         cmd = [str(binary), "worker", "--system", "enma", "--data-dir", str(work), "--ddl", str(data / "ddl.hql")]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        # The worker says `ready` once the DDL has run.
+        assert self.proc.stdout
+        line = self.proc.stdout.readline().strip()
+        if line != "ready":
+            sys.exit(f"{binary}: the worker said {line!r} instead of 'ready'; see {log}")
 
     def run(self, query: Path) -> tuple[float, int]:
         assert self.proc.stdin and self.proc.stdout
@@ -65,9 +70,14 @@ def main() -> int:
             if a_rows != b_rows:
                 sys.exit(f"{query.name}: A returned {a_rows} rows, B {b_rows}")
             times: tuple[list[float], list[float]] = ([], [])
-            for _ in range(args.reps):
-                times[0].append(a.run(query)[0])
-                times[1].append(b.run(query)[0])
+            # Which build goes first alternates, so neither gains from the other's warm caches.
+            for rep in range(args.reps):
+                if rep % 2 == 0:
+                    times[0].append(a.run(query)[0])
+                    times[1].append(b.run(query)[0])
+                else:
+                    times[1].append(b.run(query)[0])
+                    times[0].append(a.run(query)[0])
             ma, mb = statistics.median(times[0]), statistics.median(times[1])
             totals[0] += ma
             totals[1] += mb
