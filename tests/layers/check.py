@@ -20,7 +20,7 @@ LAYERS = [
     ("workspace hack", ["enma-workspace-hack"]),
     ("test data", ["enma-datagen"]),
     ("foundations", ["enma-common", "enma-values"]),
-    ("functions and stores", ["enma-udfs", "enma-kv", "enma-storage"]),
+    ("functions and stores", ["enma-udfs", "enma-kv", "enma-docstore", "enma-storage"]),
     ("catalog", ["enma-metastore"]),
     ("HiveQL front end", ["enma-hive"]),
     ("engine", ["enma-engine"]),
