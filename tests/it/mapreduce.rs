@@ -663,8 +663,9 @@ async fn serve(engine: enma::engine::Engine) -> String {
     url
 }
 
-/// A temporary directory (canonical) with a `work` directory a server allows, and that server.
-async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, enma::engine::Engine, String) {
+/// A temporary directory (canonical) with a `work` directory that remote
+/// callers of the engine may use, with `commands`, and that engine.
+async fn engine_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, enma::engine::Engine) {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().canonicalize().unwrap().join("work");
     std::fs::create_dir(&work).unwrap();
@@ -672,6 +673,12 @@ async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::Pa
     config.remote_access.local_dirs = vec![work.clone()];
     config.remote_access.commands = commands.iter().map(|c| c.to_string()).collect();
     let engine = enma::open_engine(config).await.unwrap();
+    (dir, work, engine)
+}
+
+/// [`engine_allowing`], and a server over that engine.
+async fn server_allowing(commands: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, enma::engine::Engine, String) {
+    let (dir, work, engine) = engine_allowing(commands).await;
     let url = serve(engine.clone()).await;
     (dir, work, engine, url)
 }
@@ -953,14 +960,8 @@ async fn mapreduce_request_rejections_are_json_errors() {
 /// no output, partial or scratch, is left in the work directory.
 #[tokio::test]
 async fn shutting_the_server_down_cancels_its_running_jobs() {
-    let dir = tempfile::tempdir().unwrap();
-    let work = dir.path().canonicalize().unwrap().join("work");
-    std::fs::create_dir(&work).unwrap();
+    let (_dir, work, engine) = engine_allowing(&["sleep *"]).await;
     write_text(&work.join("in.txt"), 1_000);
-    let mut config = enma::engine::EngineConfig::new(dir.path().join("data"));
-    config.remote_access.local_dirs = vec![work.clone()];
-    config.remote_access.commands = vec!["sleep *".into()];
-    let engine = enma::open_engine(config).await.unwrap();
     let server =
         enma::api::bind(engine, enma::api::ServeConfig { listen: ([127, 0, 0, 1], 0).into(), ..Default::default() })
             .await
