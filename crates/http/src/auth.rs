@@ -3,6 +3,7 @@
 //! token is compared in constant time, so timing does not reveal how much of
 //! a guess was right.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -10,7 +11,24 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use enma_common::error::Error;
+
 use crate::HttpError;
+
+/// Refuses to expose `service` on `address` without protection: a token,
+/// when given, must not be blank, and off loopback one is required.
+pub fn check_exposure(service: &str, address: SocketAddr, token: Option<&str>) -> Result<(), Error> {
+    if token.is_some_and(|t| t.trim().is_empty()) {
+        return Err(Error::forbidden("the access token must not be empty"));
+    }
+    if !address.ip().is_loopback() && token.is_none() {
+        return Err(Error::forbidden(format!(
+            "refusing to serve {service} on {address} without an access token: configure one (`enma serve --token`, \
+             ENMA_TOKEN; clients send it as `Authorization: Bearer <token>`) or use a loopback address such as 127.0.0.1"
+        )));
+    }
+    Ok(())
+}
 
 /// The access token a server requires, or none: the state of [`require_bearer_token`].
 #[derive(Debug, Clone, Default)]

@@ -72,17 +72,7 @@ impl Default for ServeConfig {
 impl ServeConfig {
     /// Refuses configurations that would expose the server without protection.
     pub fn validate(&self) -> Result<()> {
-        if self.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            return Err(Error::forbidden("the access token must not be empty"));
-        }
-        if !self.listen.ip().is_loopback() && self.token.is_none() {
-            return Err(Error::forbidden(format!(
-                "refusing to listen on {} without an access token: configure an access token (`enma serve --token`, \
-                 ENMA_TOKEN; clients send it as `Authorization: Bearer <token>`) or listen on a loopback address such as 127.0.0.1",
-                self.listen
-            )));
-        }
-        Ok(())
+        enma_http::check_exposure("the REST API", self.listen, self.token.as_deref())
     }
 }
 

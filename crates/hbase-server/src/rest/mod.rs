@@ -128,15 +128,7 @@ pub struct RestServer {
 /// access token: the API reads and writes every table.
 pub async fn bind(address: SocketAddr, store: Store, config: RestConfig) -> enma_common::error::Result<RestServer> {
     use enma_common::error::Error;
-    if config.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return Err(Error::forbidden("the access token must not be empty"));
-    }
-    if !address.ip().is_loopback() && config.token.is_none() {
-        return Err(Error::forbidden(format!(
-            "refusing to serve the HBase REST API on {address} without an access token: configure one \
-             (`enma serve --token`, ENMA_TOKEN) or use a loopback address"
-        )));
-    }
+    enma_http::check_exposure("the HBase REST API", address, config.token.as_deref())?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| Error::execution(format!("cannot listen on {address} for the HBase REST API: {e}")))?;
