@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (a Python venv with an
-# S3-compatible server and the HBase clients the compatibility tests drive),
+# S3-compatible server, the HBase clients the compatibility tests drive,
+# the MongoDB stand-in's packages and Eve 2.3.1, the peer the resources
+# are checked against),
 # then checks that no crate depends on a crate of a higher layer
 # (tests/layers/check.py) and that the code is formatted (rustfmt.toml),
 # and runs every test of the workspace: unit tests,
@@ -12,14 +14,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${ENMA_TEST_VENV:-$HOME/.cache/enma-test-venv}"
-packages=('moto[server]==5.*' 'happybase==1.2.*' 'hbase-rest-py==1.0.0' 'setuptools<81')
-if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client" 2>/dev/null; then
+packages=('moto[server]==5.*' 'happybase==1.2.*' 'hbase-rest-py==1.0.0' 'setuptools<81'
+    'eve==2.3.1' 'nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.*' 'requests')
+if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client, eve, nx_27017, pymongo" 2>/dev/null; then
     echo "== installing the test servers and clients into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
 fi
 export ENMA_MOTO_SERVER="$venv/bin/moto_server"
 export ENMA_TEST_PYTHON="$venv/bin/python"
+# The MongoDB stand-in (nx-27017 with fixes) that MongoDB-backed tests start;
+# set MONGODB_URI to run them against a real MongoDB instead.
+export ENMA_MONGO_STANDIN="$(cd .. && pwd)/shared/tools/mongodb/mongo_standin.py"
 
 echo "== layers"
 python3 tests/layers/check.py

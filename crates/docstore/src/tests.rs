@@ -1,0 +1,183 @@
+//! One behaviour, two backends: every test here runs on the embedded store
+//! and on MongoDB (the stand-in, or `MONGODB_URI`'s server).
+
+use std::sync::Arc;
+
+use bson::{Bson, Document, doc};
+
+use crate::testing::MongoServer;
+use crate::{DocumentStore, Embedded, EmbeddedOptions, Find, Index, Mongo, StoreError, Update};
+
+struct Backends {
+    stores: Vec<(&'static str, Arc<dyn DocumentStore>)>,
+    _dir: tempfile::TempDir,
+    _mongo: MongoServer,
+}
+
+async fn backends() -> Backends {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap();
+    let server = MongoServer::start();
+    let mongo = Mongo::connect(&server.fresh_database_uri(), None).await.unwrap();
+    Backends { stores: vec![("embedded", Arc::new(embedded)), ("mongodb", Arc::new(mongo))], _dir: dir, _mongo: server }
+}
+
+fn names(documents: &[Document]) -> Vec<&str> {
+    documents.iter().map(|d| d.get_str("name").unwrap_or("?")).collect()
+}
+
+fn people() -> Vec<Document> {
+    vec![
+        doc! {"_id": 1, "name": "ann", "age": 30, "tags": ["a", "b"], "address": {"city": "Oslo"}},
+        doc! {"_id": 2, "name": "bob", "age": 5},
+        doc! {"_id": 3, "name": "cy", "age": 41, "tags": ["b"]},
+        doc! {"_id": 4, "name": "di"},
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_filter_sort_project_and_page_alike() {
+    let b = backends().await;
+    for (backend, store) in &b.stores {
+        assert!(store.find("people", &Find::default()).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(store.count("people", &doc! {}).await.unwrap(), 0, "{backend}");
+        let ids = store.insert("people", people()).await.unwrap();
+        assert_eq!(ids, vec![Bson::Int32(1), Bson::Int32(2), Bson::Int32(3), Bson::Int32(4)], "{backend}");
+
+        let by_age = Find { sort: vec![("age".into(), -1)], ..Find::filter(doc! {"age": {"$gte": 5}}) };
+        assert_eq!(names(&store.find("people", &by_age).await.unwrap()), ["cy", "ann", "bob"], "{backend}");
+        let page = Find { skip: 1, limit: Some(1), ..by_age.clone() };
+        assert_eq!(names(&store.find("people", &page).await.unwrap()), ["ann"], "{backend}");
+        let tagged = Find::filter(doc! {"tags": "b", "address.city": {"$exists": false}});
+        assert_eq!(names(&store.find("people", &tagged).await.unwrap()), ["cy"], "{backend}");
+        let either = Find {
+            sort: vec![("name".into(), 1)],
+            ..Find::filter(doc! {"$or": [{"age": {"$lt": 10}}, {"age": null}]})
+        };
+        assert_eq!(names(&store.find("people", &either).await.unwrap()), ["bob", "di"], "{backend}");
+        assert_eq!(store.count("people", &doc! {"age": {"$in": [5, 41]}}).await.unwrap(), 2, "{backend}");
+
+        let projected = Find { projection: Some(doc! {"name": 1, "address.city": 1}), ..Find::filter(doc! {"_id": 1}) };
+        let got = store.find("people", &projected).await.unwrap();
+        assert_eq!(got, vec![doc! {"_id": 1, "name": "ann", "address": {"city": "Oslo"}}], "{backend}");
+        let without =
+            Find { projection: Some(doc! {"tags": 0, "age": 0, "address": 0}), ..Find::filter(doc! {"_id": 3}) };
+        assert_eq!(store.find("people", &without).await.unwrap(), vec![doc! {"_id": 3, "name": "cy"}], "{backend}");
+
+        let one = store.find_one("people", &doc! {"_id": 2}).await.unwrap();
+        assert_eq!(one.as_ref().and_then(|d| d.get_str("name").ok()), Some("bob"), "{backend}");
+        assert!(store.find_one("people", &doc! {"_id": 9}).await.unwrap().is_none(), "{backend}");
+
+        for bad in [doc! {"age": {"$bogus": 1}}, doc! {"$where": "1"}, doc! {"$or": []}] {
+            let err = store.find("people", &Find::filter(bad.clone())).await.unwrap_err();
+            assert!(matches!(err, StoreError::Invalid(_)), "{backend} {bad}: {err:?}");
+        }
+        let bad_sort = Find { sort: vec![("age".into(), 2)], ..Find::default() };
+        assert!(matches!(store.find("people", &bad_sort).await, Err(StoreError::Invalid(_))), "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserts_are_all_or_nothing_and_unique_indexes_hold() {
+    let b = backends().await;
+    for (backend, store) in &b.stores {
+        let index = Index { name: "name_1".into(), keys: vec![("name".into(), 1)], unique: true };
+        store.create_index("people", &index).await.unwrap();
+        store.create_index("people", &index).await.unwrap();
+        store.insert("people", vec![doc! {"_id": 1, "name": "ann"}]).await.unwrap();
+
+        // A repeated _id, inside the payload or against the store.
+        for batch in [
+            vec![doc! {"_id": 2, "name": "bob"}, doc! {"_id": 2, "name": "cy"}],
+            vec![doc! {"_id": 3, "name": "cy"}, doc! {"_id": 1, "name": "dan"}],
+            vec![doc! {"_id": 4, "name": "eve"}, doc! {"_id": 5, "name": "ann"}],
+        ] {
+            let err = store.insert("people", batch.clone()).await.unwrap_err();
+            assert!(matches!(err, StoreError::Duplicate { .. }), "{backend} {batch:?}: {err:?}");
+            assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1, "{backend}: {batch:?} left documents behind");
+        }
+        let err = store.insert("people", vec![doc! {"name": "ann"}]).await.unwrap_err();
+        let StoreError::Duplicate { index, .. } = err else { panic!("{backend}: {err:?}") };
+        // The stand-in's duplicate-key message names its own SQLite index,
+        // not MongoDB's: only a real server's name can be checked.
+        if *backend == "embedded" || std::env::var_os("MONGODB_URI").is_some() {
+            assert_eq!(index, "name_1", "{backend}");
+        }
+
+        // New ids are ObjectIds, given in order.
+        let ids = store.insert("people", vec![doc! {"name": "fay"}, doc! {"name": "gus"}]).await.unwrap();
+        assert!(ids.iter().all(|id| matches!(id, Bson::ObjectId(_))), "{backend}");
+        let fay = store.find_one("people", &doc! {"_id": ids[0].clone()}).await.unwrap().unwrap();
+        assert_eq!(fay.get_str("name").unwrap(), "fay", "{backend}");
+
+        // An update or replacement may not break the index either.
+        let clash = Update { set: doc! {"name": "ann"}, unset: vec![] };
+        let err = store.update_one("people", &doc! {"name": "fay"}, &clash).await.unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{backend}: {err:?}");
+        let err = store.replace_one("people", &doc! {"name": "gus"}, doc! {"name": "ann"}).await.unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{backend}: {err:?}");
+        assert_eq!(store.count("people", &doc! {"name": "ann"}).await.unwrap(), 1, "{backend}");
+
+        // A unique index over documents that repeat a key is refused.
+        store.insert("readings", vec![doc! {"meter": 1}, doc! {"meter": 1}]).await.unwrap();
+        let meter = Index { name: "meter_1".into(), keys: vec![("meter".into(), 1)], unique: true };
+        assert!(store.create_index("readings", &meter).await.is_err(), "{backend}");
+        store.insert("readings", vec![doc! {"meter": 1}]).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_compare_and_set_replace_and_delete() {
+    let b = backends().await;
+    for (backend, store) in &b.stores {
+        store
+            .insert("people", vec![doc! {"_id": 1, "name": "ann", "_etag": "e1", "address": {"city": "Oslo"}}])
+            .await
+            .unwrap();
+        // Compare-and-set on the ETag: the stale one matches nothing.
+        let change = Update { set: doc! {"_etag": "e2", "address.zip": "0150"}, unset: vec!["name".into()] };
+        assert!(store.update_one("people", &doc! {"_id": 1, "_etag": "e1"}, &change).await.unwrap(), "{backend}");
+        assert!(!store.update_one("people", &doc! {"_id": 1, "_etag": "e1"}, &change).await.unwrap(), "{backend}");
+        let got = store.find_one("people", &doc! {"_id": 1}).await.unwrap().unwrap();
+        assert_eq!(got, doc! {"_id": 1, "_etag": "e2", "address": {"city": "Oslo", "zip": "0150"}}, "{backend}");
+
+        // A replacement keeps the _id and may not change it.
+        assert!(
+            store
+                .replace_one("people", &doc! {"_id": 1, "_etag": "e2"}, doc! {"name": "anna", "_etag": "e3"})
+                .await
+                .unwrap()
+        );
+        let got = store.find_one("people", &doc! {"_id": 1}).await.unwrap().unwrap();
+        assert_eq!(got, doc! {"_id": 1, "name": "anna", "_etag": "e3"}, "{backend}");
+        let moved = store.replace_one("people", &doc! {"_id": 1}, doc! {"_id": 7, "name": "x"}).await;
+        assert!(matches!(moved, Err(StoreError::Invalid(_))), "{backend}: {moved:?}");
+        let moved = store.update_one("people", &doc! {"_id": 1}, &Update { set: doc! {"_id": 7}, unset: vec![] }).await;
+        assert!(matches!(moved, Err(StoreError::Invalid(_))), "{backend}: {moved:?}");
+        assert!(!store.replace_one("people", &doc! {"_id": 9}, doc! {"name": "x"}).await.unwrap(), "{backend}");
+
+        store.insert("people", vec![doc! {"_id": 2, "n": 1}, doc! {"_id": 3, "n": 2}]).await.unwrap();
+        assert_eq!(store.delete_many("people", &doc! {"n": {"$gte": 1}}).await.unwrap(), 2, "{backend}");
+        assert_eq!(store.delete_many("absent", &doc! {}).await.unwrap(), 0, "{backend}");
+        assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1, "{backend}");
+        store.drop_collection("people").await.unwrap();
+        store.drop_collection("people").await.unwrap();
+        assert_eq!(store.count("people", &doc! {}).await.unwrap(), 0, "{backend}");
+        store.insert("people", vec![doc! {"_id": 1}]).await.unwrap();
+        assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn the_embedded_store_keeps_documents_and_indexes_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Embedded::open(dir.path(), EmbeddedOptions { sync: true }).unwrap();
+        let index = Index { name: "name_1".into(), keys: vec![("name".into(), 1)], unique: true };
+        store.create_index("people", &index).await.unwrap();
+        store.insert("people", vec![doc! {"_id": 1, "name": "ann"}]).await.unwrap();
+    }
+    let store = Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap();
+    assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1);
+    assert!(matches!(store.insert("people", vec![doc! {"name": "ann"}]).await, Err(StoreError::Duplicate { .. })));
+}
