@@ -210,6 +210,16 @@ pub struct ServeArgs {
     /// running jobs get to finish before the server exits anyway.
     #[arg(long, env = "ENMA_SHUTDOWN_GRACE", default_value = "30", value_parser = parse_seconds)]
     pub shutdown_grace: Duration,
+    /// Also serve REST resources as Eve does, from an Eve settings file (JSON or YAML).
+    #[arg(long, env = "ENMA_RESOURCES")]
+    pub resources: Option<PathBuf>,
+    /// Address of the resource API, with --resources (Eve's port by default).
+    #[arg(long, env = "ENMA_RESOURCES_LISTEN", default_value = enma_resources::DEFAULT_LISTEN)]
+    pub resources_listen: std::net::SocketAddr,
+    /// Keep the resources in this MongoDB database (mongodb://host:port/db)
+    /// instead of the embedded store in the data directory.
+    #[arg(long, env = "ENMA_MONGODB_URI")]
+    pub mongodb_uri: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +369,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// refused setting stops here, before any client is answered), then serves
 /// them together until SIGTERM or Ctrl-C, and stops them together.
 async fn serve(config: EngineConfig, args: ServeArgs) -> Result<()> {
+    let data_dir = config.data_dir.clone();
     let engine = crate::open_engine(config).await?;
     let api = ServeConfig {
         listen: args.listen,
@@ -378,6 +389,12 @@ async fn serve(config: EngineConfig, args: ServeArgs) -> Result<()> {
         };
         host.add(enma_hbase_server::rest::bind(args.hbase_rest_listen, store.clone(), rest).await?);
         host.add(enma_hbase_server::thrift::bind(args.hbase_thrift_listen, store, Default::default())?);
+    }
+    if let Some(file) = &args.resources {
+        let settings = enma_resources::Settings::load(file).map_err(|e| Error::execution(e.to_string()))?;
+        let store = enma_resources::open_store(args.mongodb_uri.as_deref(), &data_dir, &settings).await?;
+        let config = enma_resources::ResourcesConfig::default();
+        host.add(enma_resources::bind(args.resources_listen, settings, store, config).await?);
     }
     host.run(enma_service::terminate_signal()).await
 }

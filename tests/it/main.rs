@@ -12,6 +12,7 @@ mod hbase;
 #[cfg(feature = "hdfs")]
 mod hdfs;
 mod mapreduce;
+mod resources;
 mod s3;
 mod serve;
 mod sql;

@@ -26,7 +26,7 @@ LAYERS = [
     ("engine", ["enma-engine"]),
     ("extensions", ["enma-hbase-handler", "enma-mapreduce", "enma-cluster"]),
     ("service plumbing", ["enma-http", "enma-service"]),
-    ("services", ["enma-sql-api", "enma-hbase-server"]),
+    ("services", ["enma-sql-api", "enma-hbase-server", "enma-resources"]),
     ("binary", ["enma"]),
     ("benchmarks", ["enma-bench", "enma-kv-bench"]),
 ]

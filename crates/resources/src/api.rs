@@ -1,0 +1,1108 @@
+//! Eve's HTTP behaviour: one handler reads the path as Eve's URL map does
+//! (home, resource endpoints, item endpoints by id or additional lookup)
+//! and answers with Eve's envelopes, links, headers and status codes.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bson::oid::ObjectId;
+use bson::{Bson, Document, doc};
+use enma_docstore::{DocumentStore, Find, StoreError, Update};
+use serde_json::{Map, Value, json};
+
+use crate::etag::etag;
+use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
+use crate::render::{document_to_json, format_date, parse_http_date};
+use crate::settings::{Resource, Settings};
+use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery, UniqueScope};
+
+/// Werkzeug's texts, which Eve answers with.
+const NOT_FOUND: &str = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.";
+const BAD_REQUEST: &str = "The browser (or proxy) sent a request that this server could not understand.";
+const NOT_ALLOWED: &str = "The method is not allowed for the requested URL.";
+const TOO_LARGE: &str = "The data value transmitted exceeds the capacity limit.";
+
+/// The API: settings, each resource's checked schema, and the store.
+pub struct Api {
+    pub settings: Settings,
+    schemas: Vec<Schema>,
+    store: Arc<dyn DocumentStore>,
+    body_limit: usize,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api").field("resources", &self.settings.resources.len()).finish_non_exhaustive()
+    }
+}
+
+impl Api {
+    pub fn new(settings: Settings, store: Arc<dyn DocumentStore>, body_limit: usize) -> Result<Api, String> {
+        let mut schemas = Vec::new();
+        for r in &settings.resources {
+            let options = SchemaOptions {
+                allow_unknown: r.allow_unknown,
+                id_field: r.id_field.clone(),
+                error_as_list: settings.validation_error_as_list,
+                ..SchemaOptions::default()
+            };
+            let schema =
+                Schema::parse_with(&r.schema, options).map_err(|e| format!("DOMAIN.{}.schema: {e}", r.name))?;
+            schemas.push(schema);
+        }
+        Ok(Api { settings, schemas, store, body_limit })
+    }
+
+    /// Creates the indexes `mongo_indexes` declares.
+    pub async fn create_indexes(&self) -> Result<(), StoreError> {
+        for r in &self.settings.resources {
+            for index in &r.mongo_indexes {
+                self.store.create_index(&r.source, index).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An answer: status, headers and a JSON body (or none).
+struct Answer {
+    status: StatusCode,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    body: Option<Value>,
+}
+
+impl Answer {
+    fn json(status: StatusCode, body: Value) -> Answer {
+        Answer { status, headers: Vec::new(), body: Some(body) }
+    }
+
+    fn header(mut self, name: header::HeaderName, value: &str) -> Answer {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.retain(|(n, _)| *n != name);
+            self.headers.push((name, v));
+        }
+        self
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let body = match &self.body {
+            Some(v) => Body::from(v.to_string()),
+            None => Body::empty(),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = self.status;
+        if self.status != StatusCode::NOT_MODIFIED {
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+fn error(api: &Api, code: u16, message: &str) -> Answer {
+    let n = &api.settings.names;
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut body = Map::new();
+    body.insert(n.status.clone(), json!(n.status_err));
+    body.insert(n.error.clone(), json!({"code": code, "message": message}));
+    Answer::json(status, Value::Object(body))
+}
+
+fn store_error(api: &Api, e: StoreError) -> Answer {
+    match e {
+        StoreError::Invalid(m) => {
+            tracing::debug!("refused by the store: {m}");
+            error(api, 400, BAD_REQUEST)
+        }
+        StoreError::Duplicate { .. } => error(api, 409, "Duplicate key error"),
+        StoreError::Backend(m) => {
+            tracing::error!("resource store: {m}");
+            error(api, 503, "The document store is unavailable; try again later.")
+        }
+    }
+}
+
+/// What a request's path names.
+enum Target<'a> {
+    Home,
+    Collection(usize),
+    Item(usize, Lookup<'a>),
+}
+
+/// How an item is looked up: by its id (`item_lookup_field`) or by an additional lookup field.
+enum Lookup<'a> {
+    Id(&'a str),
+    Field(&'a str, &'a str),
+}
+
+fn route<'a>(api: &'a Api, path: &'a str) -> Option<Target<'a>> {
+    let base = api.settings.base_path();
+    let rest = path.strip_prefix(base.as_str())?;
+    if !rest.is_empty() && !rest.starts_with('/') {
+        return None;
+    }
+    let rest = rest.trim_start_matches('/');
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Some(Target::Home);
+    }
+    // The longest resource url that prefixes the path.
+    let mut best: Option<(usize, &str)> = None;
+    for (i, r) in api.settings.resources.iter().enumerate() {
+        if r.internal {
+            continue;
+        }
+        let tail =
+            if rest == r.url { Some("") } else { rest.strip_prefix(r.url.as_str()).and_then(|t| t.strip_prefix('/')) };
+        if let Some(tail) = tail
+            && best.is_none_or(|(j, _)| api.settings.resources[j].url.len() < r.url.len())
+        {
+            best = Some((i, tail));
+        }
+    }
+    let (i, tail) = best?;
+    let r = &api.settings.resources[i];
+    if tail.is_empty() {
+        return Some(Target::Collection(i));
+    }
+    if tail.contains('/') {
+        return None;
+    }
+    if r.item_lookup && r.item_url.as_ref().is_none_or(|re| re.is_match(tail)) {
+        return Some(Target::Item(i, Lookup::Id(tail)));
+    }
+    if let Some((rule, field)) = &r.additional_lookup
+        && rule.as_ref().is_none_or(|re| re.is_match(tail))
+    {
+        return Some(Target::Item(i, Lookup::Field(field, tail)));
+    }
+    None
+}
+
+/// The query string's parameters in order; Eve reads the first of repeated ones.
+struct Args(Vec<(String, String)>);
+
+impl Args {
+    fn parse(query: Option<&str>) -> Args {
+        Args(form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut method = parts.method.clone();
+    if api.settings.allow_override_http_method
+        && let Some(m) = parts.headers.get("X-HTTP-Method-Override").and_then(|v| v.to_str().ok())
+        && let Ok(m) = Method::from_bytes(m.trim().to_uppercase().as_bytes())
+    {
+        method = m;
+    }
+    let body = match axum::body::to_bytes(body, api.body_limit).await {
+        Ok(b) => b,
+        Err(_) => return error(&api, 413, TOO_LARGE).into_response(),
+    };
+    let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
+    let args = Args::parse(parts.uri.query());
+    let ctx = Ctx { api: &api, headers: &parts.headers, args: &args, host: host(&parts.headers) };
+    let answer = match route(&api, &path) {
+        None => error(&api, 404, NOT_FOUND),
+        Some(Target::Home) => match method {
+            Method::GET | Method::HEAD => ctx.home(),
+            Method::OPTIONS => options(&["GET", "HEAD", "OPTIONS"]),
+            _ => error(&api, 405, NOT_ALLOWED),
+        },
+        Some(Target::Collection(i)) => ctx.collection(i, &method, &body).await,
+        Some(Target::Item(i, lookup)) => ctx.item(i, lookup, &method, &body).await,
+    };
+    let mut response = answer.into_response();
+    if method == Method::HEAD {
+        *response.body_mut() = Body::empty();
+    }
+    response
+}
+
+fn options(methods: &[&str]) -> Answer {
+    let mut all: Vec<&str> = methods.to_vec();
+    all.sort_unstable();
+    all.dedup();
+    let mut a = Answer { status: StatusCode::OK, headers: Vec::new(), body: None };
+    a = a.header(header::ALLOW, &all.join(", "));
+    a.header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+}
+
+fn host(headers: &HeaderMap) -> String {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string()
+}
+
+struct Ctx<'a> {
+    api: &'a Api,
+    headers: &'a HeaderMap,
+    args: &'a Args,
+    host: String,
+}
+
+fn now_millis() -> i64 {
+    // Eve keeps whole seconds.
+    chrono::Utc::now().timestamp() * 1000
+}
+
+fn strip_etag(value: &str) -> String {
+    let v = value.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    v.replace('"', "")
+}
+
+impl<'a> Ctx<'a> {
+    fn names(&self) -> &'a crate::settings::Names {
+        &self.api.settings.names
+    }
+
+    fn home(&self) -> Answer {
+        if !self.api.settings.hateoas {
+            return Answer::json(StatusCode::OK, json!({}));
+        }
+        let children: Vec<Value> = self
+            .api
+            .settings
+            .resources
+            .iter()
+            .filter(|r| !r.internal)
+            .map(|r| json!({"href": r.url, "title": r.resource_title}))
+            .collect();
+        let mut links = Map::new();
+        links.insert("child".into(), Value::Array(children));
+        let mut body = Map::new();
+        body.insert(self.names().links.clone(), Value::Object(links));
+        Answer::json(StatusCode::OK, Value::Object(body))
+    }
+
+    async fn collection(&self, i: usize, method: &Method, body: &Bytes) -> Answer {
+        let r = &self.api.settings.resources[i];
+        let allowed = |m: &str| r.resource_methods.iter().any(|x| x == m);
+        match *method {
+            Method::GET | Method::HEAD if allowed("GET") => self.get_collection(i).await,
+            Method::POST if allowed("POST") => self.post(i, body).await,
+            Method::DELETE if allowed("DELETE") => self.delete_collection(i).await,
+            Method::OPTIONS => {
+                let mut m: Vec<&str> = r.resource_methods.iter().map(String::as_str).collect();
+                m.extend(["HEAD", "OPTIONS"]);
+                options(&m)
+            }
+            _ => error(self.api, 405, NOT_ALLOWED),
+        }
+    }
+
+    async fn item(&self, i: usize, lookup: Lookup<'_>, method: &Method, body: &Bytes) -> Answer {
+        let r = &self.api.settings.resources[i];
+        let allowed = |m: &str| r.item_methods.iter().any(|x| x == m);
+        match *method {
+            Method::GET | Method::HEAD if allowed("GET") => self.get_item(i, &lookup).await,
+            Method::PATCH if allowed("PATCH") => self.write_item(i, &lookup, body, Mode::Update).await,
+            Method::PUT if allowed("PUT") => self.write_item(i, &lookup, body, Mode::Replace).await,
+            Method::DELETE if allowed("DELETE") => self.delete_item(i, &lookup).await,
+            Method::OPTIONS => {
+                let mut m: Vec<&str> = r.item_methods.iter().map(String::as_str).collect();
+                // Eve's item rule also carries POST.
+                m.extend(["HEAD", "OPTIONS", "POST"]);
+                options(&m)
+            }
+            _ => error(self.api, 405, NOT_ALLOWED),
+        }
+    }
+
+    /// The filter of the resource's datasource combined with `filter`.
+    fn with_datasource(&self, r: &Resource, filter: Document) -> Document {
+        match &r.filter {
+            Some(f) if !f.is_empty() && !filter.is_empty() => {
+                let mut parts: Vec<Bson> = Vec::new();
+                for (k, v) in f.iter().chain(filter.iter()) {
+                    parts.push(Bson::Document(doc! {k.clone(): v.clone()}));
+                }
+                doc! {"$and": parts}
+            }
+            Some(f) if !f.is_empty() => f.clone(),
+            _ => filter,
+        }
+    }
+
+    fn field_type(r: &Resource, path: &str) -> Option<FieldType> {
+        // Eve gives every schema its id field, an ObjectId unless declared.
+        if path == r.id_field && r.schema.get(path).is_none() {
+            return Some(FieldType::ObjectId);
+        }
+        let mut schema = r.schema.as_object()?;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let def = schema.get(part)?;
+            if parts.peek().is_none() {
+                return Some(match def.get("type").and_then(Value::as_str) {
+                    Some("objectid") => FieldType::ObjectId,
+                    Some("datetime") => FieldType::Datetime,
+                    Some("decimal") => FieldType::Decimal,
+                    _ => FieldType::Other,
+                });
+            }
+            schema = def.get("schema").and_then(Value::as_object)?;
+        }
+        None
+    }
+
+    /// The type the id field's values have: an ObjectId unless the schema says otherwise.
+    fn id_value(r: &Resource, field: &str, text: &str) -> Bson {
+        let declared = r.schema.get(field).and_then(|d| d.get("type")).and_then(Value::as_str);
+        match declared {
+            None | Some("objectid") if field == r.id_field => match ObjectId::parse_str(text) {
+                Ok(oid) => Bson::ObjectId(oid),
+                Err(_) => Bson::String(text.to_string()),
+            },
+            Some("objectid") => match ObjectId::parse_str(text) {
+                Ok(oid) => Bson::ObjectId(oid),
+                Err(_) => Bson::String(text.to_string()),
+            },
+            Some("integer") => text.parse::<i64>().map(Bson::Int64).unwrap_or_else(|_| Bson::String(text.to_string())),
+            _ => Bson::String(text.to_string()),
+        }
+    }
+
+    fn item_filter(&self, r: &Resource, lookup: &Lookup<'_>) -> Document {
+        let (field, value) = match lookup {
+            Lookup::Id(v) => (r.item_lookup_field.as_str(), Self::id_value(r, &r.item_lookup_field, v)),
+            Lookup::Field(f, v) => (*f, Self::id_value(r, f, v)),
+        };
+        self.with_datasource(r, doc! {field: value})
+    }
+
+    /// A stored document as Eve serves it: missing dates read as the
+    /// epoch, a missing ETag computed, and the resource's projection.
+    fn served(&self, r: &Resource, mut d: Document) -> (Document, String, i64) {
+        let n = self.names();
+        for key in [&n.date_created, &n.last_updated] {
+            if !d.contains_key(key.as_str()) {
+                d.insert(key.clone(), Bson::DateTime(bson::DateTime::from_millis(0)));
+            }
+        }
+        let updated = match d.get(n.last_updated.as_str()) {
+            Some(Bson::DateTime(t)) => t.timestamp_millis(),
+            _ => 0,
+        };
+        let tag = match d.get_str(n.etag.as_str()) {
+            Ok(t) => t.to_string(),
+            Err(_) => {
+                let t = etag(&d);
+                if self.api.settings.if_match {
+                    d.insert(n.etag.clone(), t.clone());
+                }
+                t
+            }
+        };
+        let _ = r;
+        (d, tag, updated)
+    }
+
+    fn item_href(&self, r: &Resource, d: &Document) -> String {
+        let id = d.get(r.id_field.as_str()).map(bson_text).unwrap_or_default();
+        format!("{}/{}", r.url, id)
+    }
+
+    fn self_link(&self, r: &Resource, d: &Document) -> Value {
+        json!({"title": r.item_title, "href": self.item_href(r, d)})
+    }
+
+    fn query_config(&self, r: &Resource) -> ResourceQueryConfig {
+        let s = &self.api.settings;
+        let n = self.names();
+        let mut auto_fields = vec![r.id_field.clone(), n.last_updated.clone(), n.date_created.clone(), n.etag.clone()];
+        auto_fields.extend([n.issues.clone(), n.status.clone(), n.links.clone()]);
+        ResourceQueryConfig {
+            allowed_filters: r.allowed_filters.clone(),
+            sorting: r.sorting,
+            projection: r.projection_enabled,
+            pagination: PaginationConfig {
+                enabled: r.pagination,
+                default: s.pagination_default as i64,
+                limit: s.pagination_limit as i64,
+            },
+            where_options: WhereOptions {
+                blacklist: s.query_blacklist.clone(),
+                whitelist: Vec::new(),
+                // Beyond Eve: the blacklist holds for the Python syntax too,
+                // so `$where` (code run by MongoDB) never passes.
+                sanitize_python: true,
+            },
+            datasource_projection: r.projection.clone().unwrap_or_default(),
+            auto_fields,
+        }
+    }
+
+    fn query_error(&self, e: &query::QueryError) -> Answer {
+        // Where Eve fails with a 500 (a `where` that is not a document),
+        // the request is at fault: a 400.
+        if e.status() >= 500 {
+            return error(self.api, 400, BAD_REQUEST);
+        }
+        error(self.api, e.status(), e.client_message(false))
+    }
+
+    async fn get_collection(&self, i: usize) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let params = QueryParams {
+            where_clause: self.args.get(&n.where_),
+            sort: self.args.get(&n.sort).filter(|_| r.sorting),
+            projection: self.args.get(&n.projection),
+            max_results: self.args.get(&n.max_results),
+            page: self.args.get(&n.page),
+        };
+        let field_type = |p: &str| Self::field_type(r, p);
+        let parsed = match query::parse_query(&params, &self.query_config(r), &CastMode::Schema(&field_type)) {
+            Ok(p) => p,
+            Err(e) => return self.query_error(&e),
+        };
+        let filter = self.with_datasource(r, parsed.filter);
+        let sort = parsed.sort.clone().filter(|s| !s.is_empty()).or_else(|| r.default_sort.clone()).unwrap_or_default();
+        let page = parsed.pagination;
+        let find = Find {
+            filter: filter.clone(),
+            sort,
+            projection: (!parsed.projection.is_empty()).then_some(parsed.projection.clone()),
+            skip: page.skip.max(0) as u64,
+            limit: (page.max_results > 0).then_some(page.max_results as u64),
+        };
+        let documents = match api.store.find(&r.source, &find).await {
+            Ok(d) => d,
+            Err(e) => return store_error(api, e),
+        };
+        let total = if !api.settings.optimize_pagination_for_speed {
+            match api.store.count(&r.source, &filter).await {
+                Ok(c) => Some(c),
+                Err(e) => return store_error(api, e),
+            }
+        } else {
+            None
+        };
+        let mut last_modified = None;
+        let mut items = Vec::with_capacity(documents.len());
+        for d in documents {
+            let (d, _, updated) = self.served(r, d);
+            last_modified = last_modified.max(Some(updated));
+            let mut item = document_to_json(&d, &api.settings.date_format);
+            if r.hateoas {
+                item.insert(n.links.clone(), json!({"self": self.self_link(r, &d)}));
+            }
+            items.push(Value::Object(item));
+        }
+        let count = total.unwrap_or(items.len() as u64);
+        let mut body = Map::new();
+        body.insert(n.items.clone(), Value::Array(items));
+        if r.hateoas {
+            body.insert(n.links.clone(), self.pagination_links(r, &params, page, total, count));
+        }
+        if r.pagination {
+            let mut meta = Map::new();
+            meta.insert(n.page.clone(), json!(page.page));
+            meta.insert(n.max_results.clone(), json!(page.max_results));
+            if let Some(t) = total {
+                meta.insert("total".into(), json!(t));
+            }
+            body.insert(n.meta.clone(), Value::Object(meta));
+        }
+        let mut a = Answer::json(StatusCode::OK, Value::Object(body));
+        if let Some(t) = total {
+            a = a.header(
+                header::HeaderName::from_bytes(n.total_count_header.as_bytes()).unwrap_or(header::CONTENT_LENGTH),
+                &t.to_string(),
+            );
+        }
+        if let Some(lm) = last_modified {
+            a = a.header(header::LAST_MODIFIED, &format_date(lm, "%a, %d %b %Y %H:%M:%S GMT"));
+        }
+        self.cache_headers(r, a)
+    }
+
+    fn cache_headers(&self, r: &Resource, mut a: Answer) -> Answer {
+        if !r.cache_control.is_empty() {
+            a = a.header(header::CACHE_CONTROL, &r.cache_control);
+        }
+        if r.cache_expires != 0 {
+            let expires = chrono::Utc::now().timestamp() + r.cache_expires;
+            a = a.header(header::EXPIRES, &format_date(expires * 1000, "%a, %d %b %Y %H:%M:%S GMT"));
+        }
+        a
+    }
+
+    /// Eve's query part of links: `max_results`, `where`, `sort`, `page`, then other parameters.
+    fn querydef(&self, params: &QueryParams<'_>, max_results: i64, page: Option<i64>) -> String {
+        let n = self.names();
+        let mut parts = Vec::new();
+        if max_results != self.api.settings.pagination_default as i64 && max_results > 0 {
+            parts.push(format!("{}={max_results}", n.max_results));
+        }
+        if let Some(w) = params.where_clause.filter(|w| !w.is_empty()) {
+            parts.push(format!("{}={w}", n.where_));
+        }
+        if let Some(s) = params.sort.filter(|s| !s.is_empty()) {
+            parts.push(format!("{}={s}", n.sort));
+        }
+        if let Some(p) = page.filter(|p| *p > 1) {
+            parts.push(format!("{}={p}", n.page));
+        }
+        let known: HashSet<&str> = [&n.where_, &n.sort, &n.page, &n.max_results, &n.embedded, &n.projection]
+            .into_iter()
+            .map(String::as_str)
+            .chain(["version"])
+            .collect();
+        for (k, v) in &self.args.0 {
+            if !known.contains(k.as_str()) {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    }
+
+    fn pagination_links(
+        &self,
+        r: &Resource,
+        params: &QueryParams<'_>,
+        page: query::Pagination,
+        total: Option<u64>,
+        count: u64,
+    ) -> Value {
+        let q = |p: Option<i64>| self.querydef(params, page.max_results, p);
+        let mut links = Map::new();
+        links.insert("parent".into(), json!({"title": "home", "href": "/"}));
+        let self_href = if count > 0 { format!("{}{}", r.url, q(Some(page.page))) } else { r.url.clone() };
+        links.insert("self".into(), json!({"title": r.resource_title, "href": self_href}));
+        if r.pagination && page.max_results > 0 {
+            let total = total.unwrap_or(0) as i64;
+            if page.page * page.max_results < total || self.api.settings.optimize_pagination_for_speed {
+                links.insert(
+                    "next".into(),
+                    json!({"title": "next page", "href": format!("{}{}", r.url, q(Some(page.page + 1)))}),
+                );
+                if total > 0 {
+                    let last = (total + page.max_results - 1) / page.max_results;
+                    links.insert(
+                        "last".into(),
+                        json!({"title": "last page", "href": format!("{}{}", r.url, q(Some(last)))}),
+                    );
+                }
+            }
+            if page.page > 1 {
+                links.insert(
+                    "prev".into(),
+                    json!({"title": "previous page", "href": format!("{}{}", r.url, q(Some(page.page - 1)))}),
+                );
+            }
+        }
+        Value::Object(links)
+    }
+
+    async fn find_item(&self, r: &Resource, lookup: &Lookup<'_>) -> Result<Option<Document>, Answer> {
+        let filter = self.item_filter(r, lookup);
+        let find = Find { projection: r.projection.clone(), limit: Some(1), ..Find::filter(filter) };
+        match self.api.store.find(&r.source, &find).await {
+            Ok(d) => Ok(d.into_iter().next()),
+            Err(e) => Err(store_error(self.api, e)),
+        }
+    }
+
+    async fn get_item(&self, i: usize, lookup: &Lookup<'_>) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let stored = match self.find_item(r, lookup).await {
+            Ok(Some(d)) => d,
+            Ok(None) => return error(api, 404, NOT_FOUND),
+            Err(a) => return a,
+        };
+        let (mut d, tag, updated) = self.served(r, stored);
+        if let Some(p) = self.args.get(&n.projection).filter(|_| r.projection_enabled) {
+            match query::parse_projection(p) {
+                Ok(client) => {
+                    let cfg = self.query_config(r);
+                    let projection = query::resolve_projection(&client, &cfg.datasource_projection, &cfg.auto_fields);
+                    if !projection.is_empty()
+                        && let Ok(p) = enma_docstore::ops::Projection::parse(&projection)
+                    {
+                        d = p.apply(d);
+                    }
+                }
+                Err(e) => return self.query_error(&e),
+            }
+        }
+        let quoted = format!("\"{tag}\"");
+        if api.settings.if_match
+            && let Some(inm) = self.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+            && strip_etag(inm) == tag
+        {
+            return Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None }
+                .header(header::ETAG, &quoted);
+        }
+        if self.headers.get(header::IF_NONE_MATCH).is_none()
+            && let Some(ims) = self.headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok())
+            && let Some(since) = parse_http_date(ims)
+            && updated <= since.timestamp_millis()
+        {
+            let mut a = Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None };
+            if api.settings.if_match {
+                a = a.header(header::ETAG, &quoted);
+            }
+            return a;
+        }
+        let mut body = document_to_json(&d, &api.settings.date_format);
+        if r.hateoas {
+            let params = QueryParams {
+                where_clause: self.args.get(&n.where_),
+                sort: self.args.get(&n.sort),
+                ..QueryParams::default()
+            };
+            let collection =
+                format!("{}{}", r.url, self.querydef(&params, api.settings.pagination_default as i64, None));
+            body.insert(
+                n.links.clone(),
+                json!({"self": self.self_link(r, &d), "parent": {"title": "home", "href": "/"},
+                       "collection": {"title": r.resource_title, "href": collection}}),
+            );
+        }
+        let mut a = Answer::json(StatusCode::OK, Value::Object(body));
+        if api.settings.if_match {
+            a = a.header(header::ETAG, &quoted);
+        }
+        a = a.header(header::LAST_MODIFIED, &format_date(updated, "%a, %d %b %Y %H:%M:%S GMT"));
+        self.cache_headers(r, a)
+    }
+
+    /// The fields a write answers with: the meta fields (all the document's
+    /// with BANDWIDTH_SAVER off), extra response fields, the self link and the status.
+    fn write_answer(&self, r: &Resource, d: &Document) -> Map<String, Value> {
+        let api = self.api;
+        let n = self.names();
+        let mut out = Map::new();
+        let full = document_to_json(d, &api.settings.date_format);
+        let meta = [&r.id_field, &n.last_updated, &n.date_created, &n.etag];
+        for (k, v) in &full {
+            if !api.settings.bandwidth_saver || meta.contains(&k) || r.extra_response_fields.contains(k) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        if r.hateoas {
+            out.insert(n.links.clone(), json!({"self": self.self_link(r, d)}));
+        }
+        out.insert(n.status.clone(), json!(n.status_ok));
+        out
+    }
+
+    /// The body as JSON text: a JSON body as it is, a form's fields as a
+    /// JSON object of strings (as Eve reads `request.form`).
+    fn body_text(&self, body: &Bytes) -> Result<String, Answer> {
+        let media = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase());
+        match media.as_deref() {
+            Some("application/json") => {
+                std::str::from_utf8(body).map(str::to_string).map_err(|_| error(self.api, 400, BAD_REQUEST))
+            }
+            Some("application/x-www-form-urlencoded") => {
+                let mut fields: Vec<(String, String)> = Vec::new();
+                for (k, v) in form_urlencoded::parse(body) {
+                    if !fields.iter().any(|(seen, _)| *seen == k) {
+                        fields.push((k.into_owned(), v.into_owned()));
+                    }
+                }
+                let members: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), Value::from(v.as_str())))
+                    .collect();
+                Ok(format!("{{{}}}", members.join(",")))
+            }
+            _ => Err(error(self.api, 400, "Unknown or no Content-Type header supplied")),
+        }
+    }
+
+    fn lookups(&self, r: &Resource) -> StoreLookups {
+        StoreLookups {
+            store: self.api.store.clone(),
+            source: r.source.clone(),
+            id_field: r.id_field.clone(),
+            resources: self.api.settings.resources.iter().map(|x| (x.name.clone(), x.source.clone())).collect(),
+            handle: tokio::runtime::Handle::current(),
+        }
+    }
+
+    async fn post(&self, i: usize, body: &Bytes) -> Answer {
+        let text = match self.body_text(body) {
+            Ok(t) => t,
+            Err(a) => return a,
+        };
+        self.insert(i, &text, None).await
+    }
+
+    /// A PUT of a missing document inserts it under the URL's id (`UPSERT_ON_PUT`).
+    async fn upsert(&self, i: usize, lookup: &Lookup<'_>, text: &str) -> Answer {
+        let r = &self.api.settings.resources[i];
+        let Lookup::Id(id) = lookup else { return error(self.api, 404, NOT_FOUND) };
+        self.insert(i, text, Some(Self::id_value(r, &r.id_field, id))).await
+    }
+
+    /// POST: validates every document, then inserts all or none. `id`
+    /// gives a single document its id (an upserting PUT).
+    async fn insert(&self, i: usize, text: &str, id: Option<Bson>) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let schema = &api.schemas[i];
+        let (payload, many) = match validate::deserialize_body(schema, text) {
+            Ok(Payload::One(d)) => (vec![d], false),
+            Ok(Payload::Many(items)) => (items, true),
+            Err(_) => return error(api, 400, BAD_REQUEST),
+        };
+        if payload.is_empty() || (many && payload.len() > 1 && !r.bulk_enabled) {
+            return error(api, 400, BAD_REQUEST);
+        }
+        let now = bson::DateTime::from_millis(now_millis());
+        let lookups = self.lookups(r);
+        let schema = schema.clone();
+        let id_field = r.id_field.clone();
+        let names = n.clone();
+        // Validation may look documents up: it runs off the async threads.
+        let checked = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(payload.len());
+            for item in payload {
+                out.push(item.and_then(|mut d| {
+                    validate::validate(&schema, &mut d, Mode::Insert, None, &lookups)?;
+                    d.insert(names.last_updated.clone(), now);
+                    d.insert(names.date_created.clone(), now);
+                    Ok(d)
+                }));
+            }
+            out
+        })
+        .await;
+        let Ok(checked) = checked else { return error(api, 400, BAD_REQUEST) };
+        let failures = checked.iter().filter(|c| c.is_err()).count();
+        if failures > 0 {
+            let results: Vec<Value> = checked
+                .iter()
+                .map(|c| match c {
+                    Ok(_) => json!({n.status.clone(): n.status_ok}),
+                    Err(e) => {
+                        let mut m = Map::new();
+                        m.insert(n.status.clone(), json!(n.status_err));
+                        m.insert(
+                            n.issues.clone(),
+                            e.issues(Mode::Insert).unwrap_or_else(|| json!({"exception": e.to_string()})),
+                        );
+                        Value::Object(m)
+                    }
+                })
+                .collect();
+            let mut body = if many && results.len() > 1 {
+                let mut m = Map::new();
+                m.insert(n.status.clone(), json!(n.status_err));
+                m.insert(n.items.clone(), Value::Array(results));
+                m
+            } else {
+                results.into_iter().next().and_then(|v| v.as_object().cloned()).unwrap_or_default()
+            };
+            body.insert(
+                n.error.clone(),
+                json!({"code": api.settings.validation_error_status,
+                       "message": format!("Insertion failure: {failures} document(s) contain(s) error(s)")}),
+            );
+            let status =
+                StatusCode::from_u16(api.settings.validation_error_status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            return Answer::json(status, Value::Object(body));
+        }
+        let mut documents: Vec<Document> = checked.into_iter().flatten().collect();
+        if let (Some(id), Some(d)) = (id, documents.first_mut()) {
+            let mut with_id = doc! {id_field.clone(): id};
+            with_id.extend(std::mem::take(d));
+            *d = with_id;
+        }
+        for d in &mut documents {
+            if api.settings.if_match {
+                let tag = etag(d);
+                d.insert(n.etag.clone(), tag);
+            }
+            if !d.contains_key(id_field.as_str()) {
+                let mut with_id = doc! {id_field.clone(): ObjectId::new()};
+                with_id.extend(std::mem::take(d));
+                *d = with_id;
+            }
+        }
+        if let Err(e) = api.store.insert(&r.source, documents.clone()).await {
+            return store_error(api, e);
+        }
+        let answers: Vec<Map<String, Value>> = documents.iter().map(|d| self.write_answer(r, d)).collect();
+        let location = documents
+            .first()
+            .map(|d| format!("http://{}{}/{}", self.host, api.settings.base_path(), self.item_href(r, d)))
+            .unwrap_or_default();
+        let body = if many && answers.len() > 1 {
+            let mut m = Map::new();
+            m.insert(n.status.clone(), json!(n.status_ok));
+            m.insert(n.items.clone(), Value::Array(answers.into_iter().map(Value::Object).collect()));
+            Value::Object(m)
+        } else {
+            Value::Object(answers.into_iter().next().unwrap_or_default())
+        };
+        Answer::json(StatusCode::CREATED, body).header(header::LOCATION, &location)
+    }
+
+    /// The If-Match check of a write; `Err` is the answer (428 or 412).
+    fn check_if_match(&self, tag: &str) -> Result<(), Answer> {
+        let s = &self.api.settings;
+        let given = self.headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
+        match given {
+            None if s.if_match && s.enforce_if_match => {
+                Err(error(self.api, 428, "To edit a document its etag must be provided using the If-Match header"))
+            }
+            Some(g) if strip_etag(g) != tag => Err(error(self.api, 412, "Client and server etags don't match")),
+            _ => Ok(()),
+        }
+    }
+
+    async fn write_item(&self, i: usize, lookup: &Lookup<'_>, body: &Bytes, mode: Mode) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let text = match self.body_text(body) {
+            Ok(t) => t,
+            Err(a) => return a,
+        };
+        let stored = match self.find_item(r, lookup).await {
+            Ok(d) => d,
+            Err(a) => return a,
+        };
+        let Some(stored) = stored else {
+            if mode == Mode::Replace && api.settings.upsert_on_put {
+                return self.upsert(i, lookup, &text).await;
+            }
+            return error(api, 404, NOT_FOUND);
+        };
+        let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
+        let (original, tag, _) = self.served(r, stored);
+        if let Err(a) = self.check_if_match(&tag) {
+            return a;
+        }
+        let schema = api.schemas[i].clone();
+        let mut payload = match validate::deserialize_str(&schema, &text) {
+            Ok(d) => d,
+            Err(Invalid::BadJson(_)) => return error(api, 400, BAD_REQUEST),
+            Err(e) => return self.issues_answer(&e, mode),
+        };
+        let lookups = self.lookups(r);
+        let original_for_check = original.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            validate::validate(&schema, &mut payload, mode, Some(&original_for_check), &lookups).map(|()| payload)
+        })
+        .await;
+        let payload = match checked {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return self.issues_answer(&e, mode),
+            Err(_) => return error(api, 400, BAD_REQUEST),
+        };
+        let now = bson::DateTime::from_millis(now_millis());
+        let id = original.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null);
+        let mut filter = doc! {r.id_field.clone(): id.clone()};
+        if let Some(t) = &stored_etag {
+            filter.insert(n.etag.clone(), t.clone());
+        }
+        let (new_document, changed) = match mode {
+            Mode::Update => {
+                let mut merged = original.clone();
+                merge(&mut merged, &payload);
+                merged.insert(n.last_updated.clone(), now);
+                merged.remove(n.etag.as_str());
+                let mut set = payload.clone();
+                set.insert(n.last_updated.clone(), now);
+                if api.settings.if_match {
+                    let tag = etag(&{
+                        let mut with_old = merged.clone();
+                        if let Some(old) = &stored_etag {
+                            with_old.insert(n.etag.clone(), old.clone());
+                        }
+                        with_old
+                    });
+                    merged.insert(n.etag.clone(), tag.clone());
+                    set.insert(n.etag.clone(), tag);
+                }
+                let nested: Document = set
+                    .iter()
+                    .map(|(k, v)| (k.clone(), merged.get(k.as_str()).cloned().unwrap_or_else(|| v.clone())))
+                    .collect();
+                let result = api.store.update_one(&r.source, &filter, &Update { set: nested, unset: Vec::new() }).await;
+                (merged, result)
+            }
+            _ => {
+                let mut replacement = doc! {r.id_field.clone(): id.clone()};
+                replacement.extend(payload.clone());
+                let created = original.get(n.date_created.as_str()).cloned().unwrap_or(Bson::DateTime(now));
+                replacement.insert(n.date_created.clone(), created);
+                replacement.insert(n.last_updated.clone(), now);
+                if api.settings.if_match {
+                    let tag = etag(&replacement);
+                    replacement.insert(n.etag.clone(), tag);
+                }
+                let mut stored = replacement.clone();
+                stored.remove(r.id_field.as_str());
+                let result = api.store.replace_one(&r.source, &filter, stored).await;
+                (replacement, result)
+            }
+        };
+        match changed {
+            Ok(true) => {}
+            Ok(false) => return error(api, 412, "Client and server etags don't match"),
+            Err(e) => return store_error(api, e),
+        }
+        let mut answer_doc = new_document.clone();
+        if mode == Mode::Update {
+            // PATCH answers with the meta fields only, in Eve's order.
+            answer_doc = Document::new();
+            for key in [r.id_field.as_str(), n.last_updated.as_str(), n.date_created.as_str(), n.etag.as_str()] {
+                if let Some(v) = new_document.get(key) {
+                    answer_doc.insert(key, v.clone());
+                }
+            }
+            for key in &r.extra_response_fields {
+                if let Some(v) = new_document.get(key.as_str()) {
+                    answer_doc.insert(key.clone(), v.clone());
+                }
+            }
+        }
+        let body = self.write_answer(r, &answer_doc);
+        let mut a = Answer::json(StatusCode::OK, Value::Object(body));
+        if let Ok(t) = new_document.get_str(n.etag.as_str()) {
+            a = a.header(header::ETAG, &format!("\"{t}\""));
+        }
+        if mode == Mode::Replace {
+            a = a.header(header::LAST_MODIFIED, &format_date(now.timestamp_millis(), "%a, %d %b %Y %H:%M:%S GMT"));
+        }
+        a
+    }
+
+    fn issues_answer(&self, e: &Invalid, mode: Mode) -> Answer {
+        let n = self.names();
+        let s = &self.api.settings;
+        match e.issues(mode) {
+            Some(issues) => {
+                let mut m = Map::new();
+                m.insert(n.issues.clone(), issues);
+                m.insert(n.status.clone(), json!(n.status_err));
+                let status =
+                    StatusCode::from_u16(s.validation_error_status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+                Answer::json(status, Value::Object(m))
+            }
+            None => error(self.api, 400, BAD_REQUEST),
+        }
+    }
+
+    async fn delete_item(&self, i: usize, lookup: &Lookup<'_>) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let stored = match self.find_item(r, lookup).await {
+            Ok(d) => d,
+            Err(a) => return a,
+        };
+        let Some(stored) = stored else {
+            // Eve answers a DELETE of a missing item with 204.
+            return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
+        };
+        let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
+        let (original, tag, _) = self.served(r, stored);
+        if let Err(a) = self.check_if_match(&tag) {
+            return a;
+        }
+        let mut filter = doc! {r.id_field.clone(): original.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null)};
+        if let Some(t) = stored_etag {
+            filter.insert(n.etag.clone(), t);
+        }
+        match api.store.delete_many(&r.source, &self.with_datasource(r, filter)).await {
+            Ok(0) => error(api, 412, "Client and server etags don't match"),
+            Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+            Err(e) => store_error(api, e),
+        }
+    }
+
+    async fn delete_collection(&self, i: usize) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let filter = self.with_datasource(r, Document::new());
+        match api.store.delete_many(&r.source, &filter).await {
+            Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+            Err(e) => store_error(api, e),
+        }
+    }
+}
+
+/// Eve's merge of a PATCH into the stored document: nested documents are
+/// merged key by key, other values replaced.
+fn merge(target: &mut Document, updates: &Document) {
+    for (k, v) in updates {
+        match (target.get_mut(k.as_str()), v) {
+            (Some(Bson::Document(existing)), Bson::Document(new)) => merge(existing, new),
+            _ => {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// An id or lookup value as it appears in a URL.
+fn bson_text(v: &Bson) -> String {
+    match v {
+        Bson::ObjectId(o) => o.to_hex(),
+        Bson::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The validator's look-ups, answered by the store (from a blocking thread).
+struct StoreLookups {
+    store: Arc<dyn DocumentStore>,
+    source: String,
+    id_field: String,
+    resources: Vec<(String, String)>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Lookups for StoreLookups {
+    fn is_taken(&self, q: &UniqueQuery<'_>) -> Result<bool, String> {
+        let mut filter = doc! {q.field_path: q.value.clone()};
+        if let Some(id) = q.exclude_id {
+            filter.insert(self.id_field.clone(), doc! {"$ne": id.clone()});
+        }
+        let _ = matches!(q.scope, UniqueScope::Resource);
+        self.handle.block_on(self.store.count(&self.source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
+    }
+
+    fn exists(&self, resource: &str, field: &str, value: &Bson) -> Result<bool, String> {
+        let source = self.resources.iter().find(|(name, _)| name == resource).map(|(_, s)| s.clone());
+        let Some(source) = source else { return Err(format!("unknown resource {resource}")) };
+        let mut values = vec![value.clone()];
+        if let Bson::String(s) = value
+            && let Ok(oid) = ObjectId::parse_str(s)
+        {
+            values.push(Bson::ObjectId(oid));
+        }
+        let filter = doc! {field: {"$in": values}};
+        self.handle.block_on(self.store.count(&source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,126 @@
+//! Eve-compatible REST resources (issue 18): an Eve settings file served
+//! with Eve's URLs, envelopes, validation and ETags, over a document store
+//! — MongoDB, where Eve and ENMA can share a database, or the embedded
+//! store in the data directory.
+//!
+//! | piece | module |
+//! |---|---|
+//! | Eve's settings and their defaults | [`settings`] |
+//! | the query string: `where` (JSON and Python syntax), `sort`, `projection`, pages | [`query`] |
+//! | Cerberus validation as Eve runs it, with Cerberus's messages | [`validate`] |
+//! | Eve's ETag | [`etag`] |
+//! | stored values as Eve writes them in JSON | [`render`] |
+//! | the HTTP endpoints | [`api`] |
+
+pub mod api;
+pub mod etag;
+pub mod query;
+pub mod render;
+pub mod settings;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use enma_common::error::{Error, Result};
+use enma_docstore::DocumentStore;
+use enma_service::{BoxFuture, Service, Shutdown};
+
+pub use settings::Settings;
+
+/// The default address: Eve's port, on loopback.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5000";
+
+/// How the resources are served.
+#[derive(Debug, Clone)]
+pub struct ResourcesConfig {
+    /// The largest request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ResourcesConfig {
+    fn default() -> Self {
+        ResourcesConfig { body_limit: 64 << 20 }
+    }
+}
+
+/// The router of the API over `store`.
+pub async fn router(settings: Settings, store: Arc<dyn DocumentStore>, config: &ResourcesConfig) -> Result<Router> {
+    let api = api::Api::new(settings, store, config.body_limit).map_err(Error::execution)?;
+    api.create_indexes().await.map_err(|e| Error::execution(format!("mongo_indexes: {e}")))?;
+    Ok(Router::new()
+        .fallback(api::handle)
+        .with_state(Arc::new(api))
+        .layer(axum::middleware::from_fn(enma_http::catch_panic))
+        .layer(enma_http::trace_layer()))
+}
+
+/// The resources bound to their address, not yet serving: a [`Service`]
+/// that `enma serve --resources FILE` runs beside the SQL API.
+pub struct ResourcesServer {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+}
+
+/// Binds `address` for the resources of `settings` over `store`. Off
+/// loopback it is refused until the API has authentication (a later step).
+pub async fn bind(
+    address: SocketAddr,
+    settings: Settings,
+    store: Arc<dyn DocumentStore>,
+    config: ResourcesConfig,
+) -> Result<ResourcesServer> {
+    enma_http::check_exposure("the resource API", address, None)?;
+    let router = router(settings, store, &config).await?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Error::execution(format!("cannot listen on {address} for the resource API: {e}")))?;
+    let local_addr = listener.local_addr()?;
+    Ok(ResourcesServer { listener, local_addr, router })
+}
+
+impl Service for ResourcesServer {
+    fn name(&self) -> &'static str {
+        "resource API"
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    fn serve(self: Box<Self>, shutdown: Shutdown) -> BoxFuture<'static, Result<()>> {
+        Box::pin(async move {
+            let address = self.local_addr;
+            axum::serve(self.listener, self.router)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await
+                .map_err(|e| Error::execution(format!("resource API on {address} failed: {e}")))
+        })
+    }
+}
+
+/// The store the resources live in: the MongoDB database `mongodb_uri`
+/// names (or the settings' `MONGO_DBNAME` on its server), else the embedded
+/// store in `data_dir/resources`.
+pub async fn open_store(
+    mongodb_uri: Option<&str>,
+    data_dir: &std::path::Path,
+    settings: &Settings,
+) -> Result<Arc<dyn DocumentStore>> {
+    match mongodb_uri {
+        Some(uri) => {
+            let store = enma_docstore::Mongo::connect(uri, settings.mongo_dbname.as_deref())
+                .await
+                .map_err(|e| Error::execution(format!("cannot open the MongoDB database at {uri}: {e}")))?;
+            Ok(Arc::new(store))
+        }
+        None => {
+            let dir = data_dir.join("resources");
+            let store = enma_docstore::Embedded::open(&dir, enma_docstore::EmbeddedOptions::default())
+                .map_err(|e| Error::execution(format!("cannot open the resource store in {}: {e}", dir.display())))?;
+            Ok(Arc::new(store))
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Eve's settings, read from a JSON or YAML file with Eve's key names and
+//! Eve's defaults where a key is absent: global keys (`URL_PREFIX`,
+//! `RESOURCE_METHODS`, `PAGINATION_LIMIT`, ...) and, for each resource of
+//! `DOMAIN`, its own keys, which default to the global ones as Eve's
+//! `_set_resource_defaults` makes them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bson::{Bson, Document};
+use regex::Regex;
+use serde_json::{Map, Value};
+
+/// Why settings were refused.
+#[derive(Debug)]
+pub struct SettingsError(pub String);
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+fn error<T>(message: impl Into<String>) -> Result<T, SettingsError> {
+    Err(SettingsError(message.into()))
+}
+
+/// The API as the settings describe it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub url_prefix: String,
+    pub api_version: String,
+    pub resources: Vec<Resource>,
+    pub pagination_limit: u64,
+    pub pagination_default: u64,
+    pub if_match: bool,
+    pub enforce_if_match: bool,
+    pub bandwidth_saver: bool,
+    pub hateoas: bool,
+    pub validation_error_status: u16,
+    pub validation_error_as_list: bool,
+    pub query_blacklist: Vec<String>,
+    pub date_format: String,
+    pub names: Names,
+    pub allow_override_http_method: bool,
+    pub upsert_on_put: bool,
+    pub optimize_pagination_for_speed: bool,
+    pub mongo_dbname: Option<String>,
+    pub cache_control: String,
+    pub cache_expires: i64,
+}
+
+/// The names Eve lets settings change: meta fields, envelope keys and
+/// query parameters.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub date_created: String,
+    pub last_updated: String,
+    pub etag: String,
+    pub status: String,
+    pub issues: String,
+    pub error: String,
+    pub items: String,
+    pub links: String,
+    pub meta: String,
+    pub status_ok: String,
+    pub status_err: String,
+    pub where_: String,
+    pub sort: String,
+    pub page: String,
+    pub max_results: String,
+    pub projection: String,
+    pub embedded: String,
+    pub total_count_header: String,
+}
+
+/// One resource of `DOMAIN`.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub name: String,
+    pub url: String,
+    pub schema: Value,
+    pub source: String,
+    pub filter: Option<Document>,
+    pub projection: Option<Document>,
+    pub default_sort: Option<Vec<(String, i32)>>,
+    pub resource_methods: Vec<String>,
+    pub item_methods: Vec<String>,
+    pub id_field: String,
+    pub item_lookup_field: String,
+    pub item_url: Option<Regex>,
+    pub item_lookup: bool,
+    pub resource_title: String,
+    pub item_title: String,
+    pub additional_lookup: Option<(Option<Regex>, String)>,
+    pub allowed_filters: Vec<String>,
+    pub sorting: bool,
+    pub pagination: bool,
+    pub projection_enabled: bool,
+    pub hateoas: bool,
+    pub bulk_enabled: bool,
+    pub allow_unknown: bool,
+    pub extra_response_fields: Vec<String>,
+    pub mongo_indexes: Vec<enma_docstore::Index>,
+    pub cache_control: String,
+    pub cache_expires: i64,
+    pub internal: bool,
+}
+
+impl Settings {
+    /// Reads settings from a `.json`, `.yaml` or `.yml` file.
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SettingsError(format!("cannot read the resource settings {}: {e}", path.display())))?;
+        let yaml = matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
+        let value: Value = if yaml {
+            serde_yaml_ng::from_str(&text).map_err(|e| SettingsError(format!("{}: {e}", path.display())))?
+        } else {
+            serde_json::from_str(&text).map_err(|e| SettingsError(format!("{}: {e}", path.display())))?
+        };
+        Settings::from_value(&value).map_err(|e| SettingsError(format!("{}: {e}", path.display())))
+    }
+
+    pub fn from_value(value: &Value) -> Result<Settings, SettingsError> {
+        let Some(g) = value.as_object() else { return error("the settings must be an object of Eve's keys") };
+        let s = |key: &str, default: &str| g.get(key).and_then(Value::as_str).unwrap_or(default).to_string();
+        let b = |key: &str, default: bool| g.get(key).and_then(Value::as_bool).unwrap_or(default);
+        let n = |key: &str, default: i64| g.get(key).and_then(Value::as_i64).unwrap_or(default);
+        let names = Names {
+            date_created: s("DATE_CREATED", "_created"),
+            last_updated: s("LAST_UPDATED", "_updated"),
+            etag: s("ETAG", "_etag"),
+            status: s("STATUS", "_status"),
+            issues: s("ISSUES", "_issues"),
+            error: s("ERROR", "_error"),
+            items: s("ITEMS", "_items"),
+            links: s("LINKS", "_links"),
+            meta: s("META", "_meta"),
+            status_ok: s("STATUS_OK", "OK"),
+            status_err: s("STATUS_ERR", "ERR"),
+            where_: s("QUERY_WHERE", "where"),
+            sort: s("QUERY_SORT", "sort"),
+            page: s("QUERY_PAGE", "page"),
+            max_results: s("QUERY_MAX_RESULTS", "max_results"),
+            projection: s("QUERY_PROJECTION", "projection"),
+            embedded: s("QUERY_EMBEDDED", "embedded"),
+            total_count_header: s("HEADER_TOTAL_COUNT", "X-Total-Count"),
+        };
+        let mut settings = Settings {
+            url_prefix: s("URL_PREFIX", "").trim_matches('/').to_string(),
+            api_version: s("API_VERSION", "").trim_matches('/').to_string(),
+            resources: Vec::new(),
+            pagination_limit: n("PAGINATION_LIMIT", 50).max(1) as u64,
+            pagination_default: n("PAGINATION_DEFAULT", 25).max(1) as u64,
+            if_match: b("IF_MATCH", true),
+            enforce_if_match: b("ENFORCE_IF_MATCH", true),
+            bandwidth_saver: b("BANDWIDTH_SAVER", true),
+            hateoas: b("HATEOAS", true),
+            validation_error_status: u16::try_from(n("VALIDATION_ERROR_STATUS", 422)).unwrap_or(422),
+            validation_error_as_list: b("VALIDATION_ERROR_AS_LIST", false),
+            query_blacklist: strings(g.get("MONGO_QUERY_BLACKLIST"))
+                .unwrap_or_else(|| vec!["$where".into(), "$regex".into()]),
+            date_format: s("DATE_FORMAT", "%a, %d %b %Y %H:%M:%S GMT"),
+            names,
+            allow_override_http_method: b("ALLOW_OVERRIDE_HTTP_METHOD", true),
+            upsert_on_put: b("UPSERT_ON_PUT", true),
+            optimize_pagination_for_speed: b("OPTIMIZE_PAGINATION_FOR_SPEED", false),
+            mongo_dbname: g.get("MONGO_DBNAME").and_then(Value::as_str).map(str::to_string),
+            cache_control: s("CACHE_CONTROL", ""),
+            cache_expires: n("CACHE_EXPIRES", 0),
+        };
+        let empty = Map::new();
+        let domain = match g.get("DOMAIN") {
+            None => &empty,
+            Some(Value::Object(d)) => d,
+            Some(_) => return error("DOMAIN must be an object of resources"),
+        };
+        for (name, r) in domain {
+            let Some(r) = r.as_object() else { return error(format!("DOMAIN.{name} must be an object")) };
+            settings.resources.push(resource(name, r, g, &settings)?);
+        }
+        let mut urls = BTreeMap::new();
+        for r in &settings.resources {
+            if let Some(other) = urls.insert(r.url.clone(), r.name.clone()) {
+                return error(format!("resources {other} and {} have the same url {:?}", r.name, r.url));
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The path before every resource URL: `/<URL_PREFIX>/<API_VERSION>`.
+    pub fn base_path(&self) -> String {
+        let mut base = String::new();
+        for part in [&self.url_prefix, &self.api_version] {
+            if !part.is_empty() {
+                base.push('/');
+                base.push_str(part);
+            }
+        }
+        base
+    }
+}
+
+fn strings(value: Option<&Value>) -> Option<Vec<String>> {
+    value?.as_array().map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+}
+
+fn methods(value: Option<&Value>, default: &[String]) -> Vec<String> {
+    strings(value).map(|m| m.into_iter().map(|s| s.to_uppercase()).collect()).unwrap_or_else(|| default.to_vec())
+}
+
+/// A Werkzeug `regex("...")` rule as a regular expression matching a
+/// whole path segment; `None` for other converters (any segment).
+pub fn url_rule(rule: &str) -> Result<Option<Regex>, SettingsError> {
+    let rule = rule.trim();
+    let Some(inner) = rule.strip_prefix("regex(").and_then(|r| r.strip_suffix(')')) else { return Ok(None) };
+    let inner = inner.trim();
+    let pattern = inner
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| inner.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))
+        .unwrap_or(inner);
+    Regex::new(&format!("^(?:{pattern})$")).map(Some).map_err(|e| SettingsError(format!("bad url rule {rule}: {e}")))
+}
+
+fn json_document(value: &Value, what: &str) -> Result<Document, SettingsError> {
+    match Bson::try_from(value.clone()) {
+        Ok(Bson::Document(d)) => Ok(d),
+        _ => error(format!("{what} must be an object")),
+    }
+}
+
+fn resource(
+    name: &str,
+    r: &Map<String, Value>,
+    g: &Map<String, Value>,
+    settings: &Settings,
+) -> Result<Resource, SettingsError> {
+    let global_methods = |key: &str| methods(g.get(key), &["GET".to_string()]);
+    let s = |key: &str, default: &str| r.get(key).and_then(Value::as_str).unwrap_or(default).to_string();
+    let b = |key: &str, global: &str, default: bool| {
+        r.get(key).and_then(Value::as_bool).unwrap_or_else(|| g.get(global).and_then(Value::as_bool).unwrap_or(default))
+    };
+    let url = s("url", name).trim_matches('/').to_string();
+    let id_field = s("id_field", g.get("ID_FIELD").and_then(Value::as_str).unwrap_or("_id"));
+    let item_url_rule = s("item_url", g.get("ITEM_URL").and_then(Value::as_str).unwrap_or("regex(\"[a-f0-9]{24}\")"));
+    let schema = r.get("schema").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    if !schema.is_object() {
+        return error(format!("DOMAIN.{name}.schema must be an object"));
+    }
+    let empty = Map::new();
+    let datasource = r.get("datasource").and_then(Value::as_object).unwrap_or(&empty);
+    let filter = match datasource.get("filter") {
+        None | Some(Value::Null) => None,
+        Some(f) => Some(json_document(f, &format!("DOMAIN.{name}.datasource.filter"))?),
+    };
+    let default_sort = match datasource.get("default_sort") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(pairs)) => Some(
+            pairs
+                .iter()
+                .map(|p| match p.as_array().map(Vec::as_slice) {
+                    Some([Value::String(f), d]) => Ok((f.clone(), d.as_i64().unwrap_or(1) as i32)),
+                    _ => error(format!("DOMAIN.{name}.datasource.default_sort must be [[field, 1 or -1], ...]")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => return error(format!("DOMAIN.{name}.datasource.default_sort must be a list")),
+    };
+    let allow_unknown = b("allow_unknown", "ALLOW_UNKNOWN", false);
+    let versioning = b("versioning", "VERSIONING", false);
+    let projection = resource_projection(
+        datasource.get("projection"),
+        &schema,
+        allow_unknown,
+        versioning,
+        &id_field,
+        &settings.names,
+        name,
+    )?;
+    let item_lookup = b("item_lookup", "ITEM_LOOKUP", true);
+    let additional_lookup = match r.get("additional_lookup") {
+        Some(Value::Object(l)) => {
+            let field = l.get("field").and_then(Value::as_str).unwrap_or_default().to_string();
+            if field.is_empty() {
+                return error(format!("DOMAIN.{name}.additional_lookup needs a field"));
+            }
+            Some((url_rule(l.get("url").and_then(Value::as_str).unwrap_or(""))?, field))
+        }
+        _ => None,
+    };
+    let mut mongo_indexes = Vec::new();
+    if let Some(Value::Object(indexes)) = r.get("mongo_indexes") {
+        for (index_name, spec) in indexes {
+            let (keys, unique) = match spec {
+                Value::Array(keys) => (keys.clone(), false),
+                Value::Object(o) => (
+                    o.get("key").and_then(Value::as_array).cloned().unwrap_or_default(),
+                    o.get("unique").and_then(Value::as_bool).unwrap_or(false),
+                ),
+                _ => {
+                    return error(format!(
+                        "DOMAIN.{name}.mongo_indexes.{index_name} must be a list of [field, direction]"
+                    ));
+                }
+            };
+            let keys = keys
+                .iter()
+                .map(|k| match k.as_array().map(Vec::as_slice) {
+                    Some([Value::String(f), d]) => Ok((f.clone(), d.as_i64().unwrap_or(1) as i32)),
+                    _ => {
+                        error(format!("DOMAIN.{name}.mongo_indexes.{index_name} must be a list of [field, direction]"))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            mongo_indexes.push(enma_docstore::Index { name: index_name.clone(), keys, unique });
+        }
+    }
+    let item_lookup_field =
+        s("item_lookup_field", g.get("ITEM_LOOKUP_FIELD").and_then(Value::as_str).unwrap_or(&id_field));
+    Ok(Resource {
+        name: name.to_string(),
+        resource_title: s("resource_title", &url),
+        item_title: s("item_title", &capitalize(name.trim_end_matches('s'))),
+        url,
+        schema,
+        source: datasource.get("source").and_then(Value::as_str).unwrap_or(name).to_string(),
+        filter,
+        projection,
+        default_sort,
+        resource_methods: methods(r.get("resource_methods"), &global_methods("RESOURCE_METHODS")),
+        item_methods: methods(r.get("item_methods"), &global_methods("ITEM_METHODS")),
+        item_lookup_field,
+        id_field,
+        item_url: url_rule(&item_url_rule)?,
+        item_lookup,
+        additional_lookup,
+        allowed_filters: strings(r.get("allowed_filters").or(g.get("ALLOWED_FILTERS")))
+            .unwrap_or_else(|| vec!["*".into()]),
+        sorting: b("sorting", "SORTING", true),
+        pagination: b("pagination", "PAGINATION", true),
+        projection_enabled: b("projection", "PROJECTION", true),
+        hateoas: b("hateoas", "HATEOAS", true),
+        bulk_enabled: b("bulk_enabled", "BULK_ENABLED", true),
+        allow_unknown,
+        extra_response_fields: strings(r.get("extra_response_fields").or(g.get("EXTRA_RESPONSE_FIELDS")))
+            .unwrap_or_default(),
+        mongo_indexes,
+        cache_control: s("cache_control", &settings.cache_control),
+        cache_expires: r.get("cache_expires").and_then(Value::as_i64).unwrap_or(settings.cache_expires),
+        internal: b("internal_resource", "INTERNAL_RESOURCE", false),
+    })
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        None => String::new(),
+    }
+}
+
+/// The projection Eve gives a resource: with a schema and no unknown fields
+/// allowed, only the schema's fields (less those the datasource excludes)
+/// and the automatic ones are read.
+fn resource_projection(
+    given: Option<&Value>,
+    schema: &Value,
+    allow_unknown: bool,
+    versioning: bool,
+    id_field: &str,
+    names: &Names,
+    resource: &str,
+) -> Result<Option<Document>, SettingsError> {
+    let mut projection = match given {
+        None | Some(Value::Null) => Document::new(),
+        Some(p) => json_document(p, &format!("DOMAIN.{resource}.datasource.projection"))?,
+    };
+    let fields = schema.as_object().filter(|s| !s.is_empty());
+    let Some(fields) = fields.filter(|_| !allow_unknown) else {
+        return Ok((!projection.is_empty()).then_some(projection));
+    };
+    let on = |v: &Bson| matches!(v, Bson::Int32(1) | Bson::Int64(1) | Bson::Boolean(true));
+    let inclusion = projection.values().any(on);
+    if inclusion {
+        projection = projection.into_iter().filter(|(_, v)| on(v)).collect();
+    } else {
+        let excluded: Vec<String> = projection.keys().cloned().collect();
+        projection = Document::new();
+        for field in fields.keys().filter(|f| !excluded.contains(f)) {
+            projection.insert(field.clone(), 1);
+        }
+    }
+    for field in [id_field, &names.last_updated, &names.date_created, &names.etag] {
+        projection.insert(field, 1);
+    }
+    if versioning {
+        projection.insert("_version", 1);
+        projection.insert(format!("{id_field}_document"), 1);
+    }
+    Ok(Some(projection))
+}
