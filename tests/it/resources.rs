@@ -72,3 +72,255 @@ async fn crud_answers_as_eve() {
 async fn queries_answer_as_eve() {
     replay_on_both_backends("query").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validation_answers_as_eve() {
+    replay_on_both_backends("validation").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_shape_the_api_as_eve() {
+    replay_on_both_backends("settings").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_settings_shape_the_api_as_eve() {
+    replay_on_both_backends("settings_alt").await;
+}
+
+/// A child process killed when the test ends, passed or not.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_listening(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what} does not listen on {port}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+const METERS_YAML: &str = r#"# An Eve settings file, as YAML.
+RESOURCE_METHODS: [GET, POST, DELETE]
+ITEM_METHODS: [GET, PATCH, PUT, DELETE]
+DOMAIN:
+  readings:
+    schema:
+      meter: {type: string, required: true}
+      kwh: {type: number, min: 0}
+      read_at: {type: datetime}
+      tags: {type: list}
+"#;
+
+async fn json_of(response: reqwest::Response) -> serde_json::Value {
+    assert!(response.status().is_success(), "{} {:?}", response.status(), response.url());
+    response.json().await.unwrap()
+}
+
+/// The Done-when point of issue 18: `enma serve --resources FILE
+/// --mongodb-uri URI` serves what Eve 2.3.1 wrote, and Eve serves what ENMA
+/// wrote, on one MongoDB database; a document another tool wrote without
+/// Eve's meta fields is served by both alike, with the same computed ETag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eve_and_enma_serve_one_mongodb_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mongo = MongoServer::start();
+    let uri = mongo.fresh_database_uri();
+    let yaml = dir.path().join("meters.yaml");
+    std::fs::write(&yaml, METERS_YAML).unwrap();
+    let (sql_port, enma_port, eve_port) =
+        (crate::common::free_port(), crate::common::free_port(), crate::common::free_port());
+    let _enma = Process(
+        std::process::Command::new(env!("CARGO_BIN_EXE_enma"))
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
+            .arg("--resources")
+            .arg(&yaml)
+            .args(["--resources-listen", &format!("127.0.0.1:{enma_port}"), "--mongodb-uri", &uri])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Eve reads the same settings (as JSON, with its MONGO_URI).
+    let eve_settings = dir.path().join("eve.json");
+    let settings: serde_json::Value = serde_json::json!({
+        "MONGO_URI": uri,
+        "RESOURCE_METHODS": ["GET", "POST", "DELETE"],
+        "ITEM_METHODS": ["GET", "PATCH", "PUT", "DELETE"],
+        "DOMAIN": {"readings": {"schema": {
+            "meter": {"type": "string", "required": true},
+            "kwh": {"type": "number", "min": 0},
+            "read_at": {"type": "datetime"},
+            "tags": {"type": "list"}}}}
+    });
+    std::fs::write(&eve_settings, settings.to_string()).unwrap();
+    let python = std::env::var("ENMA_TEST_PYTHON").expect("ENMA_TEST_PYTHON: run the tests with tests/run.sh");
+    let _eve = Process(
+        std::process::Command::new(&python)
+            .arg(resources_dir().join("eve_server.py"))
+            .arg(&eve_settings)
+            .args(["127.0.0.1", &eve_port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_listening(enma_port, "enma serve --resources").await;
+    wait_listening(eve_port, "Eve").await;
+    let enma = format!("http://127.0.0.1:{enma_port}");
+    let eve = format!("http://127.0.0.1:{eve_port}");
+    let http = reqwest::Client::new();
+
+    // ENMA writes; Eve reads it back field for field, ETag included.
+    let readings = serde_json::json!([
+        {"meter": "m-1", "kwh": 1.5, "read_at": "Tue, 01 Dec 2026 10:00:00 GMT", "tags": ["a"]},
+        {"meter": "m-2", "kwh": 20, "read_at": "Tue, 01 Dec 2026 11:00:00 GMT"}
+    ]);
+    let posted = json_of(http.post(format!("{enma}/readings")).json(&readings).send().await.unwrap()).await;
+    let first = posted["_items"][0]["_id"].as_str().unwrap().to_string();
+    let etag = posted["_items"][0]["_etag"].as_str().unwrap().to_string();
+    let from_eve = json_of(http.get(format!("{eve}/readings/{first}")).send().await.unwrap()).await;
+    let from_enma = json_of(http.get(format!("{enma}/readings/{first}")).send().await.unwrap()).await;
+    assert_eq!(from_eve, from_enma);
+    assert_eq!(from_eve["_etag"], serde_json::json!(etag));
+    assert_eq!(from_eve["read_at"], "Tue, 01 Dec 2026 10:00:00 GMT");
+
+    // Eve accepts ENMA's ETag, and ENMA accepts the one Eve's update made.
+    let patched = http
+        .patch(format!("{eve}/readings/{first}"))
+        .header("If-Match", &etag)
+        .json(&serde_json::json!({"kwh": 2.5}))
+        .send()
+        .await
+        .unwrap();
+    let patched = json_of(patched).await;
+    let eve_etag = patched["_etag"].as_str().unwrap().to_string();
+    let patched = http
+        .patch(format!("{enma}/readings/{first}"))
+        .header("If-Match", format!("\"{eve_etag}\""))
+        .json(&serde_json::json!({"tags": ["b"]}))
+        .send()
+        .await
+        .unwrap();
+    json_of(patched).await;
+
+    // Eve writes; ENMA serves it.
+    let posted = http
+        .post(format!("{eve}/readings"))
+        .json(&serde_json::json!({"meter": "m-3", "kwh": 3, "read_at": "Wed, 02 Dec 2026 09:30:00 GMT"}))
+        .send()
+        .await
+        .unwrap();
+    json_of(posted).await;
+
+    // A document another tool wrote, without _etag, _created or _updated.
+    let script = format!(
+        "import pymongo; pymongo.MongoClient({uri:?}).get_default_database().readings.insert_one({{'meter': 'raw', 'kwh': 7.25}})"
+    );
+    let status = std::process::Command::new(&python).args(["-c", &script]).status().unwrap();
+    assert!(status.success());
+
+    // Both serve the whole collection alike: same documents, ETags, dates and links.
+    let page = "readings?sort=meter";
+    let from_eve = json_of(http.get(format!("{eve}/{page}")).send().await.unwrap()).await;
+    let from_enma = json_of(http.get(format!("{enma}/{page}")).send().await.unwrap()).await;
+    assert_eq!(from_eve["_meta"]["total"], 4);
+    assert_eq!(from_eve, from_enma);
+    let raw = from_enma["_items"].as_array().unwrap().iter().find(|d| d["meter"] == "raw").unwrap();
+    assert_eq!(raw["_created"], "Thu, 01 Jan 1970 00:00:00 GMT");
+
+    // The computed ETag of the raw document is one a later If-Match accepts.
+    let raw_id = raw["_id"].as_str().unwrap();
+    let raw_etag = raw["_etag"].as_str().unwrap();
+    let patched = http
+        .patch(format!("{enma}/readings/{raw_id}"))
+        .header("If-Match", raw_etag)
+        .json(&serde_json::json!({"kwh": 8}))
+        .send()
+        .await
+        .unwrap();
+    json_of(patched).await;
+    let from_eve = json_of(http.get(format!("{eve}/readings/{raw_id}")).send().await.unwrap()).await;
+    let from_enma = json_of(http.get(format!("{enma}/readings/{raw_id}")).send().await.unwrap()).await;
+    assert_eq!(from_eve, from_enma);
+    assert_eq!(from_eve["kwh"], 8);
+}
+
+/// Bad input gets Eve's error envelope and a 4xx, never a 5xx or a crash:
+/// documents nested past MongoDB's 100 levels or past the JSON reader's
+/// bound, a body past the limit, `$where` smuggled through Eve's Python
+/// syntax, and deeply nested filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_eves_errors_never_a_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn DocumentStore> = Arc::new(Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap());
+    let settings = serde_json::json!({
+        "RESOURCE_METHODS": ["GET", "POST"], "ITEM_METHODS": ["GET", "PATCH"],
+        "DOMAIN": {"loose": {"allow_unknown": true, "schema": {"a": {"type": "integer"}}}}
+    });
+    let settings = enma_resources::Settings::from_value(&settings).unwrap();
+    let config = enma_resources::ResourcesConfig { body_limit: 64 << 10 };
+    let router = enma_resources::router(settings, store, &config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let http = reqwest::Client::new();
+
+    let nested = |depth: usize| format!("{{\"x\": {}1{}}}", "{\"y\": ".repeat(depth), "}".repeat(depth));
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "101 levels",
+            http.post(format!("{base}/loose")).header("Content-Type", "application/json").body(nested(101)),
+            400,
+        ),
+        (
+            "5000 levels",
+            http.post(format!("{base}/loose")).header("Content-Type", "application/json").body(nested(5000)),
+            400,
+        ),
+        (
+            "a body past the limit",
+            http.post(format!("{base}/loose"))
+                .header("Content-Type", "application/json")
+                .body(format!("{{\"s\": \"{}\"}}", "x".repeat(100 << 10))),
+            413,
+        ),
+        ("$where in Python syntax", http.get(format!("{base}/loose?where=\"$where\"==\"sleep(100)\"")), 400),
+        ("$where in JSON", http.get(format!("{base}/loose?where={{\"$where\":\"sleep(100)\"}}")), 400),
+        (
+            "a deep filter",
+            http.get(format!("{base}/loose?where={}{{\"a\":1}}{}", "{\"$and\":[".repeat(3000), "]}".repeat(3000))),
+            400,
+        ),
+        (
+            "a deep Python filter",
+            http.get(format!("{base}/loose?where={}a==1{}", "(".repeat(3000), ")".repeat(3000))),
+            400,
+        ),
+        ("an unknown operator", http.get(format!("{base}/loose?where={{\"a\":{{\"$bogus\":1}}}}")), 400),
+        ("a sort that does not parse", http.get(format!("{base}/loose?sort=[(\"a\",")), 400),
+    ];
+    for (what, request, status) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["_status"], "ERR", "{what}: {body}");
+        assert_eq!(body["_error"]["code"], status, "{what}: {body}");
+    }
+    // 100 levels are fine, and the server still answers.
+    let response = http
+        .post(format!("{base}/loose"))
+        .header("Content-Type", "application/json")
+        .body(nested(99))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}

@@ -37,15 +37,8 @@ STANDIN = os.environ.get("MONGO_STANDIN") or os.path.normpath(
     os.path.join(REPO, "..", "shared", "tools", "mongodb", "mongo_standin.py")
 )
 
-# The Eve server process: python -c EVE_BOOT settings.json host port
-EVE_BOOT = r"""
-import json, sys
-from eve import Eve
-with open(sys.argv[1]) as f:
-    settings = json.load(f)
-app = Eve(settings=settings)
-app.run(host=sys.argv[2], port=int(sys.argv[3]), debug=False, use_reloader=False)
-"""
+# The Eve server process (settings.json host port).
+EVE_SERVER = os.path.join(harness.HERE, "eve_server.py")
 
 _live = []  # processes to stop on any exit
 
@@ -142,7 +135,7 @@ class Servers:
                 settings = dict(self.settings, MONGO_URI=self.mongo_uri)
                 spath = os.path.join(self.tmp, "settings.json")
                 harness.write_json(spath, settings)
-                eve = spawn([EVE_PYTHON, "-c", EVE_BOOT, spath, "127.0.0.1", str(self.http_port)],
+                eve = spawn([EVE_PYTHON, EVE_SERVER, spath, "127.0.0.1", str(self.http_port)],
                             os.path.join(self.tmp, "eve.out"))
                 self.procs.append(eve)
                 wait_port(self.http_port, eve, "eve")

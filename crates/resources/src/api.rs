@@ -122,7 +122,11 @@ fn store_error(api: &Api, e: StoreError) -> Answer {
             tracing::debug!("refused by the store: {m}");
             error(api, 400, BAD_REQUEST)
         }
-        StoreError::Duplicate { .. } => error(api, 409, "Duplicate key error"),
+        StoreError::Duplicate { .. } => error(
+            api,
+            409,
+            "A conflict happened while processing the request. The resource might have been modified while the request was being processed.",
+        ),
         StoreError::Backend(m) => {
             tracing::error!("resource store: {m}");
             error(api, 503, "The document store is unavailable; try again later.")
@@ -143,7 +147,10 @@ enum Lookup<'a> {
     Field(&'a str, &'a str),
 }
 
-fn route<'a>(api: &'a Api, path: &'a str) -> Option<Target<'a>> {
+/// A request's target, and the values a sub-resource URL's variables took.
+type Routed<'a> = (Target<'a>, Vec<(String, String)>);
+
+fn route<'a>(api: &'a Api, path: &'a str) -> Option<Routed<'a>> {
     let base = api.settings.base_path();
     let rest = path.strip_prefix(base.as_str())?;
     if !rest.is_empty() && !rest.starts_with('/') {
@@ -152,37 +159,60 @@ fn route<'a>(api: &'a Api, path: &'a str) -> Option<Target<'a>> {
     let rest = rest.trim_start_matches('/');
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.is_empty() {
-        return Some(Target::Home);
+        return Some((Target::Home, Vec::new()));
     }
     // The longest resource url that prefixes the path.
-    let mut best: Option<(usize, &str)> = None;
+    // (resource, rest of the path, variables, length of the matched url)
+    type Candidate<'p> = (usize, &'p str, Vec<(String, String)>, usize);
+    let mut best: Option<Candidate<'a>> = None;
     for (i, r) in api.settings.resources.iter().enumerate() {
         if r.internal {
             continue;
         }
-        let tail =
-            if rest == r.url { Some("") } else { rest.strip_prefix(r.url.as_str()).and_then(|t| t.strip_prefix('/')) };
-        if let Some(tail) = tail
-            && best.is_none_or(|(j, _)| api.settings.resources[j].url.len() < r.url.len())
+        let found = match &r.url_pattern {
+            None => {
+                let tail = if rest == r.url {
+                    Some("")
+                } else {
+                    rest.strip_prefix(r.url.as_str()).and_then(|t| t.strip_prefix('/'))
+                };
+                tail.map(|t| (t, Vec::new(), r.url.len()))
+            }
+            Some((re, fields)) => {
+                let split = rest.rsplit_once('/');
+                let attempts = [(rest, ""), split.map_or(("", ""), |(head, tail)| (head, tail))];
+                attempts.into_iter().find_map(|(head, tail)| {
+                    let c = re.captures(head)?;
+                    let values = fields
+                        .iter()
+                        .enumerate()
+                        .map(|(k, f)| (f.clone(), c.get(k + 1).map_or("", |m| m.as_str()).to_string()))
+                        .collect();
+                    Some((tail, values, head.len()))
+                })
+            }
+        };
+        if let Some((tail, values, len)) = found
+            && best.as_ref().is_none_or(|b| b.3 < len)
         {
-            best = Some((i, tail));
+            best = Some((i, tail, values, len));
         }
     }
-    let (i, tail) = best?;
+    let (i, tail, captures, _) = best?;
     let r = &api.settings.resources[i];
     if tail.is_empty() {
-        return Some(Target::Collection(i));
+        return Some((Target::Collection(i), captures));
     }
     if tail.contains('/') {
         return None;
     }
     if r.item_lookup && r.item_url.as_ref().is_none_or(|re| re.is_match(tail)) {
-        return Some(Target::Item(i, Lookup::Id(tail)));
+        return Some((Target::Item(i, Lookup::Id(tail)), captures));
     }
     if let Some((rule, field)) = &r.additional_lookup
         && rule.as_ref().is_none_or(|re| re.is_match(tail))
     {
-        return Some(Target::Item(i, Lookup::Field(field, tail)));
+        return Some((Target::Item(i, Lookup::Field(field, tail)), captures));
     }
     None
 }
@@ -215,8 +245,16 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
     };
     let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
     let args = Args::parse(parts.uri.query());
-    let ctx = Ctx { api: &api, headers: &parts.headers, args: &args, host: host(&parts.headers) };
-    let answer = match route(&api, &path) {
+    let routed = route(&api, &path);
+    let endpoint_methods = routed.as_ref().map(|(t, _)| endpoint_methods(&api, t)).unwrap_or_default();
+    let is_home = matches!(routed, Some((Target::Home, _)));
+    let (target, captures) = match routed {
+        Some((t, c)) => (Some(t), c),
+        None => (None, Vec::new()),
+    };
+    let ctx =
+        Ctx { api: &api, headers: &parts.headers, args: &args, host: host(&parts.headers), captures, path: &path };
+    let answer = match target {
         None => error(&api, 404, NOT_FOUND),
         Some(Target::Home) => match method {
             Method::GET | Method::HEAD => ctx.home(),
@@ -226,11 +264,52 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         Some(Target::Collection(i)) => ctx.collection(i, &method, &body).await,
         Some(Target::Item(i, lookup)) => ctx.item(i, lookup, &method, &body).await,
     };
+    // GETs Eve answers outside a resource (home, errors) carry the global cache settings.
+    let answer = if matches!(method, Method::GET | Method::HEAD) && (is_home || answer.status.as_u16() >= 400) {
+        global_cache_headers(&api.settings, answer)
+    } else {
+        answer
+    };
+    let answer = cors(&api, &parts.headers, answer, &endpoint_methods);
     let mut response = answer.into_response();
     if method == Method::HEAD {
         *response.body_mut() = Body::empty();
     }
     response
+}
+
+/// The methods an endpoint answers, as `Allow` lists them.
+fn endpoint_methods(api: &Api, target: &Target<'_>) -> Vec<String> {
+    let mut methods: Vec<String> = match target {
+        Target::Home => vec!["GET".into()],
+        Target::Collection(i) => api.settings.resources[*i].resource_methods.clone(),
+        Target::Item(i, _) => {
+            let mut m = api.settings.resources[*i].item_methods.clone();
+            m.push("POST".into());
+            m
+        }
+    };
+    methods.extend(["HEAD".into(), "OPTIONS".into()]);
+    methods.sort_unstable();
+    methods.dedup();
+    methods
+}
+
+/// Eve's CORS headers, on every answer to a request with an Origin.
+fn cors(api: &Api, headers: &HeaderMap, mut answer: Answer, methods: &[String]) -> Answer {
+    let Some(c) = &api.settings.cors else { return answer };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return answer };
+    let allowed = if c.allows(origin) { origin } else { "" };
+    answer = answer
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed)
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS, &c.headers.join(", "))
+        .header(header::ACCESS_CONTROL_EXPOSE_HEADERS, &c.expose_headers.join(", "))
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS, &methods.join(", "))
+        .header(header::ACCESS_CONTROL_MAX_AGE, &c.max_age.to_string());
+    if c.allow_credentials {
+        answer = answer.header(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+    }
+    answer
 }
 
 fn options(methods: &[&str]) -> Answer {
@@ -251,6 +330,21 @@ struct Ctx<'a> {
     headers: &'a HeaderMap,
     args: &'a Args,
     host: String,
+    /// The values of a sub-resource URL's variables, by field.
+    captures: Vec<(String, String)>,
+    /// The request's path, decoded.
+    path: &'a str,
+}
+
+fn global_cache_headers(s: &Settings, mut a: Answer) -> Answer {
+    if !s.cache_control.is_empty() {
+        a = a.header(header::CACHE_CONTROL, &s.cache_control);
+    }
+    if s.cache_expires != 0 {
+        let expires = chrono::Utc::now().timestamp() + s.cache_expires;
+        a = a.header(header::EXPIRES, &format_date(expires * 1000, "%a, %d %b %Y %H:%M:%S GMT"));
+    }
+    a
 }
 
 fn now_millis() -> i64 {
@@ -279,7 +373,7 @@ impl<'a> Ctx<'a> {
             .resources
             .iter()
             .filter(|r| !r.internal)
-            .map(|r| json!({"href": r.url, "title": r.resource_title}))
+            .map(|r| json!({"href": r.home_href, "title": r.resource_title}))
             .collect();
         let mut links = Map::new();
         links.insert("child".into(), Value::Array(children));
@@ -306,7 +400,9 @@ impl<'a> Ctx<'a> {
 
     async fn item(&self, i: usize, lookup: Lookup<'_>, method: &Method, body: &Bytes) -> Answer {
         let r = &self.api.settings.resources[i];
-        let allowed = |m: &str| r.item_methods.iter().any(|x| x == m);
+        // An additional lookup only reads.
+        let by_field = matches!(lookup, Lookup::Field(..));
+        let allowed = |m: &str| r.item_methods.iter().any(|x| x == m) && (!by_field || m == "GET");
         match *method {
             Method::GET | Method::HEAD if allowed("GET") => self.get_item(i, &lookup).await,
             Method::PATCH if allowed("PATCH") => self.write_item(i, &lookup, body, Mode::Update).await,
@@ -323,7 +419,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// The filter of the resource's datasource combined with `filter`.
-    fn with_datasource(&self, r: &Resource, filter: Document) -> Document {
+    fn with_datasource(&self, r: &Resource, mut filter: Document) -> Document {
+        for (field, value) in &self.captures {
+            filter.insert(field.clone(), Self::id_value(r, field, value));
+        }
         match &r.filter {
             Some(f) if !f.is_empty() && !filter.is_empty() => {
                 let mut parts: Vec<Bson> = Vec::new();
@@ -411,9 +510,131 @@ impl<'a> Ctx<'a> {
         (d, tag, updated)
     }
 
+    /// A field's `data_relation`, on the field or on a list field's items.
+    fn relation<'r>(r: &'r Resource, field: &str) -> Option<&'r Value> {
+        let def = r.schema.get(field)?;
+        def.get("data_relation").or_else(|| match def.get("type").and_then(Value::as_str) {
+            Some("list") => def.get("schema")?.get("data_relation"),
+            _ => None,
+        })
+    }
+
+    fn resource_named(&self, name: &str) -> Option<&'a Resource> {
+        self.api.settings.resources.iter().find(|x| x.name == name)
+    }
+
+    /// Eve's `_links.related`: a link per document a `data_relation` field refers to.
+    fn related_links(&self, r: &Resource, d: &Document) -> Option<Value> {
+        let fields = r.schema.as_object()?;
+        let mut related = Map::new();
+        for field in fields.keys() {
+            let Some(target) = Self::relation(r, field)
+                .and_then(|rel| rel.get("resource"))
+                .and_then(Value::as_str)
+                .and_then(|name| self.resource_named(name))
+            else {
+                continue;
+            };
+            let link =
+                |v: &Bson| json!({"title": target.item_title, "href": format!("{}/{}", target.url, bson_text(v))});
+            match d.get(field.as_str()) {
+                None | Some(Bson::Null) => {}
+                Some(Bson::Array(items)) if items.is_empty() => {}
+                Some(Bson::Array(items)) => {
+                    related.insert(field.clone(), Value::Array(items.iter().map(link).collect()));
+                }
+                Some(v) => {
+                    related.insert(field.clone(), link(v));
+                }
+            }
+        }
+        (!related.is_empty()).then_some(Value::Object(related))
+    }
+
+    /// The `_links` of a document served alone or in a page: `self`, and
+    /// `related` for its data relations.
+    fn document_links(&self, r: &Resource, d: &Document) -> Map<String, Value> {
+        let mut links = Map::new();
+        links.insert("self".into(), self.self_link(r, d));
+        if let Some(related) = self.related_links(r, d) {
+            links.insert("related".into(), related);
+        }
+        links
+    }
+
+    /// The fields `?embedded={"field": 1}` asks to embed, checked.
+    fn embedded_fields(&self) -> Result<Vec<String>, Answer> {
+        let Some(text) = self.args.get(&self.names().embedded) else { return Ok(Vec::new()) };
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => Ok(m
+                .into_iter()
+                .filter(|(_, v)| matches!(v, Value::Bool(true)) || v.as_i64().is_some_and(|n| n != 0))
+                .map(|(k, _)| k)
+                .collect()),
+            _ => Err(error(self.api, 400, "Unable to parse `embedded` clause")),
+        }
+    }
+
+    /// Replaces each embeddable relation in `fields` by the document it refers to.
+    async fn embed(&self, r: &Resource, d: &mut Document, fields: &[String]) -> Result<(), Answer> {
+        for field in fields {
+            let Some(rel) = Self::relation(r, field) else { continue };
+            if !rel.get("embeddable").and_then(Value::as_bool).unwrap_or(false) {
+                continue;
+            }
+            let Some(target) = rel.get("resource").and_then(Value::as_str).and_then(|n| self.resource_named(n)) else {
+                continue;
+            };
+            let key = rel.get("field").and_then(Value::as_str).unwrap_or(target.id_field.as_str()).to_string();
+            let fetch = |v: Bson| {
+                let key = key.clone();
+                async move {
+                    let find = Find {
+                        projection: target.projection.clone(),
+                        limit: Some(1),
+                        ..Find::filter(doc! {key: v.clone()})
+                    };
+                    match self.api.store.find(&target.source, &find).await {
+                        Ok(found) => {
+                            Ok(found.into_iter().next().map(|x| Bson::Document(self.served(target, x).0)).unwrap_or(v))
+                        }
+                        Err(e) => Err(store_error(self.api, e)),
+                    }
+                }
+            };
+            match d.get(field.as_str()).cloned() {
+                Some(Bson::Array(items)) => {
+                    let mut out = Vec::with_capacity(items.len());
+                    for v in items {
+                        out.push(fetch(v).await?);
+                    }
+                    d.insert(field.clone(), Bson::Array(out));
+                }
+                Some(Bson::Null) | None => {}
+                Some(v) => {
+                    let embedded = fetch(v).await?;
+                    d.insert(field.clone(), embedded);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn item_href(&self, r: &Resource, d: &Document) -> String {
         let id = d.get(r.id_field.as_str()).map(bson_text).unwrap_or_default();
-        format!("{}/{}", r.url, id)
+        format!("{}/{}", self.collection_href(r), id)
+    }
+
+    /// The collection's path relative to the API root: its url, or for a
+    /// sub-resource the url with this request's values.
+    fn collection_href(&self, r: &Resource) -> String {
+        let Some((re, _)) = &r.url_pattern else { return r.url.clone() };
+        let base = self.api.settings.base_path();
+        let rest = self.path.strip_prefix(base.as_str()).unwrap_or(self.path).trim_matches('/');
+        if re.is_match(rest) {
+            return rest.to_string();
+        }
+        rest.rsplit_once('/').map_or(rest, |(head, _)| head).to_string()
     }
 
     fn self_link(&self, r: &Resource, d: &Document) -> Value {
@@ -485,7 +706,7 @@ impl<'a> Ctx<'a> {
             Ok(d) => d,
             Err(e) => return store_error(api, e),
         };
-        let total = if !api.settings.optimize_pagination_for_speed {
+        let total = if !r.optimize_pagination_for_speed {
             match api.store.count(&r.source, &filter).await {
                 Ok(c) => Some(c),
                 Err(e) => return store_error(api, e),
@@ -493,14 +714,22 @@ impl<'a> Ctx<'a> {
         } else {
             None
         };
+        let embedded = match self.embedded_fields() {
+            Ok(e) => e,
+            Err(a) => return a,
+        };
         let mut last_modified = None;
         let mut items = Vec::with_capacity(documents.len());
         for d in documents {
-            let (d, _, updated) = self.served(r, d);
+            let (mut d, _, updated) = self.served(r, d);
             last_modified = last_modified.max(Some(updated));
+            let links = self.document_links(r, &d);
+            if let Err(a) = self.embed(r, &mut d, &embedded).await {
+                return a;
+            }
             let mut item = document_to_json(&d, &api.settings.date_format);
             if r.hateoas {
-                item.insert(n.links.clone(), json!({"self": self.self_link(r, &d)}));
+                item.insert(n.links.clone(), Value::Object(links));
             }
             items.push(Value::Object(item));
         }
@@ -583,27 +812,28 @@ impl<'a> Ctx<'a> {
         let q = |p: Option<i64>| self.querydef(params, page.max_results, p);
         let mut links = Map::new();
         links.insert("parent".into(), json!({"title": "home", "href": "/"}));
-        let self_href = if count > 0 { format!("{}{}", r.url, q(Some(page.page))) } else { r.url.clone() };
+        let url = self.collection_href(r);
+        let self_href = if count > 0 { format!("{url}{}", q(Some(page.page))) } else { url.clone() };
         links.insert("self".into(), json!({"title": r.resource_title, "href": self_href}));
         if r.pagination && page.max_results > 0 {
             let total = total.unwrap_or(0) as i64;
-            if page.page * page.max_results < total || self.api.settings.optimize_pagination_for_speed {
+            if page.page * page.max_results < total || r.optimize_pagination_for_speed {
                 links.insert(
                     "next".into(),
-                    json!({"title": "next page", "href": format!("{}{}", r.url, q(Some(page.page + 1)))}),
+                    json!({"title": "next page", "href": format!("{url}{}", q(Some(page.page + 1)))}),
                 );
                 if total > 0 {
                     let last = (total + page.max_results - 1) / page.max_results;
                     links.insert(
                         "last".into(),
-                        json!({"title": "last page", "href": format!("{}{}", r.url, q(Some(last)))}),
+                        json!({"title": "last page", "href": format!("{url}{}", q(Some(last)))}),
                     );
                 }
             }
             if page.page > 1 {
                 links.insert(
                     "prev".into(),
-                    json!({"title": "previous page", "href": format!("{}{}", r.url, q(Some(page.page - 1)))}),
+                    json!({"title": "previous page", "href": format!("{url}{}", q(Some(page.page - 1)))}),
                 );
             }
         }
@@ -662,6 +892,14 @@ impl<'a> Ctx<'a> {
             }
             return a;
         }
+        let mut links = self.document_links(r, &d);
+        let embedded = match self.embedded_fields() {
+            Ok(e) => e,
+            Err(a) => return a,
+        };
+        if let Err(a) = self.embed(r, &mut d, &embedded).await {
+            return a;
+        }
         let mut body = document_to_json(&d, &api.settings.date_format);
         if r.hateoas {
             let params = QueryParams {
@@ -669,13 +907,14 @@ impl<'a> Ctx<'a> {
                 sort: self.args.get(&n.sort),
                 ..QueryParams::default()
             };
-            let collection =
-                format!("{}{}", r.url, self.querydef(&params, api.settings.pagination_default as i64, None));
-            body.insert(
-                n.links.clone(),
-                json!({"self": self.self_link(r, &d), "parent": {"title": "home", "href": "/"},
-                       "collection": {"title": r.resource_title, "href": collection}}),
+            let collection = format!(
+                "{}{}",
+                self.collection_href(r),
+                self.querydef(&params, api.settings.pagination_default as i64, None)
             );
+            links.insert("parent".into(), json!({"title": "home", "href": "/"}));
+            links.insert("collection".into(), json!({"title": r.resource_title, "href": collection}));
+            body.insert(n.links.clone(), Value::Object(links));
         }
         let mut a = Answer::json(StatusCode::OK, Value::Object(body));
         if api.settings.if_match {
@@ -688,6 +927,11 @@ impl<'a> Ctx<'a> {
     /// The fields a write answers with: the meta fields (all the document's
     /// with BANDWIDTH_SAVER off), extra response fields, the self link and the status.
     fn write_answer(&self, r: &Resource, d: &Document) -> Map<String, Value> {
+        self.write_answer_of(r, d, d)
+    }
+
+    /// [`Self::write_answer`] of `d`, with the related links of `full`.
+    fn write_answer_of(&self, r: &Resource, d: &Document, full_document: &Document) -> Map<String, Value> {
         let api = self.api;
         let n = self.names();
         let mut out = Map::new();
@@ -699,7 +943,12 @@ impl<'a> Ctx<'a> {
             }
         }
         if r.hateoas {
-            out.insert(n.links.clone(), json!({"self": self.self_link(r, d)}));
+            let mut links = Map::new();
+            links.insert("self".into(), self.self_link(r, d));
+            if let Some(related) = self.related_links(r, full_document) {
+                links.insert("related".into(), related);
+            }
+            out.insert(n.links.clone(), Value::Object(links));
         }
         out.insert(n.status.clone(), json!(n.status_ok));
         out
@@ -775,6 +1024,21 @@ impl<'a> Ctx<'a> {
         if payload.is_empty() || (many && payload.len() > 1 && !r.bulk_enabled) {
             return error(api, 400, BAD_REQUEST);
         }
+        if payload.iter().any(|d| d.as_ref().is_ok_and(|d| !within_nesting(d))) {
+            return error(api, 400, "The document nests deeper than 100 levels.");
+        }
+        // A sub-resource's documents carry the values of its URL's variables.
+        let payload: Vec<Result<Document, Invalid>> = payload
+            .into_iter()
+            .map(|item| {
+                item.map(|mut d| {
+                    for (field, value) in &self.captures {
+                        d.insert(field.clone(), Self::id_value(r, field, value));
+                    }
+                    d
+                })
+            })
+            .collect();
         let now = bson::DateTime::from_millis(now_millis());
         let lookups = self.lookups(r);
         let schema = schema.clone();
@@ -907,6 +1171,9 @@ impl<'a> Ctx<'a> {
             Err(Invalid::BadJson(_)) => return error(api, 400, BAD_REQUEST),
             Err(e) => return self.issues_answer(&e, mode),
         };
+        if !within_nesting(&payload) {
+            return error(api, 400, "The document nests deeper than 100 levels.");
+        }
         let lookups = self.lookups(r);
         let original_for_check = original.clone();
         let checked = tokio::task::spawn_blocking(move || {
@@ -972,7 +1239,7 @@ impl<'a> Ctx<'a> {
             Err(e) => return store_error(api, e),
         }
         let mut answer_doc = new_document.clone();
-        if mode == Mode::Update {
+        if mode == Mode::Update && api.settings.bandwidth_saver {
             // PATCH answers with the meta fields only, in Eve's order.
             answer_doc = Document::new();
             for key in [r.id_field.as_str(), n.last_updated.as_str(), n.date_created.as_str(), n.etag.as_str()] {
@@ -986,7 +1253,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let body = self.write_answer(r, &answer_doc);
+        let body = self.write_answer_of(r, &answer_doc, &new_document);
         let mut a = Answer::json(StatusCode::OK, Value::Object(body));
         if let Ok(t) = new_document.get_str(n.etag.as_str()) {
             a = a.header(header::ETAG, &format!("\"{t}\""));
@@ -1063,6 +1330,26 @@ fn merge(target: &mut Document, updates: &Document) {
             }
         }
     }
+}
+
+/// MongoDB's limit on nested documents and arrays; deeper ones are refused
+/// before they reach a store.
+const MAX_NESTING: usize = 100;
+
+fn nesting(value: &Bson, limit: usize) -> bool {
+    if limit == 0 {
+        return false;
+    }
+    match value {
+        Bson::Document(d) => d.values().all(|v| nesting(v, limit - 1)),
+        Bson::Array(items) => items.iter().all(|v| nesting(v, limit - 1)),
+        _ => true,
+    }
+}
+
+/// Whether `document` nests no deeper than MongoDB allows.
+fn within_nesting(document: &Document) -> bool {
+    document.values().all(|v| nesting(v, MAX_NESTING))
 }
 
 /// An id or lookup value as it appears in a URL.

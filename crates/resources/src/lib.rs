@@ -8,12 +8,14 @@
 //! | Eve's settings and their defaults | [`settings`] |
 //! | the query string: `where` (JSON and Python syntax), `sort`, `projection`, pages | [`query`] |
 //! | Cerberus validation as Eve runs it, with Cerberus's messages | [`validate`] |
+//! | Python's ways with JSON, numbers and reprs, which Eve's answers show | [`py`] |
 //! | Eve's ETag | [`etag`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
 pub mod etag;
+pub mod py;
 pub mod query;
 pub mod render;
 pub mod settings;

@@ -50,6 +50,27 @@ pub struct Settings {
     pub mongo_dbname: Option<String>,
     pub cache_control: String,
     pub cache_expires: i64,
+    pub cors: Option<Cors>,
+}
+
+/// CORS as `X_DOMAINS`, `X_DOMAINS_RE`, `X_HEADERS`, `X_EXPOSE_HEADERS`,
+/// `X_MAX_AGE` and `X_ALLOW_CREDENTIALS` set it.
+#[derive(Debug, Clone)]
+pub struct Cors {
+    /// Allowed origins; `*` allows any.
+    pub domains: Vec<String>,
+    pub domain_patterns: Vec<Regex>,
+    pub headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: i64,
+    pub allow_credentials: bool,
+}
+
+impl Cors {
+    pub fn allows(&self, origin: &str) -> bool {
+        self.domains.iter().any(|d| d == "*" || d == origin)
+            || self.domain_patterns.iter().any(|re| re.is_match(origin))
+    }
 }
 
 /// The names Eve lets settings change: meta fields, envelope keys and
@@ -76,11 +97,19 @@ pub struct Names {
     pub total_count_header: String,
 }
 
+/// A sub-resource URL as a pattern, and the fields its variables fill in.
+pub type UrlPattern = (Regex, Vec<String>);
+
 /// One resource of `DOMAIN`.
 #[derive(Debug, Clone)]
 pub struct Resource {
     pub name: String,
     pub url: String,
+    /// For a sub-resource (`folks/<regex("[a-f0-9]{24}"):person>/invoices`):
+    /// the URL as a pattern, and the fields its variables fill in.
+    pub url_pattern: Option<UrlPattern>,
+    /// The URL as the home page links it (variables as `<name>`).
+    pub home_href: String,
     pub schema: Value,
     pub source: String,
     pub filter: Option<Document>,
@@ -107,6 +136,7 @@ pub struct Resource {
     pub cache_control: String,
     pub cache_expires: i64,
     pub internal: bool,
+    pub optimize_pagination_for_speed: bool,
 }
 
 impl Settings {
@@ -170,6 +200,7 @@ impl Settings {
             mongo_dbname: g.get("MONGO_DBNAME").and_then(Value::as_str).map(str::to_string),
             cache_control: s("CACHE_CONTROL", ""),
             cache_expires: n("CACHE_EXPIRES", 0),
+            cors: cors(g)?,
         };
         let empty = Map::new();
         let domain = match g.get("DOMAIN") {
@@ -201,6 +232,31 @@ impl Settings {
         }
         base
     }
+}
+
+fn cors(g: &Map<String, Value>) -> Result<Option<Cors>, SettingsError> {
+    // Each of these may be one string or a list of them.
+    let list = |key: &str| match g.get(key) {
+        Some(Value::String(s)) => vec![s.clone()],
+        other => strings(other).unwrap_or_default(),
+    };
+    let domains = list("X_DOMAINS");
+    let patterns = list("X_DOMAINS_RE");
+    if domains.is_empty() && patterns.is_empty() {
+        return Ok(None);
+    }
+    let domain_patterns = patterns
+        .iter()
+        .map(|p| Regex::new(&format!("^(?:{p})$")).map_err(|e| SettingsError(format!("X_DOMAINS_RE {p:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Cors {
+        domains,
+        domain_patterns,
+        headers: list("X_HEADERS"),
+        expose_headers: list("X_EXPOSE_HEADERS"),
+        max_age: g.get("X_MAX_AGE").and_then(Value::as_i64).unwrap_or(21600),
+        allow_credentials: g.get("X_ALLOW_CREDENTIALS").and_then(Value::as_bool).unwrap_or(false),
+    }))
 }
 
 fn strings(value: Option<&Value>) -> Option<Vec<String>> {
@@ -320,7 +376,10 @@ fn resource(
     }
     let item_lookup_field =
         s("item_lookup_field", g.get("ITEM_LOOKUP_FIELD").and_then(Value::as_str).unwrap_or(&id_field));
+    let (url_pattern, home_href) = url_template(&url)?;
     Ok(Resource {
+        url_pattern,
+        home_href,
         name: name.to_string(),
         resource_title: s("resource_title", &url),
         item_title: s("item_title", &capitalize(name.trim_end_matches('s'))),
@@ -351,7 +410,38 @@ fn resource(
         cache_control: s("cache_control", &settings.cache_control),
         cache_expires: r.get("cache_expires").and_then(Value::as_i64).unwrap_or(settings.cache_expires),
         internal: b("internal_resource", "INTERNAL_RESOURCE", false),
+        optimize_pagination_for_speed: b("optimize_pagination_for_speed", "OPTIMIZE_PAGINATION_FOR_SPEED", false),
     })
+}
+
+/// A URL with Werkzeug variables (`<regex("..."):field>`, `<field>`) as a
+/// regular expression, and the link form the home page shows.
+fn url_template(url: &str) -> Result<(Option<UrlPattern>, String), SettingsError> {
+    if !url.contains('<') {
+        return Ok((None, url.to_string()));
+    }
+    let variable = Regex::new(r#"<(?:regex\((?:"([^"]*)"|'([^']*)')\):|[a-z]+:)?([A-Za-z_][A-Za-z0-9_]*)>"#)
+        .map_err(|e| SettingsError(e.to_string()))?;
+    let mut pattern = String::from("^");
+    let mut href = String::new();
+    let mut fields = Vec::new();
+    let mut last = 0;
+    for c in variable.captures_iter(url) {
+        let Some(whole) = c.get(0) else { continue };
+        pattern.push_str(&regex::escape(&url[last..whole.start()]));
+        href.push_str(&url[last..whole.start()]);
+        let inner = c.get(1).or(c.get(2)).map_or("[^/]+", |m| m.as_str());
+        let field = c.get(3).map_or("", |m| m.as_str()).to_string();
+        pattern.push_str(&format!("({inner})"));
+        href.push_str(&format!("<{field}>"));
+        fields.push(field);
+        last = whole.end();
+    }
+    pattern.push_str(&regex::escape(&url[last..]));
+    pattern.push('$');
+    href.push_str(&url[last..]);
+    let re = Regex::new(&pattern).map_err(|e| SettingsError(format!("bad url {url:?}: {e}")))?;
+    Ok((Some((re, fields)), href))
 }
 
 fn capitalize(s: &str) -> String {

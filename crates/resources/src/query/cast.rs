@@ -7,7 +7,8 @@ use bson::oid::ObjectId;
 use bson::{Bson, Decimal128, Document};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
-use super::pynum::{decimal_value, is_py_space};
+use crate::py::num::{decimal_value, is_py_space};
+
 use super::pyval::datetime_to_bson;
 use super::{CastMode, EveCastOptions, FieldType};
 

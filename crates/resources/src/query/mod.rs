@@ -51,7 +51,6 @@
 
 mod cast;
 mod pyjson;
-mod pynum;
 mod pysyntax;
 mod pyval;
 mod visitor;
@@ -59,6 +58,8 @@ mod visitor;
 use std::fmt;
 
 use bson::{Bson, Document};
+
+use crate::py::num::{self, PyInt};
 
 use pysyntax::SynError;
 use pyval::{PyDict, PyVal, dict_to_document, py_eq, py_repr, py_truthy, py_type_name, py_type_repr, to_bson};
@@ -507,11 +508,16 @@ fn parse_where_impl(text: &str, opts: &WhereOptions) -> Result<ParsedWhere, Quer
     }
     let (v, syntax) = where_to_pyval(text, opts)?;
     let PyVal::Dict(d) = &v else { return Err(not_a_dict(&v)) };
+    Ok(ParsedWhere { filter: encode_now(d)?, syntax })
+}
+
+/// [`dict_to_document`], failing at once on a value pymongo would not encode.
+fn encode_now(d: &PyDict) -> Result<Document, QueryError> {
     let mut deferred = None;
-    let filter = dict_to_document(d, &mut deferred)?;
+    let doc = dict_to_document(d, &mut deferred)?;
     match deferred {
         Some(e) => Err(e),
-        None => Ok(ParsedWhere { filter, syntax }),
+        None => Ok(doc),
     }
 }
 
@@ -625,7 +631,7 @@ fn sort_stage1(text: &str) -> Result<Option<SortSpec>, QueryError> {
     }
     let mut pairs = Vec::new();
     for part in text.split(',') {
-        let arg = pynum::py_strip(part);
+        let arg = num::py_strip(part);
         match arg.strip_prefix('-') {
             Some(rest) => pairs.push((rest.to_string(), -1)),
             None if arg.is_empty() => {
@@ -777,13 +783,7 @@ pub fn parse_projection(text: &str) -> Result<Document, QueryError> {
 }
 
 fn parse_projection_impl(text: &str) -> Result<Document, QueryError> {
-    let d = projection_pyval(text)?;
-    let mut deferred = None;
-    let doc = dict_to_document(&d, &mut deferred)?;
-    match deferred {
-        Some(e) => Err(e),
-        None => Ok(doc),
-    }
+    encode_now(&projection_pyval(text)?)
 }
 
 /// One projection entry during resolution.
@@ -793,6 +793,12 @@ struct ProjEntry {
     truthy: bool,
     /// Encoding failure to report if the entry is sent.
     error: Option<QueryError>,
+}
+
+impl ProjEntry {
+    fn from_bson(key: &str, value: &Bson) -> ProjEntry {
+        ProjEntry { key: key.to_string(), value: value.clone(), truthy: bson_truthy(value), error: None }
+    }
 }
 
 fn bson_truthy(b: &Bson) -> bool {
@@ -818,10 +824,7 @@ fn resolve_entries(
     datasource: &Document,
     keep_fields: &[String],
 ) -> (Document, Option<QueryError>) {
-    let mut fields: Vec<ProjEntry> = datasource
-        .iter()
-        .map(|(k, v)| ProjEntry { key: k.clone(), value: v.clone(), truthy: bson_truthy(v), error: None })
-        .collect();
+    let mut fields: Vec<ProjEntry> = datasource.iter().map(|(k, v)| ProjEntry::from_bson(k, v)).collect();
     if !client.is_empty() {
         if !datasource.is_empty() {
             if client.iter().any(|(_, one)| *one) {
@@ -865,12 +868,7 @@ fn resolve_entries(
 ///   field and not an automatic field (so `{"_id": 0}` is ignored);
 /// * entries with a falsy value are dropped (exclusions included).
 pub fn resolve_projection(client: &Document, datasource: &Document, keep_fields: &[String]) -> Document {
-    let entries = client
-        .iter()
-        .map(|(k, v)| {
-            (ProjEntry { key: k.clone(), value: v.clone(), truthy: bson_truthy(v), error: None }, bson_eq_one(v))
-        })
-        .collect();
+    let entries = client.iter().map(|(k, v)| (ProjEntry::from_bson(k, v), bson_eq_one(v))).collect();
     resolve_entries(entries, datasource, keep_fields).0
 }
 
@@ -900,7 +898,7 @@ fn pagination_impl(
     let default = if cfg.enabled { cfg.default } else { 0 };
     // int(float(text)) as an exact integer-valued f64
     let mut mr: f64 = default as f64;
-    if let Some(f) = max_results.and_then(pynum::py_float) {
+    if let Some(f) = max_results.and_then(num::py_float) {
         if f.is_infinite() {
             return Err(QueryError::internal("OverflowError: cannot convert float infinity to integer"));
         }
@@ -913,9 +911,9 @@ fn pagination_impl(
     let overflow = || QueryError::internal("OverflowError: MongoDB can only handle up to 8-byte ints");
     if cfg.enabled {
         if let Some(p) = page {
-            match pynum::py_int(p) {
-                Some(pynum::PyInt::Small(v)) => page_val = if v == 0 { 1 } else { v.abs() },
-                Some(pynum::PyInt::Huge { .. }) => {
+            match num::py_int(p) {
+                Some(PyInt::Small(v)) => page_val = if v == 0 { 1 } else { v.abs() },
+                Some(PyInt::Huge { .. }) => {
                     page_val = i128::MAX;
                     deferred = Some(overflow());
                 }

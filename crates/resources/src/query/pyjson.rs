@@ -5,245 +5,55 @@
 //! Python `dict` does (last value, first position), lone `\uD800`-style
 //! surrogates kept (as [`PyVal::BadStr`]). Whitespace is `[ \t\n\r]`.
 //! Extended JSON (`{"$oid": ...}`) is *not* decoded: Eve does not use
-//! `bson.json_util` for query parameters.
+//! `bson.json_util` for query parameters. The reading is [`crate::py::json`]'s.
+
+use crate::py::json::{self, Dialect, FromJson, JsonStr};
 
 use super::pyval::{PyDict, PyVal};
 
-/// Nesting beyond this fails (Python would hit its recursion limit near
-/// 1000 frames; the exact depth depends on the caller's stack).
-const MAX_DEPTH: usize = 900;
+/// simplejson's rules. Nesting beyond `max_depth` fails (Python would hit its
+/// recursion limit near 1000 frames; the exact depth depends on the caller's stack).
+const SIMPLEJSON: Dialect =
+    Dialect { nan_infinity: false, lone_surrogates: true, plus_in_unicode_escape: false, max_depth: 900 };
 
-struct Json<'a> {
-    b: &'a [u8],
-    s: &'a str,
-    pos: usize,
-    depth: usize,
-}
-
-impl Json<'_> {
-    fn ws(&mut self) {
-        while self.pos < self.b.len() && matches!(self.b[self.pos], b' ' | b'\t' | b'\n' | b'\r') {
-            self.pos += 1;
-        }
+impl FromJson for PyVal {
+    fn null() -> PyVal {
+        PyVal::None
     }
 
-    fn value(&mut self) -> Option<PyVal> {
-        self.ws();
-        let c = *self.b.get(self.pos)?;
-        match c {
-            b'{' => self.object(),
-            b'[' => self.array(),
-            b'"' => {
-                self.pos += 1;
-                self.string()
-            }
-            b't' if self.s[self.pos..].starts_with("true") => {
-                self.pos += 4;
-                Some(PyVal::Bool(true))
-            }
-            b'f' if self.s[self.pos..].starts_with("false") => {
-                self.pos += 5;
-                Some(PyVal::Bool(false))
-            }
-            b'n' if self.s[self.pos..].starts_with("null") => {
-                self.pos += 4;
-                Some(PyVal::None)
-            }
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => None,
-        }
+    fn bool(b: bool) -> PyVal {
+        PyVal::Bool(b)
     }
 
-    fn enter(&mut self) -> Option<()> {
-        self.depth += 1;
-        (self.depth <= MAX_DEPTH).then_some(())
-    }
-
-    fn object(&mut self) -> Option<PyVal> {
-        self.enter()?;
-        self.pos += 1;
-        let mut d = PyDict::new();
-        self.ws();
-        if self.b.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(PyVal::Dict(d));
-        }
-        loop {
-            self.ws();
-            if self.b.get(self.pos) != Some(&b'"') {
-                return None;
-            }
-            self.pos += 1;
-            let key = self.string()?;
-            self.ws();
-            if self.b.get(self.pos) != Some(&b':') {
-                return None;
-            }
-            self.pos += 1;
-            let v = self.value()?;
-            d.set(key, v);
-            self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Some(PyVal::Dict(d));
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn array(&mut self) -> Option<PyVal> {
-        self.enter()?;
-        self.pos += 1;
-        let mut items = Vec::new();
-        self.ws();
-        if self.b.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Some(PyVal::List(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Some(PyVal::List(items));
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let h = self.s.get(self.pos..self.pos + 4)?;
-        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        self.pos += 4;
-        u32::from_str_radix(h, 16).ok()
-    }
-
-    /// After the opening quote.
-    fn string(&mut self) -> Option<PyVal> {
-        let mut out = String::new();
-        let mut bad = false;
-        loop {
-            let rest = &self.s[self.pos..];
-            let mut chars = rest.chars();
-            let c = chars.next()?;
-            self.pos += c.len_utf8();
-            match c {
-                '"' => break,
-                '\\' => {
-                    let e = *self.b.get(self.pos)?;
-                    self.pos += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let u = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&u) && self.s[self.pos..].starts_with("\\u") {
-                                let save = self.pos;
-                                self.pos += 2;
-                                match self.hex4() {
-                                    Some(l) if (0xDC00..0xE000).contains(&l) => {
-                                        let cp = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
-                                        out.push(char::from_u32(cp)?);
-                                        continue;
-                                    }
-                                    _ => self.pos = save,
-                                }
-                            }
-                            match char::from_u32(u) {
-                                Some(ch) => out.push(ch),
-                                None => {
-                                    bad = true;
-                                    out.push('\u{FFFD}');
-                                }
-                            }
-                        }
-                        _ => return None,
-                    }
-                }
-                c if (c as u32) < 0x20 => return None,
-                c => out.push(c),
-            }
-        }
-        Some(if bad { PyVal::BadStr(out) } else { PyVal::Str(out) })
-    }
-
-    fn number(&mut self) -> Option<PyVal> {
-        // -?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?
-        let start = self.pos;
-        let b = self.b;
-        let mut i = self.pos;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
-            _ => return None,
-        }
-        let mut float = false;
-        if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            float = true;
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            let mut j = i + 1;
-            if matches!(b.get(j), Some(b'+' | b'-')) {
-                j += 1;
-            }
-            if b.get(j).is_some_and(u8::is_ascii_digit) {
-                while b.get(j).is_some_and(u8::is_ascii_digit) {
-                    j += 1;
-                }
-                i = j;
-                float = true;
-            }
-        }
-        self.pos = i;
-        let text = &self.s[start..i];
-        if float {
-            return text.parse::<f64>().ok().map(PyVal::Float);
-        }
+    fn int(text: &str) -> Option<PyVal> {
         Some(match text.parse::<i128>() {
             Ok(v) => PyVal::Int(v),
-            Err(_) => {
-                let neg = text.starts_with('-');
-                PyVal::BigInt(neg, text.trim_start_matches('-').to_string())
-            }
+            Err(_) => PyVal::BigInt(text.starts_with('-'), text.trim_start_matches('-').to_string()),
         })
+    }
+
+    fn float(f: f64) -> PyVal {
+        PyVal::Float(f)
+    }
+
+    fn string(s: JsonStr) -> PyVal {
+        if s.lone_surrogate { PyVal::BadStr(s.text) } else { PyVal::Str(s.text) }
+    }
+
+    fn array(items: Vec<PyVal>) -> PyVal {
+        PyVal::List(items)
+    }
+
+    fn object(members: Vec<(JsonStr, PyVal)>) -> PyVal {
+        // already one member per key as `PyDict::set` would keep them (`str` keys are
+        // equal when both text and lone-surrogate flag are)
+        PyVal::Dict(PyDict(members.into_iter().map(|(k, v)| (PyVal::string(k), v)).collect()))
     }
 }
 
 /// `simplejson.loads(text)`; `None` where it raises.
 pub(crate) fn loads(text: &str) -> Option<PyVal> {
-    let mut p = Json { b: text.as_bytes(), s: text, pos: 0, depth: 0 };
-    let v = p.value()?;
-    p.ws();
-    (p.pos == p.b.len()).then_some(v)
+    json::parse(text, &SIMPLEJSON).ok()
 }
 
 #[cfg(test)]

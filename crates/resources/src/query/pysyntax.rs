@@ -13,7 +13,8 @@
 //! implicit concatenation, escapes except `\N{...}`. Identifiers: ASCII plus any alphabetic non-ASCII character
 //! (Python's NFKC normalisation is not applied).
 
-use super::pynum::is_py_space;
+use crate::py::num::is_py_space;
+
 use super::pyval::PyVal;
 
 /// Nesting deeper than this is refused, as CPython's tokenizer refuses more

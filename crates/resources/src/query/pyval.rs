@@ -7,8 +7,10 @@ use bson::oid::ObjectId;
 use bson::{Bson, Document};
 use chrono::NaiveDateTime;
 
+use crate::py::num::int_bson;
+use crate::py::repr::{self, float_repr};
+
 use super::QueryError;
-use super::pynum::py_float_repr;
 
 /// A Python value.
 #[derive(Debug, Clone)]
@@ -163,65 +165,15 @@ pub(crate) fn py_type_repr(v: &PyVal) -> String {
     }
 }
 
-/// Python's `repr` of a `str`.
-pub(crate) fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if !c.is_ascii() && (c.is_control() || c.is_whitespace()) && c != ' ' => {
-                let cp = c as u32;
-                if cp <= 0xff {
-                    out.push_str(&format!("\\x{cp:02x}"));
-                } else if cp <= 0xffff {
-                    out.push_str(&format!("\\u{cp:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{cp:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-fn bytes_repr(b: &[u8]) -> String {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
-    let mut out = format!("b{quote}");
-    for &c in b {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            c if char::from(c) == quote => {
-                out.push('\\');
-                out.push(quote);
-            }
-            0x20..=0x7e => out.push(char::from(c)),
-            c => out.push_str(&format!("\\x{c:02x}")),
-        }
-    }
-    out.push(quote);
-    out
+/// The non-ASCII characters `repr(str)` escapes here: controls and whitespace
+/// (Python escapes every character `str.isprintable()` refuses).
+fn escaped_in_repr(c: char) -> bool {
+    c.is_control() || c.is_whitespace()
 }
 
 fn complex_part(f: f64) -> String {
     // repr(complex) prints integral parts without ".0"
-    let r = py_float_repr(f);
+    let r = float_repr(f);
     r.strip_suffix(".0").map(str::to_string).unwrap_or(r)
 }
 
@@ -233,7 +185,7 @@ pub(crate) fn py_repr(v: &PyVal) -> String {
         PyVal::Bool(false) => "False".into(),
         PyVal::Int(i) => i.to_string(),
         PyVal::BigInt(neg, d) => format!("{}{}", if *neg { "-" } else { "" }, d),
-        PyVal::Float(f) => py_float_repr(*f),
+        PyVal::Float(f) => float_repr(*f),
         PyVal::Complex(r, i) => {
             if *r == 0.0 && !r.is_sign_negative() {
                 format!("{}j", complex_part(*i))
@@ -243,25 +195,20 @@ pub(crate) fn py_repr(v: &PyVal) -> String {
                 format!("({}{}{}j)", complex_part(*r), sign, im)
             }
         }
-        PyVal::Str(s) | PyVal::BadStr(s) => py_str_repr(s),
-        PyVal::Bytes(b) => bytes_repr(b),
+        PyVal::Str(s) | PyVal::BadStr(s) => repr::str_repr(s, escaped_in_repr),
+        PyVal::Bytes(b) => repr::bytes_repr(b),
         PyVal::Ellipsis => "Ellipsis".into(),
         PyVal::ObjectId(o) => format!("ObjectId('{}')", o.to_hex()),
         PyVal::DateTime(d) => format!("{d:?}"),
-        PyVal::List(items) => format!("[{}]", join_reprs(items)),
-        PyVal::Tuple(items) if items.len() == 1 => format!("({},)", py_repr(&items[0])),
-        PyVal::Tuple(items) => format!("({})", join_reprs(items)),
-        PyVal::Set(items) if items.is_empty() => "set()".into(),
-        PyVal::Set(items) => format!("{{{}}}", join_reprs(items)),
-        PyVal::Dict(d) => format!(
-            "{{{}}}",
-            d.0.iter().map(|(k, v)| format!("{}: {}", py_repr(k), py_repr(v))).collect::<Vec<_>>().join(", ")
-        ),
+        PyVal::List(items) => repr::list_repr(&reprs(items)),
+        PyVal::Tuple(items) => repr::tuple_repr(&reprs(items)),
+        PyVal::Set(items) => repr::set_repr(&reprs(items)),
+        PyVal::Dict(d) => repr::dict_repr(&d.iter().map(|(k, v)| (py_repr(k), py_repr(v))).collect::<Vec<_>>()),
     }
 }
 
-fn join_reprs(items: &[PyVal]) -> String {
-    items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
+fn reprs(items: &[PyVal]) -> Vec<String> {
+    items.iter().map(py_repr).collect()
 }
 
 /// Milliseconds since the epoch, as pymongo encodes a naive `datetime`
@@ -288,15 +235,10 @@ pub(crate) fn to_bson(v: &PyVal, deferred: &mut Option<QueryError>) -> Result<Bs
     Ok(match v {
         PyVal::None => Bson::Null,
         PyVal::Bool(b) => Bson::Boolean(*b),
-        PyVal::Int(i) => {
-            if let Ok(x) = i32::try_from(*i) {
-                Bson::Int32(x)
-            } else if let Ok(x) = i64::try_from(*i) {
-                Bson::Int64(x)
-            } else {
-                defer("an int beyond int64")
-            }
-        }
+        PyVal::Int(i) => match i64::try_from(*i) {
+            Ok(x) => int_bson(x),
+            Err(_) => defer("an int beyond int64"),
+        },
         PyVal::BigInt(..) => defer("an int beyond int64"),
         PyVal::Float(f) => Bson::Double(*f),
         PyVal::Complex(..) => defer("a complex number"),

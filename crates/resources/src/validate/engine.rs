@@ -46,6 +46,11 @@ impl Doc {
         Doc { entries: items.into_iter().enumerate().map(|(i, v)| (Key::I(i), v)).collect() }
     }
 
+    /// Each key mapped to its text, the dict `keysrules` validates.
+    fn of_keys(keys: &[Key]) -> Doc {
+        Doc { entries: keys.iter().map(|k| (k.clone(), Bson::String(k.text()))).collect() }
+    }
+
     fn pos(&self, k: &Key) -> Option<usize> {
         if let Key::I(i) = k
             && self.entries.get(*i).is_some_and(|(x, _)| x == k)
@@ -108,6 +113,11 @@ pub(crate) enum View {
 }
 
 impl View {
+    /// The same rules for the `len` items of a list.
+    fn list_items(len: usize, rules: Arc<Rules>) -> View {
+        View::Uniform { keys: Arc::new((0..len).map(Key::I).collect()), rules }
+    }
+
     fn get(&self, k: &Key) -> Option<Arc<Rules>> {
         match self {
             View::Fields(f) => match k {
@@ -230,6 +240,12 @@ impl<'a> V<'a> {
             remaining: Vec::new(),
             unrequired_by_excludes: Vec::new(),
         }
+    }
+
+    /// A child validator for the value of `field`: document crumb `field`, schema crumb
+    /// `field`, `rule`.
+    fn field_child(&self, field: &Key, rule: &str, schema: View) -> V<'a> {
+        self.child(std::slice::from_ref(field), &[field.clone(), Key::s(rule)], schema)
     }
 
     // ------------------------------------------------------------------ errors
@@ -443,38 +459,22 @@ impl<'a> V<'a> {
                 }
                 Bson::Array(items) => {
                     let Some(r) = rules else { continue };
-                    if r.has(Rule::Schema) {
-                        if let Some(SubSchema::Rules(item_rules)) = &r.schema {
-                            let n = items.len();
-                            let keys: Vec<Key> = (0..n).map(Key::I).collect();
-                            let view = View::Uniform { keys: Arc::new(keys), rules: item_rules.clone() };
-                            let mut child =
-                                self.child(std::slice::from_ref(&field), &[field.clone(), Key::s("schema")], view);
-                            let out = child.normalized(Doc::from_list(items))?;
-                            let mut errs = std::mem::take(&mut child.errors);
-                            self.doc.set(field, Bson::Array(out.into_values()));
-                            if !errs.is_empty() {
-                                errors::drop_spath_items(&mut errs, self.spath.len(), &[2]);
-                                self.bulk(errs);
-                            }
-                        }
+                    let (rule, view) = if r.has(Rule::Schema) {
+                        let Some(SubSchema::Rules(item_rules)) = &r.schema else { continue };
+                        ("schema", View::list_items(items.len(), item_rules.clone()))
                     } else if r.has(Rule::Items)
                         && let Some(item_rules) = &r.items
                     {
                         if item_rules.len() != items.len() {
                             continue;
                         }
-                        let view = View::Items(Arc::new(item_rules.clone()));
-                        let mut child =
-                            self.child(std::slice::from_ref(&field), &[field.clone(), Key::s("items")], view);
-                        let out = child.normalized(Doc::from_list(items))?;
-                        let mut errs = std::mem::take(&mut child.errors);
-                        self.doc.set(field, Bson::Array(out.into_values()));
-                        if !errs.is_empty() {
-                            errors::drop_spath_items(&mut errs, self.spath.len(), &[2]);
-                            self.bulk(errs);
-                        }
-                    }
+                        ("items", View::Items(Arc::new(item_rules.clone())))
+                    } else {
+                        continue;
+                    };
+                    let child = self.field_child(&field, rule, view);
+                    let out = self.normalize_in(child, Doc::from_list(items), &[2])?;
+                    self.doc.set(field, Bson::Array(out.into_values()));
                 }
                 _ => {}
             }
@@ -482,18 +482,23 @@ impl<'a> V<'a> {
         Ok(())
     }
 
-    fn normalize_keysrules(&mut self, field: &Key, mapping: Doc, kr: Arc<Rules>) -> R<Doc> {
-        let keys = mapping.keys();
-        let view = View::Uniform { keys: Arc::new(keys.clone()), rules: kr };
-        let doc = Doc { entries: keys.iter().map(|k| (k.clone(), Bson::String(k.text()))).collect() };
-        let mut child = self.child(std::slice::from_ref(field), &[field.clone(), Key::s("keysrules")], view);
-        let result = child.normalized(doc)?;
+    /// Normalizes `doc` with `child` and records the child's errors, the schema-path items
+    /// `drop` (relative to this validator's path) removed from them.
+    fn normalize_in(&mut self, mut child: V<'a>, doc: Doc, drop: &[usize]) -> R<Doc> {
+        let out = child.normalized(doc)?;
         let mut errs = std::mem::take(&mut child.errors);
         if !errs.is_empty() {
-            errors::drop_spath_items(&mut errs, self.spath.len(), &[2, 4]);
+            errors::drop_spath_items(&mut errs, self.spath.len(), drop);
             self.bulk(errs);
         }
-        let mut mapping = mapping;
+        Ok(out)
+    }
+
+    fn normalize_keysrules(&mut self, field: &Key, mut mapping: Doc, kr: Arc<Rules>) -> R<Doc> {
+        let keys = mapping.keys();
+        let doc = Doc::of_keys(&keys);
+        let child = self.field_child(field, "keysrules", View::Uniform { keys: Arc::new(keys), rules: kr });
+        let result = self.normalize_in(child, doc, &[2, 4])?;
         for (k, v) in result.entries {
             // Only renames to another string key can be stored in BSON.
             let Bson::String(new) = v else { continue };
@@ -502,10 +507,9 @@ impl<'a> V<'a> {
             }
             let Some(val) = mapping.get(&k).cloned() else { continue };
             let new_key = Key::S(new);
-            if mapping.contains(&new_key) {
-                mapping.set(new_key, val);
-            } else {
-                mapping.set(new_key, val);
+            let replaces = mapping.contains(&new_key);
+            mapping.set(new_key, val);
+            if !replaces {
                 mapping.remove(&k);
             }
         }
@@ -514,14 +518,8 @@ impl<'a> V<'a> {
 
     fn normalize_valuesrules(&mut self, field: &Key, mapping: Doc, vr: Arc<Rules>) -> R<Doc> {
         let view = View::Uniform { keys: Arc::new(mapping.keys()), rules: vr };
-        let mut child = self.child(std::slice::from_ref(field), &[field.clone(), Key::s("valuesrules")], view);
-        let out = child.normalized(mapping)?;
-        let mut errs = std::mem::take(&mut child.errors);
-        if !errs.is_empty() {
-            errors::drop_spath_items(&mut errs, self.spath.len(), &[2]);
-            self.bulk(errs);
-        }
-        Ok(out)
+        let child = self.field_child(field, "valuesrules", view);
+        self.normalize_in(child, mapping, &[2])
     }
 
     fn normalize_mapping_per_schema(&mut self, field: &Key, rules: Option<Arc<Rules>>, mapping: Doc) -> R<Doc> {
@@ -538,16 +536,11 @@ impl<'a> V<'a> {
             // A rule set given to a dict: Cerberus fails on it and skips this normalization.
             Some(SubSchema::Rules(_)) => return Err(Abort::SchemaRuleType),
         };
-        let mut child = self.child(std::slice::from_ref(field), &[field.clone(), Key::s("schema")], view);
+        let mut child = self.field_child(field, "schema", view);
         child.allow_unknown = rules.allow_unknown.clone().unwrap_or_else(|| self.allow_unknown.clone());
         child.purge_unknown = rules.purge_unknown.unwrap_or(self.purge_unknown);
         child.require_all = rules.require_all.unwrap_or(self.require_all);
-        let out = child.normalized(mapping)?;
-        let errs = std::mem::take(&mut child.errors);
-        if !errs.is_empty() {
-            self.bulk(errs);
-        }
-        Ok(out)
+        self.normalize_in(child, mapping, &[])
     }
 
     // ------------------------------------------------------------------ validation
@@ -680,33 +673,30 @@ impl<'a> V<'a> {
                 }
             }
             Rule::Allowed => {
-                let allowed = rules.allowed.clone().unwrap_or_default();
-                match value {
-                    Bson::String(_) => {
-                        if !allowed.iter().any(|a| pyval::eq(a, value)) {
+                let allowed = rules.allowed.as_deref().unwrap_or(&[]);
+                // a string is one value; another iterable is checked item by item
+                let items = match value {
+                    Bson::String(_) => None,
+                    _ => pyval::iter_items(value),
+                };
+                match items {
+                    Some(items) => {
+                        let bad: Vec<Bson> = items.into_iter().filter(|x| !pyval::contains(allowed, x)).collect();
+                        if !bad.is_empty() {
+                            self.error(
+                                field,
+                                errors::UNALLOWED_VALUES,
+                                Some(Rule::Allowed),
+                                vec![pyval::tuple_repr(&bad)],
+                                Vec::new(),
+                            );
+                        }
+                    }
+                    None => {
+                        if !pyval::contains(allowed, value) {
                             self.error(field, errors::UNALLOWED_VALUE, Some(Rule::Allowed), Vec::new(), Vec::new());
                         }
                     }
-                    _ => match pyval::iter_items(value) {
-                        Some(items) => {
-                            let bad: Vec<Bson> =
-                                items.into_iter().filter(|x| !allowed.iter().any(|a| pyval::eq(a, x))).collect();
-                            if !bad.is_empty() {
-                                self.error(
-                                    field,
-                                    errors::UNALLOWED_VALUES,
-                                    Some(Rule::Allowed),
-                                    vec![pyval::tuple_repr(&bad)],
-                                    Vec::new(),
-                                );
-                            }
-                        }
-                        None => {
-                            if !allowed.iter().any(|a| pyval::eq(a, value)) {
-                                self.error(field, errors::UNALLOWED_VALUE, Some(Rule::Allowed), Vec::new(), Vec::new());
-                            }
-                        }
-                    },
                 }
             }
             Rule::Contains => {
@@ -715,8 +705,7 @@ impl<'a> V<'a> {
                 if let Some(msg) = items.iter().find_map(pyval::unhashable) {
                     return Err(Abort::Py(msg));
                 }
-                let missing: Vec<Bson> =
-                    expected.into_iter().filter(|e| !items.iter().any(|x| pyval::eq(e, x))).collect();
+                let missing: Vec<Bson> = expected.into_iter().filter(|e| !pyval::contains(&items, e)).collect();
                 if !missing.is_empty() {
                     self.error(
                         field,
@@ -730,16 +719,14 @@ impl<'a> V<'a> {
             Rule::Dependencies => return self.validate_dependencies(rules, field),
             Rule::Excludes => self.validate_excludes(rules, field),
             Rule::Forbidden => {
-                let forbidden = rules.forbidden.clone().unwrap_or_default();
+                let forbidden = rules.forbidden.as_deref().unwrap_or(&[]);
                 match value {
                     Bson::Array(items) => {
                         if let Some(msg) = items.iter().find_map(pyval::unhashable) {
                             return Err(Abort::Py(msg));
                         }
-                        let hit: Vec<Bson> = pyval::dedup(items)
-                            .into_iter()
-                            .filter(|x| forbidden.iter().any(|f| pyval::eq(f, x)))
-                            .collect();
+                        let hit: Vec<Bson> =
+                            pyval::dedup(items).into_iter().filter(|x| pyval::contains(forbidden, x)).collect();
                         if !hit.is_empty() {
                             self.error(
                                 field,
@@ -751,7 +738,7 @@ impl<'a> V<'a> {
                         }
                     }
                     _ => {
-                        if forbidden.iter().any(|f| pyval::eq(f, value)) {
+                        if pyval::contains(forbidden, value) {
                             self.error(field, errors::FORBIDDEN_VALUE, Some(Rule::Forbidden), Vec::new(), Vec::new());
                         }
                     }
@@ -790,29 +777,16 @@ impl<'a> V<'a> {
             Rule::Keysrules => {
                 if let (Bson::Document(d), Some(kr)) = (value, &rules.keysrules) {
                     let keys: Vec<Key> = d.keys().map(|k| Key::S(k.clone())).collect();
-                    let doc = Doc { entries: keys.iter().map(|k| (k.clone(), Bson::String(k.text()))).collect() };
+                    let doc = Doc::of_keys(&keys);
                     let view = View::Uniform { keys: Arc::new(keys), rules: kr.clone() };
-                    let mut child =
-                        self.child(std::slice::from_ref(field), &[field.clone(), Key::s("keysrules")], view);
-                    if !child.validate(doc, false, false)? {
-                        let mut errs = std::mem::take(&mut child.errors);
-                        errors::drop_spath_items(&mut errs, self.spath.len(), &[2, 4]);
-                        self.error(field, errors::KEYSRULES, Some(Rule::Keysrules), Vec::new(), errs);
-                    }
+                    self.validate_group(Rule::Keysrules, field, view, doc)?;
                 }
             }
             Rule::Valuesrules => {
                 if let (Bson::Document(d), Some(vr)) = (value, &rules.valuesrules) {
                     let keys: Vec<Key> = d.keys().map(|k| Key::S(k.clone())).collect();
                     let view = View::Uniform { keys: Arc::new(keys), rules: vr.clone() };
-                    let mut child =
-                        self.child(std::slice::from_ref(field), &[field.clone(), Key::s("valuesrules")], view);
-                    child.validate(Doc::from_document(d.clone()), self.update, false)?;
-                    if !child.errors.is_empty() {
-                        let mut errs = std::mem::take(&mut child.errors);
-                        errors::drop_spath_items(&mut errs, self.spath.len(), &[2]);
-                        self.error(field, errors::VALUESRULES, Some(Rule::Valuesrules), Vec::new(), errs);
-                    }
+                    self.validate_group(Rule::Valuesrules, field, view, Doc::from_document(d.clone()))?;
                 }
             }
             Rule::Regex => {
@@ -823,19 +797,14 @@ impl<'a> V<'a> {
                 }
             }
             Rule::Schema => self.validate_schema(rules, field, value)?,
-            Rule::Unique => {
-                if rules.unique == Some(true) {
-                    self.check_unique(UniqueScope::Resource, field, value)?;
-                }
-            }
-            Rule::UniqueToUser => {
-                if rules.unique_to_user == Some(true) {
-                    self.check_unique(UniqueScope::User, field, value)?;
-                }
-            }
-            Rule::UniqueWithinResource => {
-                if rules.unique_within_resource == Some(true) {
-                    self.check_unique(UniqueScope::WithinResourceFilter, field, value)?;
+            Rule::Unique | Rule::UniqueToUser | Rule::UniqueWithinResource => {
+                let (on, scope) = match rule {
+                    Rule::Unique => (rules.unique, UniqueScope::Resource),
+                    Rule::UniqueToUser => (rules.unique_to_user, UniqueScope::User),
+                    _ => (rules.unique_within_resource, UniqueScope::WithinResourceFilter),
+                };
+                if on == Some(true) {
+                    self.check_unique(scope, field, value)?;
                 }
             }
             Rule::DataRelation => self.validate_data_relation(rules, field, value)?,
@@ -906,7 +875,7 @@ impl<'a> V<'a> {
                     return Err(Abort::Py("'str' object has no attribute 'get'".into()));
                 }
                 Some(Bson::Array(a)) => {
-                    if !a.iter().any(|x| pyval::eq(x, &Bson::String(part.to_string()))) {
+                    if !pyval::contains(a, &Bson::String(part.to_string())) {
                         return Ok(None);
                     }
                     return Err(Abort::Py("'list' object has no attribute 'get'".into()));
@@ -966,7 +935,7 @@ impl<'a> V<'a> {
                 let mut ok = 0;
                 for (name, values) in entries {
                     let wanted = self.lookup_field(name)?.unwrap_or(Bson::Null);
-                    if values.iter().any(|v| pyval::eq(v, &wanted)) {
+                    if pyval::contains(values, &wanted) {
                         ok += 1;
                     }
                 }
@@ -1050,11 +1019,24 @@ impl<'a> V<'a> {
             );
             return Ok(());
         }
-        let view = View::Items(Arc::new(items.clone()));
-        let mut child = self.child(std::slice::from_ref(field), &[field.clone(), Key::s("items")], view);
-        if !child.validate(Doc::from_list(values), self.update, false)? {
-            let errs = std::mem::take(&mut child.errors);
-            self.error(field, errors::BAD_ITEMS, Some(Rule::Items), Vec::new(), errs);
+        self.validate_group(Rule::Items, field, View::Items(Arc::new(items.clone())), Doc::from_list(values))
+    }
+
+    /// Validates `doc` (the value of `field` as a dict) with a child validator for `rule`:
+    /// `items`, `keysrules`, `valuesrules` or the `schema` of a list. Errors found are
+    /// recorded under the rule's group error, with Cerberus's schema-path adjustments.
+    fn validate_group(&mut self, rule: Rule, field: &Key, view: View, doc: Doc) -> R<()> {
+        let (code, drop, update): (u8, &[usize], bool) = match rule {
+            Rule::Items => (errors::BAD_ITEMS, &[], self.update),
+            Rule::Keysrules => (errors::KEYSRULES, &[2, 4], false),
+            Rule::Valuesrules => (errors::VALUESRULES, &[2], self.update),
+            _ => (errors::SEQUENCE_SCHEMA, &[2], self.update),
+        };
+        let mut child = self.field_child(field, rule.name(), view);
+        if !child.validate(doc, update, false)? {
+            let mut errs = std::mem::take(&mut child.errors);
+            errors::drop_spath_items(&mut errs, self.spath.len(), drop);
+            self.error(field, code, Some(rule), Vec::new(), errs);
         }
         Ok(())
     }
@@ -1112,15 +1094,8 @@ impl<'a> V<'a> {
         let Some(sub) = &rules.schema else { return Ok(()) };
         match (value, sub) {
             (Bson::Array(items), SubSchema::Rules(item_rules)) => {
-                let keys: Vec<Key> = (0..items.len()).map(Key::I).collect();
-                let view = View::Uniform { keys: Arc::new(keys), rules: item_rules.clone() };
-                let mut child = self.child(std::slice::from_ref(field), &[field.clone(), Key::s("schema")], view);
-                child.validate(Doc::from_list(items.clone()), self.update, false)?;
-                if !child.errors.is_empty() {
-                    let mut errs = std::mem::take(&mut child.errors);
-                    errors::drop_spath_items(&mut errs, self.spath.len(), &[2]);
-                    self.error(field, errors::SEQUENCE_SCHEMA, Some(Rule::Schema), Vec::new(), errs);
-                }
+                let view = View::list_items(items.len(), item_rules.clone());
+                self.validate_group(Rule::Schema, field, view, Doc::from_list(items.clone()))?;
             }
             (Bson::Array(items), SubSchema::Fields(f))
                 // Cerberus uses the mapping of fields as the rule set of every item: its
@@ -1130,8 +1105,7 @@ impl<'a> V<'a> {
                     return Err(Abort::Py(format!("There's no handler for '{name}' in the 'validate' domain.")));
                 }
             (Bson::Document(d), SubSchema::Fields(f)) => {
-                let mut child =
-                    self.child(std::slice::from_ref(field), &[field.clone(), Key::s("schema")], View::Fields(f.clone()));
+                let mut child = self.field_child(field, "schema", View::Fields(f.clone()));
                 child.allow_unknown = rules.allow_unknown.clone().unwrap_or_else(|| self.allow_unknown.clone());
                 child.require_all = rules.require_all.unwrap_or(self.require_all);
                 match child.validate(Doc::from_document(d.clone()), self.update, false) {

@@ -315,42 +315,50 @@ impl Tree {
 }
 
 fn rewrite(e: &mut VError, offset: usize) {
+    let child_start = e.dpath.len().saturating_sub(offset);
     if e.is_logic() {
-        let child_start = e.dpath.len().saturating_sub(offset);
         for (i, idxs) in e.definitions_errors() {
             let mut path = e.dpath.clone();
             path.push(Key::S(format!("{} definition {}", e.rule, i.text())));
             for n in idxs {
                 let c = &mut e.children[n];
-                let rel: Vec<Key> = c.dpath.get(child_start..).map(<[Key]>::to_vec).unwrap_or_default();
-                let mut p = path.clone();
-                p.extend(rel);
-                c.dpath = p;
+                rebase(c, &path, child_start);
                 rewrite(c, offset + 1);
             }
         }
     } else if e.is_group() {
-        let child_start = e.dpath.len().saturating_sub(offset);
         let base = e.dpath.clone();
         for c in e.children.iter_mut() {
-            let rel: Vec<Key> = c.dpath.get(child_start..).map(<[Key]>::to_vec).unwrap_or_default();
-            let mut p = base.clone();
-            p.extend(rel);
-            c.dpath = p;
+            rebase(c, &base, child_start);
             rewrite(c, offset);
         }
     }
 }
 
+/// Moves a child error under `base`: its document path becomes `base` followed by its
+/// path from `child_start` on.
+fn rebase(c: &mut VError, base: &[Key], child_start: usize) {
+    let rel: Vec<Key> = c.dpath.get(child_start..).map(<[Key]>::to_vec).unwrap_or_default();
+    let mut p = base.to_vec();
+    p.extend(rel);
+    c.dpath = p;
+}
+
+/// Inserts one error: a logic or group error through its children, any other as its
+/// message, worded for `field`.
+fn insert(tree: &mut Tree, e: &VError, field: &str) {
+    if e.is_logic() {
+        insert_logic(tree, e);
+    } else if e.is_group() {
+        insert_group(tree, e);
+    } else {
+        tree.insert(&e.dpath, e.message(field));
+    }
+}
+
 fn insert_group(tree: &mut Tree, e: &VError) {
     for c in &e.children {
-        if c.is_logic() {
-            insert_logic(tree, c);
-        } else if c.is_group() {
-            insert_group(tree, c);
-        } else {
-            tree.insert(&c.dpath, c.message(&c.field()));
-        }
+        insert(tree, c, &c.field());
     }
 }
 
@@ -359,14 +367,7 @@ fn insert_logic(tree: &mut Tree, e: &VError) {
     tree.insert(&e.dpath, e.message(&field));
     for (_, idxs) in e.definitions_errors() {
         for n in idxs {
-            let c = &e.children[n];
-            if c.is_logic() {
-                insert_logic(tree, c);
-            } else if c.is_group() {
-                insert_group(tree, c);
-            } else {
-                tree.insert(&c.dpath, c.message(&field));
-            }
+            insert(tree, &e.children[n], &field);
         }
     }
 }
@@ -377,13 +378,7 @@ pub(crate) fn render(errors: &[VError], as_list: bool) -> Value {
     for e in errors {
         let mut e = e.clone();
         rewrite(&mut e, 0);
-        if e.is_logic() {
-            insert_logic(&mut tree, &e);
-        } else if e.is_group() {
-            insert_group(&mut tree, &e);
-        } else {
-            tree.insert(&e.dpath, e.message(&e.field()));
-        }
+        insert(&mut tree, &e, &e.field());
     }
     tree.to_json(as_list)
 }

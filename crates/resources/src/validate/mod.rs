@@ -98,7 +98,7 @@ mod serialize;
 use bson::{Bson, Document};
 use serde_json::Value;
 
-pub use json::JsonError;
+pub use crate::py::json::JsonError;
 pub use schema::{Schema, SchemaError, SchemaOptions};
 pub use serialize::parse_date;
 

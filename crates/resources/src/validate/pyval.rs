@@ -13,74 +13,13 @@
 
 use bson::{Bson, Document};
 
-/// Python's `repr(float)` (and `str(float)`): shortest round-trip digits, `1.0`, `1e+16`, `inf`, `nan`.
-pub(crate) fn float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits as d.ddddde<exp>.
-    let sci = format!("{:e}", f);
-    let (mant, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
-        None => (sci.clone(), 0),
-    };
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if neg { "-" } else { "" };
-    if !(-5 < exp && exp < 16) {
-        let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
-        let esign = if exp < 0 { "-" } else { "+" };
-        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
-    }
-    let point = exp + 1; // digits before the decimal point
-    if point <= 0 {
-        let zeros = "0".repeat(point.unsigned_abs() as usize);
-        format!("{sign}0.{zeros}{digits}")
-    } else {
-        let p = point as usize;
-        if digits.len() <= p {
-            let zeros = "0".repeat(p - digits.len());
-            format!("{sign}{digits}{zeros}.0")
-        } else {
-            let (a, b) = digits.split_at(p);
-            format!("{sign}{a}.{b}")
-        }
-    }
-}
+use crate::py::num::{self, PyInt, int_bson};
+use crate::py::{self, repr::float_repr};
 
-/// Python's `repr(str)`: single quotes unless the text has `'` and no `"`, escapes as Python does.
+/// Python's `repr(str)` ([`py::repr::str_repr`]), escaping the non-ASCII characters
+/// U+0080–U+00A0, U+00AD, U+200B–U+200F, U+2028, U+2029 and U+FEFF.
 pub(crate) fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..=0xa0).contains(&(c as u32)) || c == '\u{ad}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if matches!(c as u32, 0x2028 | 0x2029 | 0x200b..=0x200f | 0xfeff) => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    py::repr::str_repr(s, |c| matches!(c as u32, 0x80..=0xa0 | 0xad | 0x200b..=0x200f | 0x2028 | 0x2029 | 0xfeff))
 }
 
 fn datetime_parts(dt: &bson::DateTime) -> Option<chrono::NaiveDateTime> {
@@ -123,28 +62,6 @@ fn datetime_repr(dt: &bson::DateTime) -> String {
     }
 }
 
-fn bytes_repr(b: &[u8]) -> String {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
-    let mut out = String::from("b");
-    out.push(quote);
-    for &c in b {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            c if c as char == quote => {
-                out.push('\\');
-                out.push(c as char);
-            }
-            0x20..=0x7e => out.push(c as char),
-            c => out.push_str(&format!("\\x{c:02x}")),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 /// Python's `repr()` of a value (how it appears inside a list, tuple or dict).
 pub(crate) fn repr(v: &Bson) -> String {
     match v {
@@ -171,7 +88,7 @@ pub(crate) fn str(v: &Bson) -> String {
         Bson::ObjectId(o) => o.to_hex(),
         Bson::DateTime(d) => datetime_str(d),
         Bson::Decimal128(d) => d.to_string(),
-        Bson::Binary(b) => bytes_repr(&b.bytes),
+        Bson::Binary(b) => py::repr::bytes_repr(&b.bytes),
         Bson::Array(_) | Bson::Document(_) => repr(v),
         other => other.to_string(),
     }
@@ -179,28 +96,21 @@ pub(crate) fn str(v: &Bson) -> String {
 
 /// `repr(list)`: `[1, 'a']`.
 pub(crate) fn list_repr<'a>(items: impl Iterator<Item = &'a Bson>) -> String {
-    let parts: Vec<String> = items.map(repr).collect();
-    format!("[{}]", parts.join(", "))
+    py::repr::list_repr(&items.map(repr).collect::<Vec<_>>())
 }
 
 /// `repr(tuple)`: `('a',)`, `('a', 'b')`.
 pub(crate) fn tuple_repr(items: &[Bson]) -> String {
-    let parts: Vec<String> = items.iter().map(repr).collect();
-    if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) }
+    py::repr::tuple_repr(&items.iter().map(repr).collect::<Vec<_>>())
 }
 
 /// `repr(set)` in the order given (Python's own order for several strings is hash-seeded).
 pub(crate) fn set_repr(items: &[Bson]) -> String {
-    if items.is_empty() {
-        return "set()".into();
-    }
-    let parts: Vec<String> = items.iter().map(repr).collect();
-    format!("{{{}}}", parts.join(", "))
+    py::repr::set_repr(&items.iter().map(repr).collect::<Vec<_>>())
 }
 
 fn dict_repr(d: &Document) -> String {
-    let parts: Vec<String> = d.iter().map(|(k, v)| format!("{}: {}", str_repr(k), repr(v))).collect();
-    format!("{{{}}}", parts.join(", "))
+    py::repr::dict_repr(&d.iter().map(|(k, v)| (str_repr(k), repr(v))).collect::<Vec<_>>())
 }
 
 /// Python's `type(x).__name__` as it appears in TypeError messages of C functions (`tp_name`).
@@ -292,6 +202,11 @@ pub(crate) fn eq(a: &Bson, b: &Bson) -> bool {
     }
 }
 
+/// Python's `x in items` for a list: is some item equal to `x`?
+pub(crate) fn contains(items: &[Bson], x: &Bson) -> bool {
+    items.iter().any(|item| eq(item, x))
+}
+
 /// Python's `a > b`; `None` when Python raises `TypeError` (unorderable types).
 pub(crate) fn gt(a: &Bson, b: &Bson) -> Option<bool> {
     use std::cmp::Ordering::Greater;
@@ -378,79 +293,13 @@ pub(crate) fn dedup(items: &[Bson]) -> Vec<Bson> {
     out
 }
 
-/// Python's `str.isspace()` for one character (used by `int()`, `float()` and `str.strip`).
-pub(crate) fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Parses a Python `int()` literal in base 10 (surrounding whitespace, sign, `_` between digits).
-/// ASCII digits only; `None` when Python would raise `ValueError` (or the value exceeds i64).
-pub(crate) fn parse_py_int(s: &str) -> Option<i64> {
-    let t = s.trim_matches(is_py_space);
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if !valid_digit_run(body) {
-        return None;
+/// Python's `int()` of a string within `i64` (ASCII digits only, see [`num::py_int_ascii`]);
+/// `None` when Python would raise `ValueError` or the value exceeds `i64`.
+fn parse_py_int(s: &str) -> Option<i64> {
+    match num::py_int_ascii(s)? {
+        PyInt::Small(i) => i64::try_from(i).ok(),
+        PyInt::Huge { .. } => None,
     }
-    let digits: String = body.chars().filter(|c| *c != '_').collect();
-    let mag: i128 = digits.parse::<i128>().ok()?;
-    let v = if neg { -mag } else { mag };
-    i64::try_from(v).ok()
-}
-
-/// Digits with single underscores between them (PEP 515).
-fn valid_digit_run(s: &str) -> bool {
-    if s.is_empty() || s.starts_with('_') || s.ends_with('_') || s.contains("__") {
-        return false;
-    }
-    s.chars().all(|c| c.is_ascii_digit() || c == '_')
-}
-
-/// Parses a Python `float()` literal; `None` when Python would raise `ValueError`.
-pub(crate) fn parse_py_float(s: &str) -> Option<f64> {
-    let t = s.trim_matches(is_py_space);
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = body.to_ascii_lowercase();
-    let mag = match lower.as_str() {
-        "inf" | "infinity" => f64::INFINITY,
-        "nan" => f64::NAN,
-        _ => {
-            let (mant, exp) = match lower.split_once('e') {
-                Some((m, e)) => (m, Some(e)),
-                None => (lower.as_str(), None),
-            };
-            let (ip, fp) = match mant.split_once('.') {
-                Some((a, b)) => (a, Some(b)),
-                None => (mant, None),
-            };
-            let ip_ok = ip.is_empty() || valid_digit_run(ip);
-            let fp_ok = match fp {
-                None => true,
-                Some(f) => f.is_empty() || valid_digit_run(f),
-            };
-            let has_digits = !ip.is_empty() || fp.is_some_and(|f| !f.is_empty());
-            let exp_ok = match exp {
-                None => true,
-                Some(e) => {
-                    let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-                    valid_digit_run(e)
-                }
-            };
-            if !(ip_ok && fp_ok && has_digits && exp_ok) {
-                return None;
-            }
-            let clean: String = lower.chars().filter(|c| *c != '_').collect();
-            clean.parse::<f64>().ok()?
-        }
-    };
-    Some(if neg { -mag } else { mag })
 }
 
 /// One of the built-in coercers a schema can name in `coerce` (ENMA's settings are JSON,
@@ -499,7 +348,7 @@ impl Coercer {
                     Bson::String(s) => Ok(Bson::String(match self {
                         Coercer::Lower => s.to_lowercase(),
                         Coercer::Upper => s.to_uppercase(),
-                        _ => s.trim_matches(is_py_space).to_string(),
+                        _ => num::py_strip(s).to_string(),
                     })),
                     other => Err(format!(
                         "descriptor '{name}' for 'str' objects doesn't apply to a '{}' object",
@@ -522,13 +371,13 @@ pub(crate) fn py_int(v: &Bson) -> Result<Bson, String> {
             } else if f.is_infinite() {
                 Err("cannot convert float infinity to integer".into())
             } else if f.trunc().abs() < 9.2e18 {
-                Ok(super::json::int_bson(f.trunc() as i64))
+                Ok(int_bson(f.trunc() as i64))
             } else {
                 Err("MongoDB can only handle up to 8-byte ints".into())
             }
         }
         Bson::String(s) => match parse_py_int(s) {
-            Some(i) => Ok(super::json::int_bson(i)),
+            Some(i) => Ok(int_bson(i)),
             None => Err(format!("invalid literal for int() with base 10: {}", str_repr(s))),
         },
         other => Err(format!(
@@ -545,7 +394,7 @@ pub(crate) fn py_float(v: &Bson) -> Result<Bson, String> {
         Bson::Int32(i) => Ok(Bson::Double(f64::from(*i))),
         Bson::Int64(i) => Ok(Bson::Double(*i as f64)),
         Bson::Boolean(b) => Ok(Bson::Double(if *b { 1.0 } else { 0.0 })),
-        Bson::String(s) => match parse_py_float(s) {
+        Bson::String(s) => match num::py_float_ascii(s) {
             Some(f) => Ok(Bson::Double(f)),
             None => Err(format!("could not convert string to float: {}", str_repr(s))),
         },
@@ -558,39 +407,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floats_print_like_python() {
-        assert_eq!(float_repr(1.0), "1.0");
-        assert_eq!(float_repr(0.1), "0.1");
-        assert_eq!(float_repr(1e16), "1e+16");
-        assert_eq!(float_repr(1e15), "1000000000000000.0");
-        assert_eq!(float_repr(0.0001), "0.0001");
-        assert_eq!(float_repr(0.00001), "1e-05");
-        assert_eq!(float_repr(-2.5e-7), "-2.5e-07");
-        assert_eq!(float_repr(123456.789), "123456.789");
-        assert_eq!(float_repr(1.5e300), "1.5e+300");
-    }
-
-    #[test]
     fn strings_repr_like_python() {
         assert_eq!(str_repr("a"), "'a'");
         assert_eq!(str_repr("it's"), "\"it's\"");
         assert_eq!(str_repr("a'\"b"), "'a\\'\"b'");
         assert_eq!(str_repr("x\ny"), "'x\\ny'");
         assert_eq!(str_repr("é"), "'é'");
-    }
-
-    #[test]
-    fn python_int_and_float_literals() {
-        assert_eq!(parse_py_int(" 0012 "), Some(12));
-        assert_eq!(parse_py_int("1_000"), Some(1000));
-        assert_eq!(parse_py_int("1__0"), None);
-        assert_eq!(parse_py_int("1.5"), None);
-        assert_eq!(parse_py_float("1e3"), Some(1000.0));
-        assert_eq!(parse_py_float(".5"), Some(0.5));
-        assert_eq!(parse_py_float("5."), Some(5.0));
-        assert_eq!(parse_py_float("-Infinity"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_py_float("x1"), None);
-        assert_eq!(parse_py_float("."), None);
     }
 
     #[test]

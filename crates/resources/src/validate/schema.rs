@@ -615,6 +615,29 @@ fn want_list<'a>(v: &'a J, path: &str, rule: &str) -> Result<&'a Vec<J>, SchemaE
     }
 }
 
+/// The items of a list constraint, or the constraint itself as the only item (rules that
+/// take one value or a list of them).
+fn one_or_list(v: &J) -> Vec<&J> {
+    match v {
+        J::Arr(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// A field name or a list of them (`dependencies`, `excludes`); `None` for a constraint of
+/// another kind.
+fn field_names(v: &J, path: &str, rule: &str) -> Result<Option<Vec<String>>, SchemaError> {
+    let names = match v {
+        J::Str(s) => vec![s.clone()],
+        J::Arr(a) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| serr(path, rule, "field names must be strings")))
+            .collect::<Result<_, _>>()?,
+        _ => return Ok(None),
+    };
+    Ok(Some(names))
+}
+
 fn parse_rule_list(v: &J, path: &str, rule: &str) -> Result<Vec<Arc<Rules>>, SchemaError> {
     let list = want_list(v, path, rule)?;
     let mut out = Vec::with_capacity(list.len());
@@ -644,13 +667,9 @@ pub(crate) fn parse_rules(j: &J, path: &str) -> Result<Rules, SchemaError> {
         r.order.push(rule);
         match rule {
             Rule::Type => {
-                let names_j: Vec<&J> = match v {
-                    J::Arr(a) => a.iter().collect(),
-                    other => vec![other],
-                };
                 let mut names = Vec::new();
                 let mut texts = Vec::new();
-                for n in names_j {
+                for n in one_or_list(v) {
                     let Some(s) = n.as_str() else {
                         return Err(serr(path, name, "must be of ['string', 'list'] type"));
                     };
@@ -704,10 +723,7 @@ pub(crate) fn parse_rules(j: &J, path: &str) -> Result<Rules, SchemaError> {
             Rule::Allowed => r.allowed = Some(want_list(v, path, name)?.iter().map(J::to_bson).collect()),
             Rule::Forbidden => r.forbidden = Some(want_list(v, path, name)?.iter().map(J::to_bson).collect()),
             Rule::Contains => {
-                let vals: Vec<Bson> = match v {
-                    J::Arr(a) => a.iter().map(J::to_bson).collect(),
-                    other => vec![other.to_bson()],
-                };
+                let vals: Vec<Bson> = one_or_list(v).into_iter().map(J::to_bson).collect();
                 if vals.is_empty() || matches!(v, J::Str(s) if s.is_empty()) {
                     return Err(serr(path, name, "empty values not allowed"));
                 }
@@ -724,49 +740,23 @@ pub(crate) fn parse_rules(j: &J, path: &str) -> Result<Rules, SchemaError> {
                 r.regex = Some((p.to_string(), Arc::new(re)));
             }
             Rule::Dependencies => {
-                r.dependencies = Some(match v {
-                    J::Str(s) => Deps::Seq { names: vec![s.clone()], from_string: true },
-                    J::Arr(a) => {
-                        let mut names = Vec::new();
-                        for x in a {
-                            match x {
-                                J::Str(s) => names.push(s.clone()),
-                                _ => return Err(serr(path, name, "field names must be strings")),
-                            }
-                        }
-                        Deps::Seq { names, from_string: false }
-                    }
-                    J::Obj(o) => {
+                r.dependencies = Some(match (field_names(v, path, name)?, v) {
+                    (Some(names), _) => Deps::Seq { names, from_string: matches!(v, J::Str(_)) },
+                    (None, J::Obj(o)) => {
                         let entries = o
                             .iter()
-                            .map(|(k, x)| {
-                                let vals = match x {
-                                    J::Arr(a) => a.iter().map(J::to_bson).collect(),
-                                    other => vec![other.to_bson()],
-                                };
-                                (k.clone(), vals)
-                            })
+                            .map(|(k, x)| (k.clone(), one_or_list(x).into_iter().map(J::to_bson).collect()))
                             .collect();
                         Deps::Map { entries, text: pyval::repr(&v.to_bson()) }
                     }
-                    _ => return Err(serr(path, name, "must be of ['dict', 'hashable', 'list'] type")),
+                    (None, _) => return Err(serr(path, name, "must be of ['dict', 'hashable', 'list'] type")),
                 });
             }
             Rule::Excludes => {
-                r.excludes = Some(match v {
-                    J::Str(s) => vec![s.clone()],
-                    J::Arr(a) => {
-                        let mut names = Vec::new();
-                        for x in a {
-                            match x {
-                                J::Str(s) => names.push(s.clone()),
-                                _ => return Err(serr(path, name, "field names must be strings")),
-                            }
-                        }
-                        names
-                    }
-                    _ => return Err(serr(path, name, "must be of ['hashable', 'list'] type")),
-                });
+                let Some(names) = field_names(v, path, name)? else {
+                    return Err(serr(path, name, "must be of ['hashable', 'list'] type"));
+                };
+                r.excludes = Some(names);
             }
             Rule::Anyof => r.anyof = Some(parse_rule_list(v, path, name)?),
             Rule::Allof => r.allof = Some(parse_rule_list(v, path, name)?),
@@ -795,12 +785,9 @@ pub(crate) fn parse_rules(j: &J, path: &str) -> Result<Rules, SchemaError> {
             Rule::Keysrules => r.keysrules = Some(Arc::new(parse_rules(v, &join(path, name))?)),
             Rule::Valuesrules => r.valuesrules = Some(Arc::new(parse_rules(v, &join(path, name))?)),
             Rule::Coerce => {
-                let (names, chain): (Vec<&J>, bool) = match v {
-                    J::Arr(a) => (a.iter().collect(), true),
-                    other => (vec![other], false),
-                };
+                let chain = matches!(v, J::Arr(_));
                 let mut cs = Vec::new();
-                for n in names {
+                for n in one_or_list(v) {
                     let c = n.as_str().and_then(Coercer::from_name).ok_or_else(|| {
                         serr(path, name, "unknown coercer (known: int, float, str, bool, lower, upper, strip)")
                     })?;

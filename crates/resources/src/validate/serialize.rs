@@ -14,6 +14,8 @@
 use bson::{Bson, Document};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use crate::py::num::{py_strip, split_sign};
+
 use super::json::{self, J};
 use super::pyval;
 
@@ -348,12 +350,8 @@ fn decimal(v: &Bson) -> Option<Bson> {
         Bson::Int32(_) | Bson::Int64(_) | Bson::Double(_) | Bson::String(_) => pyval::str(v),
         _ => return None,
     };
-    let t = text.trim_matches(pyval::is_py_space);
-    let (sign, body) = match t.as_bytes().first() {
-        Some(b'-') => ("-", &t[1..]),
-        Some(b'+') => ("", &t[1..]),
-        _ => ("", t),
-    };
+    let (negative, body) = split_sign(py_strip(&text));
+    let sign = if negative { "-" } else { "" };
     let lower = body.to_ascii_lowercase();
     let special = matches!(lower.as_str(), "inf" | "infinity" | "nan" | "snan");
     if !special {

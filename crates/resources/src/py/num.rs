@@ -1,6 +1,12 @@
 //! Python's text-to-number rules (`float(str)`, `int(str)`, `str.isspace`,
-//! `str.strip`), as Eve relies on them for `max_results`, `page` and sort
-//! parsing.
+//! `str.strip`): what Eve relies on for `max_results`, `page` and sort parsing,
+//! and what the `int`/`float` coercers and serializers of the validator do.
+//!
+//! [`py_float`] and [`py_int`] take every Unicode decimal digit as Python does;
+//! [`py_float_ascii`] and [`py_int_ascii`] refuse non-ASCII digits (the validator's
+//! documented limitation) and are otherwise the same.
+
+use bson::Bson;
 
 /// First code point (the digit zero) of every block of ten Unicode decimal
 /// digits (category Nd, Unicode 14.0 as in Python 3.11). Python's `int()`,
@@ -19,7 +25,8 @@ pub(crate) fn decimal_value(c: char) -> Option<u32> {
     DECIMAL_ZEROS.iter().find(|&&zero| cp >= zero && cp < zero + 10).map(|&zero| cp - zero)
 }
 
-/// Python's `str.isspace()` (also what `\s` matches in a `str` regex).
+/// Python's `str.isspace()` (also what `\s` matches in a `str` regex, and what
+/// `int()`, `float()` and `str.strip()` skip).
 pub(crate) fn is_py_space(c: char) -> bool {
     matches!(
         c as u32,
@@ -42,8 +49,8 @@ pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(is_py_space)
 }
 
-/// Replace Unicode decimal digits by ASCII ones (what CPython does before
-/// parsing a number); `None` when nothing but ASCII is left is not required.
+/// Replaces Unicode decimal digits by ASCII ones (what CPython does before
+/// parsing a number).
 fn ascii_digits(s: &str) -> String {
     s.chars()
         .map(|c| match decimal_value(c) {
@@ -70,23 +77,29 @@ fn digitpart(b: &[u8]) -> usize {
     }
 }
 
+/// A leading `-` or `+` taken off: whether it was `-`, and the rest.
+pub(crate) fn split_sign(s: &str) -> (bool, &str) {
+    match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    }
+}
+
 /// Python's `float(text)`; `None` where Python raises `ValueError`.
 pub(crate) fn py_float(text: &str) -> Option<f64> {
-    let s = ascii_digits(py_strip(text));
-    let b = s.as_bytes();
-    let mut i = 0;
-    let negative = match b.first() {
-        Some(b'-') => {
-            i = 1;
-            true
-        }
-        Some(b'+') => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    let rest = &s[i..];
+    float_literal(&ascii_digits(py_strip(text)))
+}
+
+/// [`py_float`] with ASCII digits only: a non-ASCII decimal digit is refused.
+pub(crate) fn py_float_ascii(text: &str) -> Option<f64> {
+    float_literal(py_strip(text))
+}
+
+/// A stripped `float()` literal with ASCII digits: sign, `inf`/`infinity`/`nan`
+/// (any case), or digits with single `_` between them, a fraction, an exponent.
+fn float_literal(s: &str) -> Option<f64> {
+    let (negative, rest) = split_sign(s);
     let lower = rest.to_ascii_lowercase();
     let special = match lower.as_str() {
         "inf" | "infinity" => Some(f64::INFINITY),
@@ -138,14 +151,19 @@ pub(crate) enum PyInt {
 
 /// Python's `int(text)`; `None` where Python raises `ValueError`.
 pub(crate) fn py_int(text: &str) -> Option<PyInt> {
-    let s = ascii_digits(py_strip(text));
-    let b = s.as_bytes();
-    let (negative, start) = match b.first() {
-        Some(b'-') => (true, 1),
-        Some(b'+') => (false, 1),
-        _ => (false, 0),
-    };
-    let digits = &b[start..];
+    int_literal(&ascii_digits(py_strip(text)))
+}
+
+/// [`py_int`] with ASCII digits only: a non-ASCII decimal digit is refused.
+pub(crate) fn py_int_ascii(text: &str) -> Option<PyInt> {
+    int_literal(py_strip(text))
+}
+
+/// A stripped `int()` literal with ASCII digits: sign, digits with single `_`
+/// between them.
+fn int_literal(s: &str) -> Option<PyInt> {
+    let (negative, digits) = split_sign(s);
+    let digits = digits.as_bytes();
     if digits.is_empty() || digitpart(digits) != digits.len() {
         return None;
     }
@@ -163,42 +181,11 @@ pub(crate) fn py_int(text: &str) -> Option<PyInt> {
     Some(PyInt::Small(if negative { -value } else { value }))
 }
 
-/// Python's `repr(float)`: shortest round-trip digits, scientific notation
-/// when the decimal exponent is below -4 or at least 16.
-pub(crate) fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = match sci.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
-        None => (sci.clone(), 0),
-    };
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if f < 0.0 { "-" } else { "" };
-    if (-4..16).contains(&exp) {
-        let n = digits.len() as i32;
-        let body = if exp >= 0 {
-            let int_len = exp + 1;
-            if n <= int_len {
-                format!("{}{}.0", digits, "0".repeat((int_len - n) as usize))
-            } else {
-                format!("{}.{}", &digits[..int_len as usize], &digits[int_len as usize..])
-            }
-        } else {
-            format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
-        };
-        format!("{sign}{body}")
-    } else {
-        let m = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
-        let esign = if exp < 0 { "-" } else { "+" };
-        format!("{sign}{m}e{esign}{:02}", exp.abs())
+/// A Python `int` as pymongo encodes it: Int32 when it fits, else Int64.
+pub(crate) fn int_bson(i: i64) -> Bson {
+    match i32::try_from(i) {
+        Ok(small) => Bson::Int32(small),
+        Err(_) => Bson::Int64(i),
     }
 }
 
@@ -229,12 +216,18 @@ mod tests {
     }
 
     #[test]
-    fn float_repr() {
-        assert_eq!(py_float_repr(1.5), "1.5");
-        assert_eq!(py_float_repr(1000.0), "1000.0");
-        assert_eq!(py_float_repr(1e16), "1e+16");
-        assert_eq!(py_float_repr(1.5e-5), "1.5e-05");
-        assert_eq!(py_float_repr(0.0001), "0.0001");
-        assert_eq!(py_float_repr(123456789012345.6), "123456789012345.6");
+    fn ascii_only() {
+        assert_eq!(py_int_ascii(" 0012 "), Some(PyInt::Small(12)));
+        assert_eq!(py_int_ascii("1_000"), Some(PyInt::Small(1000)));
+        assert_eq!(py_int_ascii("1__0"), None);
+        assert_eq!(py_int_ascii("1.5"), None);
+        assert_eq!(py_int_ascii("\u{0667}"), None);
+        assert_eq!(py_float_ascii("1e3"), Some(1000.0));
+        assert_eq!(py_float_ascii(".5"), Some(0.5));
+        assert_eq!(py_float_ascii("5."), Some(5.0));
+        assert_eq!(py_float_ascii("-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(py_float_ascii("x1"), None);
+        assert_eq!(py_float_ascii("."), None);
+        assert_eq!(py_float_ascii("\u{0667}"), None);
     }
 }
