@@ -8,7 +8,7 @@
 //! write, and commit as one fjall batch: a write is all or nothing, and it
 //! is in the journal before it is acknowledged (synced when asked).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -206,32 +206,45 @@ impl Inner {
         filter: &Document,
         stop_after: Option<u64>,
     ) -> Result<Vec<(Vec<u8>, Document)>> {
+        let mut out = Vec::new();
+        if stop_after == Some(0) {
+            Filter::parse(filter)?;
+            return Ok(out);
+        }
+        self.visit(collection, filter, |key, document| {
+            out.push((key.to_vec(), document));
+            stop_after.is_none_or(|n| (out.len() as u64) < n)
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` with every document matching `filter`, in key order,
+    /// until it returns false. A filter naming one `_id` reads one key.
+    fn visit(
+        &self,
+        collection: &Collection,
+        filter: &Document,
+        mut each: impl FnMut(&[u8], Document) -> bool,
+    ) -> Result<()> {
         let checked = Filter::parse(filter)?;
         if let Some(id) = id_equality(filter) {
             let key = id_key(id);
-            return Ok(match collection.docs.get(&key)? {
-                Some(bytes) => {
-                    let document = decode(&bytes)?;
-                    if checked.matches(&document) { vec![(key, document)] } else { Vec::new() }
+            if let Some(bytes) = collection.docs.get(&key)? {
+                let document = decode(&bytes)?;
+                if checked.matches(&document) {
+                    each(&key, document);
                 }
-                None => Vec::new(),
-            });
-        }
-        let mut out = Vec::new();
-        if stop_after == Some(0) {
-            return Ok(out);
+            }
+            return Ok(());
         }
         for item in collection.docs.iter() {
             let (key, value) = item.into_inner()?;
             let document = decode(&value)?;
-            if checked.matches(&document) {
-                out.push((key.to_vec(), document));
-                if stop_after.is_some_and(|n| out.len() as u64 >= n) {
-                    break;
-                }
+            if checked.matches(&document) && !each(&key, document) {
+                break;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn find(&self, name: &str, find: &Find) -> Result<Vec<Document>> {
@@ -241,15 +254,35 @@ impl Inner {
             Filter::parse(&find.filter)?;
             return Ok(Vec::new());
         };
-        let stop_after = match (find.sort.is_empty(), find.limit) {
-            (true, Some(limit)) => Some(find.skip.saturating_add(limit)),
-            _ => None,
+        let documents = match (find.sort.is_empty(), find.limit) {
+            (true, limit) => {
+                let stop_after = limit.map(|l| find.skip.saturating_add(l));
+                self.scan(&collection, &find.filter, stop_after)?.into_iter().map(|(_, d)| d).collect()
+            }
+            // A sorted page keeps only the best `skip + limit` documents.
+            (false, Some(limit)) => {
+                let keep = usize::try_from(find.skip.saturating_add(limit)).unwrap_or(usize::MAX);
+                let mut best = BinaryHeap::new();
+                let mut seq = 0u64;
+                self.visit(&collection, &find.filter, |_, document| {
+                    if keep > 0 {
+                        best.push(Ranked { document, seq, sort: &find.sort });
+                        seq += 1;
+                        if best.len() > keep {
+                            best.pop();
+                        }
+                    }
+                    true
+                })?;
+                best.into_sorted_vec().into_iter().map(|r| r.document).collect()
+            }
+            (false, None) => {
+                let mut documents: Vec<Document> =
+                    self.scan(&collection, &find.filter, None)?.into_iter().map(|(_, d)| d).collect();
+                documents.sort_by(|a, b| compare_documents(a, b, &find.sort));
+                documents
+            }
         };
-        let mut documents: Vec<Document> =
-            self.scan(&collection, &find.filter, stop_after)?.into_iter().map(|(_, d)| d).collect();
-        if !find.sort.is_empty() {
-            documents.sort_by(|a, b| compare_documents(a, b, &find.sort));
-        }
         let skip = usize::try_from(find.skip).unwrap_or(usize::MAX);
         let limit = find.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
         Ok(documents
@@ -276,7 +309,12 @@ impl Inner {
             }
             return Ok(n);
         }
-        Ok(self.scan(&collection, filter, None)?.len() as u64)
+        let mut n = 0;
+        self.visit(&collection, filter, |_, _| {
+            n += 1;
+            true
+        })?;
+        Ok(n)
     }
 
     fn insert(&self, name: &str, documents: Vec<Document>) -> Result<Vec<Bson>> {
@@ -421,6 +459,34 @@ impl Inner {
         Ok(())
     }
 }
+
+/// A document in a sorted page, ordered by the sort and then by when the
+/// scan met it (key order), as a stable sort would leave ties.
+struct Ranked<'s> {
+    document: Document,
+    seq: u64,
+    sort: &'s [(String, i32)],
+}
+
+impl Ord for Ranked<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        compare_documents(&self.document, &other.document, self.sort).then(self.seq.cmp(&other.seq))
+    }
+}
+
+impl PartialOrd for Ranked<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Ranked<'_> {}
 
 fn duplicate(index: &Index, document: &Document) -> StoreError {
     StoreError::Duplicate { index: index.name.clone(), key: describe_key(document, &index.keys) }

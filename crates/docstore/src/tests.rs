@@ -181,3 +181,26 @@ async fn the_embedded_store_keeps_documents_and_indexes_across_reopening() {
     assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1);
     assert!(matches!(store.insert("people", vec![doc! {"name": "ann"}]).await, Err(StoreError::Duplicate { .. })));
 }
+
+/// A sorted page (kept in a bounded heap) is the slice of the fully sorted
+/// result, ties in key order, for every page of a collection with many ties.
+#[tokio::test]
+async fn sorted_pages_are_slices_of_the_full_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap();
+    let documents: Vec<Document> =
+        (0..200).map(|i| doc! {"_id": i, "k": (i * 7) % 13, "m": [i % 5, 20 - i % 3]}).collect();
+    store.insert("c", documents).await.unwrap();
+    for sort in
+        [vec![("k".to_string(), 1)], vec![("k".to_string(), -1), ("_id".to_string(), 1)], vec![("m".to_string(), -1)]]
+    {
+        let all = store.find("c", &Find { sort: sort.clone(), ..Find::default() }).await.unwrap();
+        assert_eq!(all.len(), 200);
+        for (skip, limit) in [(0, 1), (0, 25), (13, 7), (190, 25), (250, 5)] {
+            let page = Find { sort: sort.clone(), skip, limit: Some(limit), ..Find::default() };
+            let got = store.find("c", &page).await.unwrap();
+            let expected: Vec<Document> = all.iter().skip(skip as usize).take(limit as usize).cloned().collect();
+            assert_eq!(got, expected, "{sort:?} skip {skip} limit {limit}");
+        }
+    }
+}
