@@ -18,7 +18,7 @@ use crate::etag::etag;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
-use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery, UniqueScope};
+use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery};
 
 /// Werkzeug's texts, which Eve answers with.
 const NOT_FOUND: &str = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.";
@@ -256,9 +256,9 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         Ctx { api: &api, headers: &parts.headers, args: &args, host: host(&parts.headers), captures, path: &path };
     let answer = match target {
         None => error(&api, 404, NOT_FOUND),
+        Some(_) if method == Method::OPTIONS => options(&endpoint_methods),
         Some(Target::Home) => match method {
             Method::GET | Method::HEAD => ctx.home(),
-            Method::OPTIONS => options(&["GET", "HEAD", "OPTIONS"]),
             _ => error(&api, 405, NOT_ALLOWED),
         },
         Some(Target::Collection(i)) => ctx.collection(i, &method, &body).await,
@@ -266,7 +266,7 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
     };
     // GETs Eve answers outside a resource (home, errors) carry the global cache settings.
     let answer = if matches!(method, Method::GET | Method::HEAD) && (is_home || answer.status.as_u16() >= 400) {
-        global_cache_headers(&api.settings, answer)
+        cache_headers(answer, &api.settings.cache_control, api.settings.cache_expires)
     } else {
         answer
     };
@@ -285,6 +285,7 @@ fn endpoint_methods(api: &Api, target: &Target<'_>) -> Vec<String> {
         Target::Collection(i) => api.settings.resources[*i].resource_methods.clone(),
         Target::Item(i, _) => {
             let mut m = api.settings.resources[*i].item_methods.clone();
+            // Eve's item rule also carries POST.
             m.push("POST".into());
             m
         }
@@ -312,12 +313,10 @@ fn cors(api: &Api, headers: &HeaderMap, mut answer: Answer, methods: &[String]) 
     answer
 }
 
-fn options(methods: &[&str]) -> Answer {
-    let mut all: Vec<&str> = methods.to_vec();
-    all.sort_unstable();
-    all.dedup();
+/// OPTIONS: the endpoint's methods (sorted, as [`endpoint_methods`] gives them) in `Allow`.
+fn options(methods: &[String]) -> Answer {
     let mut a = Answer { status: StatusCode::OK, headers: Vec::new(), body: None };
-    a = a.header(header::ALLOW, &all.join(", "));
+    a = a.header(header::ALLOW, &methods.join(", "));
     a.header(header::CONTENT_TYPE, "text/html; charset=utf-8")
 }
 
@@ -336,13 +335,20 @@ struct Ctx<'a> {
     path: &'a str,
 }
 
-fn global_cache_headers(s: &Settings, mut a: Answer) -> Answer {
-    if !s.cache_control.is_empty() {
-        a = a.header(header::CACHE_CONTROL, &s.cache_control);
+/// An HTTP date (`Last-Modified`, `Expires`) of `millis` since the epoch.
+fn http_date(millis: i64) -> String {
+    format_date(millis, "%a, %d %b %Y %H:%M:%S GMT")
+}
+
+/// `Cache-Control` and `Expires` as `cache_control` and `cache_expires`
+/// (seconds from now) set them: a resource's own, or the global ones.
+fn cache_headers(mut a: Answer, cache_control: &str, cache_expires: i64) -> Answer {
+    if !cache_control.is_empty() {
+        a = a.header(header::CACHE_CONTROL, cache_control);
     }
-    if s.cache_expires != 0 {
-        let expires = chrono::Utc::now().timestamp() + s.cache_expires;
-        a = a.header(header::EXPIRES, &format_date(expires * 1000, "%a, %d %b %Y %H:%M:%S GMT"));
+    if cache_expires != 0 {
+        let expires = chrono::Utc::now().timestamp() + cache_expires;
+        a = a.header(header::EXPIRES, &http_date(expires * 1000));
     }
     a
 }
@@ -389,11 +395,6 @@ impl<'a> Ctx<'a> {
             Method::GET | Method::HEAD if allowed("GET") => self.get_collection(i).await,
             Method::POST if allowed("POST") => self.post(i, body).await,
             Method::DELETE if allowed("DELETE") => self.delete_collection(i).await,
-            Method::OPTIONS => {
-                let mut m: Vec<&str> = r.resource_methods.iter().map(String::as_str).collect();
-                m.extend(["HEAD", "OPTIONS"]);
-                options(&m)
-            }
             _ => error(self.api, 405, NOT_ALLOWED),
         }
     }
@@ -408,12 +409,6 @@ impl<'a> Ctx<'a> {
             Method::PATCH if allowed("PATCH") => self.write_item(i, &lookup, body, Mode::Update).await,
             Method::PUT if allowed("PUT") => self.write_item(i, &lookup, body, Mode::Replace).await,
             Method::DELETE if allowed("DELETE") => self.delete_item(i, &lookup).await,
-            Method::OPTIONS => {
-                let mut m: Vec<&str> = r.item_methods.iter().map(String::as_str).collect();
-                // Eve's item rule also carries POST.
-                m.extend(["HEAD", "OPTIONS", "POST"]);
-                options(&m)
-            }
             _ => error(self.api, 405, NOT_ALLOWED),
         }
     }
@@ -485,7 +480,7 @@ impl<'a> Ctx<'a> {
 
     /// A stored document as Eve serves it: missing dates read as the
     /// epoch, a missing ETag computed, and the resource's projection.
-    fn served(&self, r: &Resource, mut d: Document) -> (Document, String, i64) {
+    fn served(&self, mut d: Document) -> (Document, String, i64) {
         let n = self.names();
         for key in [&n.date_created, &n.last_updated] {
             if !d.contains_key(key.as_str()) {
@@ -506,7 +501,6 @@ impl<'a> Ctx<'a> {
                 t
             }
         };
-        let _ = r;
         (d, tag, updated)
     }
 
@@ -596,7 +590,7 @@ impl<'a> Ctx<'a> {
                     };
                     match self.api.store.find(&target.source, &find).await {
                         Ok(found) => {
-                            Ok(found.into_iter().next().map(|x| Bson::Document(self.served(target, x).0)).unwrap_or(v))
+                            Ok(found.into_iter().next().map(|x| Bson::Document(self.served(x).0)).unwrap_or(v))
                         }
                         Err(e) => Err(store_error(self.api, e)),
                     }
@@ -721,7 +715,7 @@ impl<'a> Ctx<'a> {
         let mut last_modified = None;
         let mut items = Vec::with_capacity(documents.len());
         for d in documents {
-            let (mut d, _, updated) = self.served(r, d);
+            let (mut d, _, updated) = self.served(d);
             last_modified = last_modified.max(Some(updated));
             let links = self.document_links(r, &d);
             if let Err(a) = self.embed(r, &mut d, &embedded).await {
@@ -756,20 +750,9 @@ impl<'a> Ctx<'a> {
             );
         }
         if let Some(lm) = last_modified {
-            a = a.header(header::LAST_MODIFIED, &format_date(lm, "%a, %d %b %Y %H:%M:%S GMT"));
+            a = a.header(header::LAST_MODIFIED, &http_date(lm));
         }
-        self.cache_headers(r, a)
-    }
-
-    fn cache_headers(&self, r: &Resource, mut a: Answer) -> Answer {
-        if !r.cache_control.is_empty() {
-            a = a.header(header::CACHE_CONTROL, &r.cache_control);
-        }
-        if r.cache_expires != 0 {
-            let expires = chrono::Utc::now().timestamp() + r.cache_expires;
-            a = a.header(header::EXPIRES, &format_date(expires * 1000, "%a, %d %b %Y %H:%M:%S GMT"));
-        }
-        a
+        cache_headers(a, &r.cache_control, r.cache_expires)
     }
 
     /// Eve's query part of links: `max_results`, `where`, `sort`, `page`, then other parameters.
@@ -858,7 +841,7 @@ impl<'a> Ctx<'a> {
             Ok(None) => return error(api, 404, NOT_FOUND),
             Err(a) => return a,
         };
-        let (mut d, tag, updated) = self.served(r, stored);
+        let (mut d, tag, updated) = self.served(stored);
         if let Some(p) = self.args.get(&n.projection).filter(|_| r.projection_enabled) {
             match query::parse_projection(p) {
                 Ok(client) => {
@@ -920,8 +903,8 @@ impl<'a> Ctx<'a> {
         if api.settings.if_match {
             a = a.header(header::ETAG, &quoted);
         }
-        a = a.header(header::LAST_MODIFIED, &format_date(updated, "%a, %d %b %Y %H:%M:%S GMT"));
-        self.cache_headers(r, a)
+        a = a.header(header::LAST_MODIFIED, &http_date(updated));
+        cache_headers(a, &r.cache_control, r.cache_expires)
     }
 
     /// The fields a write answers with: the meta fields (all the document's
@@ -1161,7 +1144,7 @@ impl<'a> Ctx<'a> {
             return error(api, 404, NOT_FOUND);
         };
         let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
-        let (original, tag, _) = self.served(r, stored);
+        let (original, tag, _) = self.served(stored);
         if let Err(a) = self.check_if_match(&tag) {
             return a;
         }
@@ -1259,7 +1242,7 @@ impl<'a> Ctx<'a> {
             a = a.header(header::ETAG, &format!("\"{t}\""));
         }
         if mode == Mode::Replace {
-            a = a.header(header::LAST_MODIFIED, &format_date(now.timestamp_millis(), "%a, %d %b %Y %H:%M:%S GMT"));
+            a = a.header(header::LAST_MODIFIED, &http_date(now.timestamp_millis()));
         }
         a
     }
@@ -1293,7 +1276,7 @@ impl<'a> Ctx<'a> {
             return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
         };
         let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
-        let (original, tag, _) = self.served(r, stored);
+        let (original, tag, _) = self.served(stored);
         if let Err(a) = self.check_if_match(&tag) {
             return a;
         }
@@ -1376,7 +1359,6 @@ impl Lookups for StoreLookups {
         if let Some(id) = q.exclude_id {
             filter.insert(self.id_field.clone(), doc! {"$ne": id.clone()});
         }
-        let _ = matches!(q.scope, UniqueScope::Resource);
         self.handle.block_on(self.store.count(&self.source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
     }
 

@@ -8,11 +8,11 @@
 use bson::{Bson, Document};
 use sha1::{Digest, Sha1};
 
+use crate::py::repr::float_repr;
+
 /// The ETag of `document`: 40 lower-case hex digits.
 pub fn etag(document: &Document) -> String {
-    let mut text = String::new();
-    write_document(document, &mut text);
-    let digest = Sha1::digest(text.as_bytes());
+    let digest = Sha1::digest(hashed_text(document).as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -63,19 +63,17 @@ fn write_value(value: &Bson, out: &mut String) {
         Bson::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
         Bson::Int32(n) => out.push_str(&n.to_string()),
         Bson::Int64(n) => out.push_str(&n.to_string()),
-        Bson::Double(f) => match python_float(*f) {
-            Some(text) => out.push_str(&text),
-            None => {
-                let name = if f.is_nan() {
-                    "NaN"
-                } else if *f > 0.0 {
-                    "Infinity"
-                } else {
-                    "-Infinity"
-                };
-                wrapper("$numberDouble", Value::Str(name.into()), out);
-            }
-        },
+        Bson::Double(f) if f.is_finite() => out.push_str(&float_repr(*f)),
+        Bson::Double(f) => {
+            let name = if f.is_nan() {
+                "NaN"
+            } else if *f > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            };
+            wrapper("$numberDouble", Value::Str(name.into()), out);
+        }
         Bson::String(s) | Bson::Symbol(s) => write_string(s, out),
         Bson::Array(items) => {
             out.push('[');
@@ -149,37 +147,6 @@ fn write_value(value: &Bson, out: &mut String) {
     }
 }
 
-/// A double as Python's `repr` writes it (`2.0`, `0.1`, `1e+20`, `1e-05`),
-/// or `None` for NaN and the infinities.
-pub fn python_float(f: f64) -> Option<String> {
-    if !f.is_finite() {
-        return None;
-    }
-    // Rust's `{:e}` gives the shortest digits that round-trip, as Python's repr.
-    let sci = format!("{f:e}");
-    let (mantissa, exponent) = sci.split_once('e')?;
-    let exponent: i32 = exponent.parse().ok()?;
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if negative { "-" } else { "" };
-    if (-4..16).contains(&exponent) {
-        let point = exponent + 1;
-        let text = if point <= 0 {
-            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
-        } else if point as usize >= digits.len() {
-            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
-        } else {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
-        };
-        Some(format!("{sign}{text}"))
-    } else {
-        let (first, rest) = digits.split_at(1);
-        let mantissa = if rest.is_empty() { first.to_string() } else { format!("{first}.{rest}") };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        Some(format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.unsigned_abs()))
-    }
-}
-
 /// A JSON string as Python's `json.dumps` writes it with `ensure_ascii`.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
@@ -224,7 +191,7 @@ mod tests {
             (0.0, "0.0"),
             (123.456, "123.456"),
         ] {
-            assert_eq!(python_float(f).unwrap(), text, "{f}");
+            assert_eq!(float_repr(f), text, "{f}");
         }
     }
 

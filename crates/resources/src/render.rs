@@ -1,9 +1,9 @@
 //! Stored documents as Eve writes them in responses: ObjectIds as their
 //! hex string, dates in `DATE_FORMAT` (RFC 1123 by default), Decimal128 as
-//! a string; and the dates of requests and headers read back.
+//! a string; and `If-Modified-Since` read back.
 
 use bson::{Bson, Document};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 /// A date as `DATE_FORMAT` writes it (strftime directives).
@@ -12,14 +12,6 @@ pub fn format_date(millis: i64, format: &str) -> String {
         Some(t) => t.format(format).to_string(),
         None => millis.to_string(),
     }
-}
-
-/// Parses a date written in `DATE_FORMAT`, or (beyond Eve) ISO 8601.
-pub fn parse_date(text: &str, format: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = NaiveDateTime::parse_from_str(text.trim(), format) {
-        return Some(t.and_utc());
-    }
-    DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// An HTTP date (`If-Modified-Since`), RFC 1123.

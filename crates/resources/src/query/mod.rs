@@ -797,21 +797,7 @@ struct ProjEntry {
 
 impl ProjEntry {
     fn from_bson(key: &str, value: &Bson) -> ProjEntry {
-        ProjEntry { key: key.to_string(), value: value.clone(), truthy: bson_truthy(value), error: None }
-    }
-}
-
-fn bson_truthy(b: &Bson) -> bool {
-    match b {
-        Bson::Null => false,
-        Bson::Boolean(x) => *x,
-        Bson::Int32(i) => *i != 0,
-        Bson::Int64(i) => *i != 0,
-        Bson::Double(f) => *f != 0.0,
-        Bson::String(s) => !s.is_empty(),
-        Bson::Array(a) => !a.is_empty(),
-        Bson::Document(d) => !d.is_empty(),
-        _ => true,
+        ProjEntry { key: key.to_string(), value: value.clone(), truthy: crate::py::truthy(value), error: None }
     }
 }
 

@@ -235,21 +235,7 @@ pub(crate) fn lt(a: &Bson, b: &Bson) -> Option<bool> {
     gt(b, a)
 }
 
-/// Python truthiness (`bool(x)`).
-pub(crate) fn truthy(v: &Bson) -> bool {
-    match v {
-        Bson::Null => false,
-        Bson::Boolean(b) => *b,
-        Bson::Int32(i) => *i != 0,
-        Bson::Int64(i) => *i != 0,
-        Bson::Double(f) => *f != 0.0,
-        Bson::String(s) => !s.is_empty(),
-        Bson::Array(a) => !a.is_empty(),
-        Bson::Document(d) => !d.is_empty(),
-        Bson::Binary(b) => !b.bytes.is_empty(),
-        _ => true,
-    }
-}
+pub(crate) use crate::py::truthy;
 
 /// `len(x)` for what Python calls `Sized`; `None` for values without a length.
 pub(crate) fn len(v: &Bson) -> Option<usize> {
