@@ -88,6 +88,16 @@ async fn other_settings_shape_the_api_as_eve() {
     replay_on_both_backends("settings_alt").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_roles_and_auth_field_answer_as_eve() {
+    replay_on_both_backends("auth").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_auth_answers_as_eve() {
+    replay_on_both_backends("auth_token").await;
+}
+
 /// A child process killed when the test ends, passed or not.
 struct Process(std::process::Child);
 
@@ -323,4 +333,38 @@ async fn bad_input_gets_eves_errors_never_a_5xx() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+/// Off loopback the resources need `AUTH`; with it, a request without
+/// credentials gets Eve's 401 and one with them gets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_loopback_only_with_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn DocumentStore> = Arc::new(Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap());
+    let open = serde_json::json!({"DOMAIN": {"meters": {}}});
+    let settings = enma_resources::Settings::from_value(&open).unwrap();
+    let anywhere: std::net::SocketAddr = "0.0.0.0:0".parse().unwrap();
+    let refused = enma_resources::bind(anywhere, settings, store.clone(), Default::default()).await;
+    let message = refused.err().expect("an open API off loopback is refused").to_string();
+    assert!(message.contains("without authentication"), "{message}");
+
+    // bcrypt of "s3cret" at cost 4, made with Python's bcrypt.
+    let hash = "$2b$04$JmqOoNVeAbxIbVsGyjZ8FuYKZNLdzyk/AcM7Zukx3bYzKnwMIKh12";
+    let guarded = serde_json::json!({"AUTH": {"users": [{"username": "ann", "password": hash}]},
+                                     "DOMAIN": {"meters": {}}});
+    let settings = enma_resources::Settings::from_value(&guarded).unwrap();
+    let server = enma_resources::bind(anywhere, settings, store, Default::default()).await.unwrap();
+    let port = enma_service::Service::local_addr(&server).port();
+    let shutdown = enma_service::Shutdown::new();
+    tokio::spawn(enma_service::Service::serve(Box::new(server), shutdown.clone()));
+    let url = format!("http://127.0.0.1:{port}/meters");
+    let client = reqwest::Client::new();
+    let denied = client.get(&url).send().await.unwrap();
+    assert_eq!(denied.status(), 401);
+    assert_eq!(denied.headers()["www-authenticate"], "Basic realm=\"eve\"");
+    let wrong = client.get(&url).basic_auth("ann", Some("guess")).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = client.get(&url).basic_auth("ann", Some("s3cret")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    shutdown.cancel();
 }

@@ -23,6 +23,7 @@ KEPT_HEADERS = [
     "Cache-Control",
     "Expires",
     "Allow",
+    "WWW-Authenticate",
 ]
 KEPT_PREFIXES = ["Access-Control-", "X-RateLimit-"]
 # Comma-separated method lists whose order is random in Eve (sorted when masked).

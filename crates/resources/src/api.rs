@@ -14,17 +14,23 @@ use bson::{Bson, Document, doc};
 use enma_docstore::{DocumentStore, Find, StoreError, Update};
 use serde_json::{Map, Value, json};
 
+use crate::auth::{Access, Authenticator, Denied};
 use crate::etag::etag;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
-use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery};
+use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery, UniqueScope};
 
 /// Werkzeug's texts, which Eve answers with.
 const NOT_FOUND: &str = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.";
 const BAD_REQUEST: &str = "The browser (or proxy) sent a request that this server could not understand.";
 const NOT_ALLOWED: &str = "The method is not allowed for the requested URL.";
 const TOO_LARGE: &str = "The data value transmitted exceeds the capacity limit.";
+/// Eve's answers when credentials are missing or wrong, and when a query
+/// asks for another user's documents.
+const UNAUTHORIZED: &str = "Please provide proper credentials";
+const FORBIDDEN: &str = "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.";
+const INCOMPATIBLE_USER: &str = "Incompatible User-Restricted Resource request.";
 
 /// The API: settings, each resource's checked schema, and the store.
 pub struct Api {
@@ -32,6 +38,8 @@ pub struct Api {
     schemas: Vec<Schema>,
     store: Arc<dyn DocumentStore>,
     body_limit: usize,
+    /// Checks credentials when the settings have `AUTH`.
+    authenticator: Option<Authenticator>,
 }
 
 impl std::fmt::Debug for Api {
@@ -54,7 +62,11 @@ impl Api {
                 Schema::parse_with(&r.schema, options).map_err(|e| format!("DOMAIN.{}.schema: {e}", r.name))?;
             schemas.push(schema);
         }
-        Ok(Api { settings, schemas, store, body_limit })
+        let authenticator = settings.auth.clone().map(|a| {
+            let source = a.accounts.as_ref().and_then(|name| settings.resources.iter().find(|r| &r.name == name));
+            Authenticator::new(a, store.clone(), source.map(|r| r.source.clone()))
+        });
+        Ok(Api { settings, schemas, store, body_limit, authenticator })
     }
 
     /// Creates the indexes `mongo_indexes` declares.
@@ -114,6 +126,11 @@ fn error(api: &Api, code: u16, message: &str) -> Answer {
     body.insert(n.status.clone(), json!(n.status_err));
     body.insert(n.error.clone(), json!({"code": code, "message": message}));
     Answer::json(status, Value::Object(body))
+}
+
+/// Eve's 401, which asks for Basic credentials whatever the scheme.
+fn unauthorized(api: &Api, message: &str) -> Answer {
+    error(api, 401, message).header(header::WWW_AUTHENTICATE, "Basic realm=\"eve\"")
 }
 
 fn store_error(api: &Api, e: StoreError) -> Answer {
@@ -239,10 +256,6 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
     {
         method = m;
     }
-    let body = match axum::body::to_bytes(body, api.body_limit).await {
-        Ok(b) => b,
-        Err(_) => return error(&api, 413, TOO_LARGE).into_response(),
-    };
     let path = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy().into_owned();
     let args = Args::parse(parts.uri.query());
     let routed = route(&api, &path);
@@ -252,17 +265,35 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         Some((t, c)) => (Some(t), c),
         None => (None, Vec::new()),
     };
-    let ctx =
-        Ctx { api: &api, headers: &parts.headers, args: &args, host: host(&parts.headers), captures, path: &path };
+    let mut ctx = Ctx {
+        api: &api,
+        headers: &parts.headers,
+        args: &args,
+        host: host(&parts.headers),
+        captures,
+        path: &path,
+        auth_field: None,
+        user: None,
+    };
     let answer = match target {
         None => error(&api, 404, NOT_FOUND),
         Some(_) if method == Method::OPTIONS => options(&endpoint_methods),
-        Some(Target::Home) => match method {
-            Method::GET | Method::HEAD => ctx.home(),
-            _ => error(&api, 405, NOT_ALLOWED),
+        Some(_) if !endpoint_methods.iter().any(|m| m == method.as_str()) => error(&api, 405, NOT_ALLOWED),
+        Some(target) => match ctx.authorize(&target, &method).await {
+            Err(a) => a,
+            // The body is read only for callers let through.
+            Ok(()) => match axum::body::to_bytes(body, api.body_limit).await {
+                Err(_) => error(&api, 413, TOO_LARGE),
+                Ok(body) => match target {
+                    Target::Home => match method {
+                        Method::GET | Method::HEAD => ctx.home(),
+                        _ => error(&api, 405, NOT_ALLOWED),
+                    },
+                    Target::Collection(i) => ctx.collection(i, &method, &body).await,
+                    Target::Item(i, lookup) => ctx.item(i, lookup, &method, &body).await,
+                },
+            },
         },
-        Some(Target::Collection(i)) => ctx.collection(i, &method, &body).await,
-        Some(Target::Item(i, lookup)) => ctx.item(i, lookup, &method, &body).await,
     };
     // GETs Eve answers outside a resource (home, errors) carry the global cache settings.
     let answer = if matches!(method, Method::GET | Method::HEAD) && (is_home || answer.status.as_u16() >= 400) {
@@ -333,6 +364,10 @@ struct Ctx<'a> {
     captures: Vec<(String, String)>,
     /// The request's path, decoded.
     path: &'a str,
+    /// The resource's `auth_field`, when it confines this request.
+    auth_field: Option<&'a str>,
+    /// The signed-in user's value for `auth_field`.
+    user: Option<Bson>,
 }
 
 /// An HTTP date (`Last-Modified`, `Expires`) of `millis` since the epoch.
@@ -367,6 +402,64 @@ fn strip_etag(value: &str) -> String {
 impl<'a> Ctx<'a> {
     fn names(&self) -> &'a crate::settings::Names {
         &self.api.settings.names
+    }
+
+    /// Eve's `requires_auth`: lets the request through when its method is
+    /// public for the endpoint or its credentials name an account in an
+    /// allowed role, and notes the user for the resource's `auth_field`.
+    async fn authorize(&mut self, target: &Target<'_>, method: &Method) -> Result<(), Answer> {
+        let api = self.api;
+        let m = method.as_str();
+        let (access, read, resource): (&Access, &[&str], _) = match target {
+            // Eve's home counts HEAD as a write.
+            Target::Home => (&api.settings.home_access, &["GET", "OPTIONS"], None),
+            Target::Collection(i) => (&api.settings.resources[*i].access, &["GET", "HEAD", "OPTIONS"], Some(*i)),
+            Target::Item(i, _) => (&api.settings.resources[*i].item_access, &["GET", "HEAD", "OPTIONS"], Some(*i)),
+        };
+        if let Some(i) = resource
+            && !access.public_methods.iter().any(|p| p == m)
+        {
+            self.auth_field = api.settings.resources[i].auth_field.as_deref();
+        }
+        let Some(authenticator) = &api.authenticator else { return Ok(()) };
+        if access.is_public(m) {
+            return Ok(());
+        }
+        match authenticator.authorize(self.headers, &access.roles_for(m, read)).await {
+            Ok(user) => {
+                self.user = user;
+                Ok(())
+            }
+            Err(Denied::Unauthorized) => Err(unauthorized(api, UNAUTHORIZED)),
+            Err(Denied::Store(e)) => Err(store_error(api, e)),
+        }
+    }
+
+    /// `filter` confined to the signed-in user's documents when the
+    /// resource has an `auth_field`; a filter asking for another user's
+    /// value is refused as Eve refuses it.
+    fn restrict(&self, filter: Document) -> Result<Document, Answer> {
+        let (Some(field), Some(user)) = (self.auth_field, &self.user) else { return Ok(filter) };
+        let asked = filter.get(field).or_else(|| match filter.get("$and") {
+            Some(Bson::Array(parts)) => parts.iter().find_map(|p| p.as_document().and_then(|d| d.get(field))),
+            _ => None,
+        });
+        if asked.is_some_and(|v| v != user) {
+            // Eve's abort here drops the WWW-Authenticate header it means to send.
+            return Err(error(self.api, 401, INCOMPATIBLE_USER));
+        }
+        Ok(if filter.is_empty() {
+            doc! {field: user.clone()}
+        } else {
+            doc! {"$and": [filter, {field: user.clone()}]}
+        })
+    }
+
+    /// A written document gets the signed-in user's value in `auth_field`.
+    fn stamp_user(&self, r: &Resource, d: &mut Document) {
+        if let (Some(field), Some(user)) = (r.auth_field.as_deref(), &self.user) {
+            d.insert(field, user.clone());
+        }
     }
 
     fn home(&self) -> Answer {
@@ -686,7 +779,10 @@ impl<'a> Ctx<'a> {
             Ok(p) => p,
             Err(e) => return self.query_error(&e),
         };
-        let filter = self.with_datasource(r, parsed.filter);
+        let filter = match self.restrict(self.with_datasource(r, parsed.filter)) {
+            Ok(f) => f,
+            Err(a) => return a,
+        };
         let sort = parsed.sort.clone().filter(|s| !s.is_empty()).or_else(|| r.default_sort.clone()).unwrap_or_default();
         let page = parsed.pagination;
         let find = Find {
@@ -824,8 +920,35 @@ impl<'a> Ctx<'a> {
     }
 
     async fn find_item(&self, r: &Resource, lookup: &Lookup<'_>) -> Result<Option<Document>, Answer> {
-        let filter = self.item_filter(r, lookup);
-        let find = Find { projection: r.projection.clone(), limit: Some(1), ..Find::filter(filter) };
+        let filter = self.restrict(self.item_filter(r, lookup))?;
+        self.find_one(r, filter, r.projection.clone()).await
+    }
+
+    /// A PUT's document, whoever owns it: another user's is refused with
+    /// Eve's 403 (not taken for missing, which would upsert over it).
+    async fn find_to_replace(&self, r: &Resource, lookup: &Lookup<'_>) -> Result<Option<Document>, Answer> {
+        let Some(field) = self.auth_field else { return self.find_item(r, lookup).await };
+        let mut projection = r.projection.clone();
+        if let Some(p) = projection.as_mut().filter(|p| !p.contains_key(field)) {
+            p.insert(field, 1);
+        }
+        let Some(mut d) = self.find_one(r, self.item_filter(r, lookup), projection).await? else { return Ok(None) };
+        if d.get(field) != self.user.as_ref() {
+            return Err(error(self.api, 403, FORBIDDEN));
+        }
+        if r.projection.as_ref().is_some_and(|p| !p.contains_key(field)) {
+            d.remove(field);
+        }
+        Ok(Some(d))
+    }
+
+    async fn find_one(
+        &self,
+        r: &Resource,
+        filter: Document,
+        projection: Option<Document>,
+    ) -> Result<Option<Document>, Answer> {
+        let find = Find { projection, limit: Some(1), ..Find::filter(filter) };
         match self.api.store.find(&r.source, &find).await {
             Ok(d) => Ok(d.into_iter().next()),
             Err(e) => Err(store_error(self.api, e)),
@@ -920,10 +1043,16 @@ impl<'a> Ctx<'a> {
         let mut out = Map::new();
         let full = document_to_json(d, &api.settings.date_format);
         let meta = [&r.id_field, &n.last_updated, &n.date_created, &n.etag];
+        // The auth field is not shown unless the schema has it.
+        let hidden = r.auth_field.as_ref().filter(|f| r.schema.get(f.as_str()).is_none());
         for (k, v) in &full {
-            if !api.settings.bandwidth_saver || meta.contains(&k) || r.extra_response_fields.contains(k) {
-                out.insert(k.clone(), v.clone());
+            if api.settings.bandwidth_saver && !meta.contains(&k) && !r.extra_response_fields.contains(k) {
+                continue;
             }
+            if !api.settings.bandwidth_saver && Some(k) == hidden {
+                continue;
+            }
+            out.insert(k.clone(), v.clone());
         }
         if r.hateoas {
             let mut links = Map::new();
@@ -971,6 +1100,8 @@ impl<'a> Ctx<'a> {
         StoreLookups {
             store: self.api.store.clone(),
             source: r.source.clone(),
+            datasource_filter: r.filter.clone(),
+            user_filter: self.auth_field.map(|f| doc! {f: self.user.clone().unwrap_or(Bson::Null)}),
             id_field: r.id_field.clone(),
             resources: self.api.settings.resources.iter().map(|x| (x.name.clone(), x.source.clone())).collect(),
             handle: tokio::runtime::Handle::current(),
@@ -1027,6 +1158,7 @@ impl<'a> Ctx<'a> {
         let schema = schema.clone();
         let id_field = r.id_field.clone();
         let names = n.clone();
+        let user = r.auth_field.clone().zip(self.user.clone());
         // Validation may look documents up: it runs off the async threads.
         let checked = tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(payload.len());
@@ -1035,6 +1167,9 @@ impl<'a> Ctx<'a> {
                     validate::validate(&schema, &mut d, Mode::Insert, None, &lookups)?;
                     d.insert(names.last_updated.clone(), now);
                     d.insert(names.date_created.clone(), now);
+                    if let Some((field, value)) = &user {
+                        d.insert(field.clone(), value.clone());
+                    }
                     Ok(d)
                 }));
             }
@@ -1133,7 +1268,11 @@ impl<'a> Ctx<'a> {
             Ok(t) => t,
             Err(a) => return a,
         };
-        let stored = match self.find_item(r, lookup).await {
+        let stored = match mode {
+            Mode::Replace => self.find_to_replace(r, lookup).await,
+            _ => self.find_item(r, lookup).await,
+        };
+        let stored = match stored {
             Ok(d) => d,
             Err(a) => return a,
         };
@@ -1206,6 +1345,7 @@ impl<'a> Ctx<'a> {
                 let created = original.get(n.date_created.as_str()).cloned().unwrap_or(Bson::DateTime(now));
                 replacement.insert(n.date_created.clone(), created);
                 replacement.insert(n.last_updated.clone(), now);
+                self.stamp_user(r, &mut replacement);
                 if api.settings.if_match {
                     let tag = etag(&replacement);
                     replacement.insert(n.etag.clone(), tag);
@@ -1294,7 +1434,10 @@ impl<'a> Ctx<'a> {
     async fn delete_collection(&self, i: usize) -> Answer {
         let api = self.api;
         let r = &api.settings.resources[i];
-        let filter = self.with_datasource(r, Document::new());
+        let filter = match self.restrict(self.with_datasource(r, Document::new())) {
+            Ok(f) => f,
+            Err(a) => return a,
+        };
         match api.store.delete_many(&r.source, &filter).await {
             Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
             Err(e) => store_error(api, e),
@@ -1348,6 +1491,10 @@ fn bson_text(v: &Bson) -> String {
 struct StoreLookups {
     store: Arc<dyn DocumentStore>,
     source: String,
+    /// `unique_within_resource` looks only at documents the datasource filter matches.
+    datasource_filter: Option<Document>,
+    /// `unique_to_user` looks only at the signed-in user's documents.
+    user_filter: Option<Document>,
     id_field: String,
     resources: Vec<(String, String)>,
     handle: tokio::runtime::Handle,
@@ -1358,6 +1505,14 @@ impl Lookups for StoreLookups {
         let mut filter = doc! {q.field_path: q.value.clone()};
         if let Some(id) = q.exclude_id {
             filter.insert(self.id_field.clone(), doc! {"$ne": id.clone()});
+        }
+        let scope = match q.scope {
+            UniqueScope::Resource => None,
+            UniqueScope::User => self.user_filter.as_ref(),
+            UniqueScope::WithinResourceFilter => self.datasource_filter.as_ref(),
+        };
+        if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+            filter = doc! {"$and": [filter, scope.clone()]};
         }
         self.handle.block_on(self.store.count(&self.source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
     }

@@ -11,9 +11,11 @@
 //! | Python's ways with JSON, numbers and reprs, which Eve's answers show | [`py`] |
 //! | Eve's ETag | [`etag`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
+//! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
+pub mod auth;
 pub mod etag;
 pub mod py;
 pub mod query;
@@ -67,14 +69,19 @@ pub struct ResourcesServer {
 }
 
 /// Binds `address` for the resources of `settings` over `store`. Off
-/// loopback it is refused until the API has authentication (a later step).
+/// loopback it is refused unless the settings have `AUTH`.
 pub async fn bind(
     address: SocketAddr,
     settings: Settings,
     store: Arc<dyn DocumentStore>,
     config: ResourcesConfig,
 ) -> Result<ResourcesServer> {
-    enma_http::check_exposure("the resource API", address, None)?;
+    if settings.auth.is_none() && !address.ip().is_loopback() {
+        return Err(Error::forbidden(format!(
+            "refusing to serve the resource API on {address} without authentication: give the settings an AUTH key \
+             (Eve's Basic or Token auth; see the resources guide) or use a loopback address such as 127.0.0.1"
+        )));
+    }
     let router = router(settings, store, &config).await?;
     let listener = tokio::net::TcpListener::bind(address)
         .await

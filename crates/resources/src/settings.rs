@@ -11,6 +11,9 @@ use bson::{Bson, Document};
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::auth::list;
+pub use crate::auth::{Access, AuthSettings};
+
 /// Why settings were refused.
 #[derive(Debug)]
 pub struct SettingsError(pub String);
@@ -51,6 +54,10 @@ pub struct Settings {
     pub cache_control: String,
     pub cache_expires: i64,
     pub cors: Option<Cors>,
+    /// The `AUTH` key: who may sign in, and how.
+    pub auth: Option<AuthSettings>,
+    /// Who may call the home endpoint (`PUBLIC_METHODS`, `ALLOWED_ROLES`, ...).
+    pub home_access: Access,
 }
 
 /// CORS as `X_DOMAINS`, `X_DOMAINS_RE`, `X_HEADERS`, `X_EXPOSE_HEADERS`,
@@ -137,6 +144,11 @@ pub struct Resource {
     pub cache_expires: i64,
     pub internal: bool,
     pub optimize_pagination_for_speed: bool,
+    /// Who may call the resource endpoint, and the item endpoint.
+    pub access: Access,
+    pub item_access: Access,
+    /// The field that confines each user to the documents they wrote.
+    pub auth_field: Option<String>,
 }
 
 impl Settings {
@@ -201,7 +213,18 @@ impl Settings {
             cache_control: s("CACHE_CONTROL", ""),
             cache_expires: n("CACHE_EXPIRES", 0),
             cors: cors(g)?,
+            auth: g.get("AUTH").filter(|a| !a.is_null()).map(AuthSettings::parse).transpose()?,
+            home_access: Access::default(),
         };
+        if settings.auth.is_some() {
+            settings.home_access = Access {
+                authenticated: true,
+                public_methods: list(g, "PUBLIC_METHODS", &[])?,
+                roles: list(g, "ALLOWED_ROLES", &[])?,
+                read_roles: list(g, "ALLOWED_READ_ROLES", &[])?,
+                write_roles: list(g, "ALLOWED_WRITE_ROLES", &[])?,
+            };
+        }
         let empty = Map::new();
         let domain = match g.get("DOMAIN") {
             None => &empty,
@@ -211,6 +234,11 @@ impl Settings {
         for (name, r) in domain {
             let Some(r) = r.as_object() else { return error(format!("DOMAIN.{name} must be an object")) };
             settings.resources.push(resource(name, r, g, &settings)?);
+        }
+        if let Some(accounts) = settings.auth.as_ref().and_then(|a| a.accounts.as_ref())
+            && !settings.resources.iter().any(|r| &r.name == accounts)
+        {
+            return error(format!("AUTH.accounts names {accounts:?}, which is not a resource of DOMAIN"));
         }
         let mut urls = BTreeMap::new();
         for r in &settings.resources {
@@ -377,7 +405,19 @@ fn resource(
     let item_lookup_field =
         s("item_lookup_field", g.get("ITEM_LOOKUP_FIELD").and_then(Value::as_str).unwrap_or(&id_field));
     let (url_pattern, home_href) = url_template(&url)?;
+    let (access, item_access) = resource_access(name, r, g, settings)?;
+    let auth_field = match r.get("auth_field").or(g.get("AUTH_FIELD")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(f)) if *f == id_field => {
+            return error(format!("DOMAIN.{name}: auth_field cannot be set to id_field ({id_field})"));
+        }
+        Some(Value::String(f)) => Some(f.clone()),
+        Some(_) => return error(format!("DOMAIN.{name}.auth_field must be a field name")),
+    };
     Ok(Resource {
+        access,
+        item_access,
+        auth_field,
         url_pattern,
         home_href,
         name: name.to_string(),
@@ -412,6 +452,38 @@ fn resource(
         internal: b("internal_resource", "INTERNAL_RESOURCE", false),
         optimize_pagination_for_speed: b("optimize_pagination_for_speed", "OPTIMIZE_PAGINATION_FOR_SPEED", false),
     })
+}
+
+/// Who may call a resource's endpoints: its own `public_methods`,
+/// `allowed_roles`, ... or the global ones; nobody is asked for credentials
+/// without `AUTH` or with `authentication: null`.
+fn resource_access(
+    name: &str,
+    r: &Map<String, Value>,
+    g: &Map<String, Value>,
+    settings: &Settings,
+) -> Result<(Access, Access), SettingsError> {
+    let authenticated = settings.auth.is_some() && !matches!(r.get("authentication"), Some(Value::Null));
+    let within = |e: SettingsError| SettingsError(format!("DOMAIN.{name}.{}", e.0));
+    let get = |key: &str, global: &str| -> Result<Vec<String>, SettingsError> {
+        let default = list(g, global, &[])?;
+        list(r, key, &default).map_err(within)
+    };
+    let resource = Access {
+        authenticated,
+        public_methods: get("public_methods", "PUBLIC_METHODS")?,
+        roles: get("allowed_roles", "ALLOWED_ROLES")?,
+        read_roles: get("allowed_read_roles", "ALLOWED_READ_ROLES")?,
+        write_roles: get("allowed_write_roles", "ALLOWED_WRITE_ROLES")?,
+    };
+    let item = Access {
+        authenticated,
+        public_methods: get("public_item_methods", "PUBLIC_ITEM_METHODS")?,
+        roles: get("allowed_item_roles", "ALLOWED_ITEM_ROLES")?,
+        read_roles: get("allowed_item_read_roles", "ALLOWED_ITEM_READ_ROLES")?,
+        write_roles: get("allowed_item_write_roles", "ALLOWED_ITEM_WRITE_ROLES")?,
+    };
+    Ok((resource, item))
 }
 
 /// A URL with Werkzeug variables (`<regex("..."):field>`, `<field>`) as a
