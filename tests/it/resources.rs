@@ -98,6 +98,11 @@ async fn token_auth_answers_as_eve() {
     replay_on_both_backends("auth_token").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soft_delete_answers_as_eve() {
+    replay_on_both_backends("soft_delete").await;
+}
+
 /// A child process killed when the test ends, passed or not.
 struct Process(std::process::Child);
 

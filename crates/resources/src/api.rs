@@ -15,7 +15,7 @@ use enma_docstore::{DocumentStore, Find, StoreError, Update};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Access, Authenticator, Denied};
-use crate::etag::etag;
+use crate::etag::etag_ignoring;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
@@ -440,11 +440,7 @@ impl<'a> Ctx<'a> {
     /// value is refused as Eve refuses it.
     fn restrict(&self, filter: Document) -> Result<Document, Answer> {
         let (Some(field), Some(user)) = (self.auth_field, &self.user) else { return Ok(filter) };
-        let asked = filter.get(field).or_else(|| match filter.get("$and") {
-            Some(Bson::Array(parts)) => parts.iter().find_map(|p| p.as_document().and_then(|d| d.get(field))),
-            _ => None,
-        });
-        if asked.is_some_and(|v| v != user) {
+        if value_in_query(&filter, field).is_some_and(|v| v != user) {
             // Eve's abort here drops the WWW-Authenticate header it means to send.
             return Err(error(self.api, 401, INCOMPATIBLE_USER));
         }
@@ -573,7 +569,7 @@ impl<'a> Ctx<'a> {
 
     /// A stored document as Eve serves it: missing dates read as the
     /// epoch, a missing ETag computed, and the resource's projection.
-    fn served(&self, mut d: Document) -> (Document, String, i64) {
+    fn served(&self, r: &Resource, mut d: Document) -> (Document, String, i64) {
         let n = self.names();
         for key in [&n.date_created, &n.last_updated] {
             if !d.contains_key(key.as_str()) {
@@ -587,14 +583,36 @@ impl<'a> Ctx<'a> {
         let tag = match d.get_str(n.etag.as_str()) {
             Ok(t) => t.to_string(),
             Err(_) => {
-                let t = etag(&d);
+                let t = etag_ignoring(&d, &r.etag_ignore_fields);
                 if self.api.settings.if_match {
                     d.insert(n.etag.clone(), t.clone());
                 }
                 t
             }
         };
+        if r.soft_delete && !d.contains_key(n.deleted.as_str()) {
+            d.insert(n.deleted.clone(), false);
+        }
         (d, tag, updated)
+    }
+
+    /// Whether `d` is soft deleted.
+    fn is_deleted(&self, r: &Resource, d: &Document) -> bool {
+        r.soft_delete && matches!(d.get(self.names().deleted.as_str()), Some(Bson::Boolean(true)))
+    }
+
+    /// `filter` less soft-deleted documents, unless it asks about `_deleted` itself.
+    fn live(&self, r: &Resource, filter: Document) -> Document {
+        let deleted = self.names().deleted.as_str();
+        if !r.soft_delete || value_in_query(&filter, deleted).is_some() {
+            return filter;
+        }
+        let not_deleted = doc! {deleted: {"$ne": true}};
+        if filter.is_empty() {
+            not_deleted
+        } else {
+            doc! {"$and": [filter, not_deleted]}
+        }
     }
 
     /// A field's `data_relation`, on the field or on a list field's items.
@@ -679,12 +697,15 @@ impl<'a> Ctx<'a> {
                     let find = Find {
                         projection: target.projection.clone(),
                         limit: Some(1),
-                        ..Find::filter(doc! {key: v.clone()})
+                        ..Find::filter(self.live(target, doc! {key: v.clone()}))
                     };
                     match self.api.store.find(&target.source, &find).await {
-                        Ok(found) => {
-                            Ok(found.into_iter().next().map(|x| Bson::Document(self.served(x).0)).unwrap_or(v))
-                        }
+                        // A reference to nothing (or to a soft-deleted document) embeds as null.
+                        Ok(found) => Ok(found
+                            .into_iter()
+                            .next()
+                            .map(|x| Bson::Document(self.served(target, x).0))
+                            .unwrap_or(Bson::Null)),
                         Err(e) => Err(store_error(self.api, e)),
                     }
                 }
@@ -731,7 +752,10 @@ impl<'a> Ctx<'a> {
     fn query_config(&self, r: &Resource) -> ResourceQueryConfig {
         let s = &self.api.settings;
         let n = self.names();
-        let mut auto_fields = vec![r.id_field.clone(), n.last_updated.clone(), n.date_created.clone(), n.etag.clone()];
+        let mut auto_fields = self.meta_fields(r);
+        if r.versioning {
+            auto_fields.push(format!("{}{}", r.id_field, n.version_id_suffix));
+        }
         auto_fields.extend([n.issues.clone(), n.status.clone(), n.links.clone()]);
         ResourceQueryConfig {
             allowed_filters: r.allowed_filters.clone(),
@@ -780,7 +804,8 @@ impl<'a> Ctx<'a> {
             Err(e) => return self.query_error(&e),
         };
         let filter = match self.restrict(self.with_datasource(r, parsed.filter)) {
-            Ok(f) => f,
+            Ok(f) if self.args.get(&n.show_deleted).is_some() => f,
+            Ok(f) => self.live(r, f),
             Err(a) => return a,
         };
         let sort = parsed.sort.clone().filter(|s| !s.is_empty()).or_else(|| r.default_sort.clone()).unwrap_or_default();
@@ -811,10 +836,13 @@ impl<'a> Ctx<'a> {
         let mut last_modified = None;
         let mut items = Vec::with_capacity(documents.len());
         for d in documents {
-            let (mut d, _, updated) = self.served(d);
+            let (mut d, _, updated) = self.served(r, d);
             last_modified = last_modified.max(Some(updated));
             let links = self.document_links(r, &d);
-            if let Err(a) = self.embed(r, &mut d, &embedded).await {
+            // Eve sends a soft-deleted document without embedding.
+            if !self.is_deleted(r, &d)
+                && let Err(a) = self.embed(r, &mut d, &embedded).await
+            {
                 return a;
             }
             let mut item = document_to_json(&d, &api.settings.date_format);
@@ -964,7 +992,8 @@ impl<'a> Ctx<'a> {
             Ok(None) => return error(api, 404, NOT_FOUND),
             Err(a) => return a,
         };
-        let (mut d, tag, updated) = self.served(stored);
+        let (mut d, tag, updated) = self.served(r, stored);
+        let deleted = self.is_deleted(r, &d);
         if let Some(p) = self.args.get(&n.projection).filter(|_| r.projection_enabled) {
             match query::parse_projection(p) {
                 Ok(client) => {
@@ -999,6 +1028,9 @@ impl<'a> Ctx<'a> {
             return a;
         }
         let mut links = self.document_links(r, &d);
+        if deleted {
+            return self.deleted_item(r, d, links, &quoted, updated);
+        }
         let embedded = match self.embedded_fields() {
             Ok(e) => e,
             Err(a) => return a,
@@ -1030,6 +1062,27 @@ impl<'a> Ctx<'a> {
         cache_headers(a, &r.cache_control, r.cache_expires)
     }
 
+    /// Eve's 404 for a soft-deleted document: the document itself, its
+    /// own links (no collection or parent), and an error whose status is a list.
+    fn deleted_item(&self, r: &Resource, d: Document, links: Map<String, Value>, quoted: &str, updated: i64) -> Answer {
+        let api = self.api;
+        let n = self.names();
+        let mut body = document_to_json(&d, &api.settings.date_format);
+        if r.hateoas {
+            body.insert(n.links.clone(), Value::Object(links));
+        }
+        body.insert(n.status.clone(), json!([n.status_err]));
+        body.insert(
+            n.error.clone(),
+            json!({"code": 404, "message": "The requested URL was not found on this server."}),
+        );
+        let mut a = Answer::json(StatusCode::NOT_FOUND, Value::Object(body));
+        if api.settings.if_match {
+            a = a.header(header::ETAG, quoted);
+        }
+        a.header(header::LAST_MODIFIED, &http_date(updated))
+    }
+
     /// The fields a write answers with: the meta fields (all the document's
     /// with BANDWIDTH_SAVER off), extra response fields, the self link and the status.
     fn write_answer(&self, r: &Resource, d: &Document) -> Map<String, Value> {
@@ -1042,7 +1095,8 @@ impl<'a> Ctx<'a> {
         let n = self.names();
         let mut out = Map::new();
         let full = document_to_json(d, &api.settings.date_format);
-        let meta = [&r.id_field, &n.last_updated, &n.date_created, &n.etag];
+        let meta = self.meta_fields(r);
+        let meta: Vec<&String> = meta.iter().collect();
         // The auth field is not shown unless the schema has it.
         let hidden = r.auth_field.as_ref().filter(|f| r.schema.get(f.as_str()).is_none());
         for (k, v) in &full {
@@ -1064,6 +1118,20 @@ impl<'a> Ctx<'a> {
         }
         out.insert(n.status.clone(), json!(n.status_ok));
         out
+    }
+
+    /// The fields every write answer carries (Eve's `auto_fields`).
+    fn meta_fields(&self, r: &Resource) -> Vec<String> {
+        let n = self.names();
+        let mut meta = vec![r.id_field.clone(), n.last_updated.clone(), n.date_created.clone(), n.etag.clone()];
+        if r.versioning {
+            meta.push(n.version.clone());
+            meta.push(n.latest_version.clone());
+        }
+        if r.soft_delete {
+            meta.push(n.deleted.clone());
+        }
+        meta
     }
 
     /// The body as JSON text: a JSON body as it is, a form's fields as a
@@ -1096,6 +1164,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The soft-delete flag of `r`'s documents, when it has soft delete.
+    fn deleted_field(&self, r: &Resource) -> Option<String> {
+        r.soft_delete.then(|| self.names().deleted.clone())
+    }
+
     fn lookups(&self, r: &Resource) -> StoreLookups {
         StoreLookups {
             store: self.api.store.clone(),
@@ -1103,7 +1176,14 @@ impl<'a> Ctx<'a> {
             datasource_filter: r.filter.clone(),
             user_filter: self.auth_field.map(|f| doc! {f: self.user.clone().unwrap_or(Bson::Null)}),
             id_field: r.id_field.clone(),
-            resources: self.api.settings.resources.iter().map(|x| (x.name.clone(), x.source.clone())).collect(),
+            deleted: self.deleted_field(r),
+            resources: self
+                .api
+                .settings
+                .resources
+                .iter()
+                .map(|x| (x.name.clone(), x.source.clone(), self.deleted_field(x)))
+                .collect(),
             handle: tokio::runtime::Handle::current(),
         }
     }
@@ -1159,6 +1239,7 @@ impl<'a> Ctx<'a> {
         let id_field = r.id_field.clone();
         let names = n.clone();
         let user = r.auth_field.clone().zip(self.user.clone());
+        let soft_delete = r.soft_delete;
         // Validation may look documents up: it runs off the async threads.
         let checked = tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(payload.len());
@@ -1167,6 +1248,9 @@ impl<'a> Ctx<'a> {
                     validate::validate(&schema, &mut d, Mode::Insert, None, &lookups)?;
                     d.insert(names.last_updated.clone(), now);
                     d.insert(names.date_created.clone(), now);
+                    if soft_delete {
+                        d.insert(names.deleted.clone(), false);
+                    }
                     if let Some((field, value)) = &user {
                         d.insert(field.clone(), value.clone());
                     }
@@ -1219,7 +1303,7 @@ impl<'a> Ctx<'a> {
         }
         for d in &mut documents {
             if api.settings.if_match {
-                let tag = etag(d);
+                let tag = etag_ignoring(d, &r.etag_ignore_fields);
                 d.insert(n.etag.clone(), tag);
             }
             if !d.contains_key(id_field.as_str()) {
@@ -1283,7 +1367,7 @@ impl<'a> Ctx<'a> {
             return error(api, 404, NOT_FOUND);
         };
         let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
-        let (original, tag, _) = self.served(stored);
+        let (original, tag, _) = self.served(r, stored);
         if let Err(a) = self.check_if_match(&tag) {
             return a;
         }
@@ -1321,14 +1405,22 @@ impl<'a> Ctx<'a> {
                 merged.remove(n.etag.as_str());
                 let mut set = payload.clone();
                 set.insert(n.last_updated.clone(), now);
+                if r.soft_delete {
+                    // A PATCH restores a soft-deleted document.
+                    merged.insert(n.deleted.clone(), false);
+                    set.insert(n.deleted.clone(), false);
+                }
                 if api.settings.if_match {
-                    let tag = etag(&{
-                        let mut with_old = merged.clone();
-                        if let Some(old) = &stored_etag {
-                            with_old.insert(n.etag.clone(), old.clone());
-                        }
-                        with_old
-                    });
+                    let tag = etag_ignoring(
+                        &{
+                            let mut with_old = merged.clone();
+                            if let Some(old) = &stored_etag {
+                                with_old.insert(n.etag.clone(), old.clone());
+                            }
+                            with_old
+                        },
+                        &r.etag_ignore_fields,
+                    );
                     merged.insert(n.etag.clone(), tag.clone());
                     set.insert(n.etag.clone(), tag);
                 }
@@ -1345,9 +1437,12 @@ impl<'a> Ctx<'a> {
                 let created = original.get(n.date_created.as_str()).cloned().unwrap_or(Bson::DateTime(now));
                 replacement.insert(n.date_created.clone(), created);
                 replacement.insert(n.last_updated.clone(), now);
+                if r.soft_delete {
+                    replacement.insert(n.deleted.clone(), false);
+                }
                 self.stamp_user(r, &mut replacement);
                 if api.settings.if_match {
-                    let tag = etag(&replacement);
+                    let tag = etag_ignoring(&replacement, &r.etag_ignore_fields);
                     replacement.insert(n.etag.clone(), tag);
                 }
                 let mut stored = replacement.clone();
@@ -1365,12 +1460,7 @@ impl<'a> Ctx<'a> {
         if mode == Mode::Update && api.settings.bandwidth_saver {
             // PATCH answers with the meta fields only, in Eve's order.
             answer_doc = Document::new();
-            for key in [r.id_field.as_str(), n.last_updated.as_str(), n.date_created.as_str(), n.etag.as_str()] {
-                if let Some(v) = new_document.get(key) {
-                    answer_doc.insert(key, v.clone());
-                }
-            }
-            for key in &r.extra_response_fields {
+            for key in self.meta_fields(r).iter().chain(&r.extra_response_fields) {
                 if let Some(v) = new_document.get(key.as_str()) {
                     answer_doc.insert(key.clone(), v.clone());
                 }
@@ -1416,9 +1506,16 @@ impl<'a> Ctx<'a> {
             return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
         };
         let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
-        let (original, tag, _) = self.served(stored);
+        let (original, tag, _) = self.served(r, stored);
         if let Err(a) = self.check_if_match(&tag) {
             return a;
+        }
+        if r.soft_delete {
+            return match self.mark_deleted(r, original, stored_etag).await {
+                Ok(true) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                Ok(false) => error(api, 412, "Client and server etags don't match"),
+                Err(e) => store_error(api, e),
+            };
         }
         let mut filter = doc! {r.id_field.clone(): original.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null)};
         if let Some(t) = stored_etag {
@@ -1431,6 +1528,34 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Soft delete: marks `original` (as served) `_deleted` with a new
+    /// `_updated` and ETag, compare-and-set on the stored ETag; `false` when
+    /// another writer changed it first. A deleted document stays as it is.
+    async fn mark_deleted(
+        &self,
+        r: &Resource,
+        original: Document,
+        stored_etag: Option<String>,
+    ) -> Result<bool, StoreError> {
+        let n = self.names();
+        if self.is_deleted(r, &original) {
+            return Ok(true);
+        }
+        let now = bson::DateTime::from_millis(now_millis());
+        let mut marked = original;
+        marked.insert(n.deleted.clone(), true);
+        marked.insert(n.last_updated.clone(), now);
+        let mut set = doc! {n.deleted.clone(): true, n.last_updated.clone(): now};
+        if self.api.settings.if_match {
+            set.insert(n.etag.clone(), etag_ignoring(&marked, &r.etag_ignore_fields));
+        }
+        let mut filter = doc! {r.id_field.clone(): marked.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null)};
+        if let Some(t) = stored_etag {
+            filter.insert(n.etag.clone(), t);
+        }
+        self.api.store.update_one(&r.source, &filter, &Update { set, unset: Vec::new() }).await
+    }
+
     async fn delete_collection(&self, i: usize) -> Answer {
         let api = self.api;
         let r = &api.settings.resources[i];
@@ -1438,11 +1563,39 @@ impl<'a> Ctx<'a> {
             Ok(f) => f,
             Err(a) => return a,
         };
+        if r.soft_delete {
+            // Each live document is marked as a DELETE of it would mark it.
+            let live = match api
+                .store
+                .find(&r.source, &Find { projection: r.projection.clone(), ..Find::filter(self.live(r, filter)) })
+                .await
+            {
+                Ok(d) => d,
+                Err(e) => return store_error(api, e),
+            };
+            for stored in live {
+                let stored_etag = stored.get_str(self.names().etag.as_str()).ok().map(str::to_string);
+                let (original, _, _) = self.served(r, stored);
+                if let Err(e) = self.mark_deleted(r, original, stored_etag).await {
+                    return store_error(api, e);
+                }
+            }
+            return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
+        }
         match api.store.delete_many(&r.source, &filter).await {
             Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
             Err(e) => store_error(api, e),
         }
     }
+}
+
+/// The value a query gives `field`, at its top level or in a top-level
+/// `$and`, as Eve's `get_value_from_query` finds it.
+fn value_in_query<'d>(filter: &'d Document, field: &str) -> Option<&'d Bson> {
+    filter.get(field).or_else(|| match filter.get("$and") {
+        Some(Bson::Array(parts)) => parts.iter().find_map(|p| p.as_document().and_then(|d| d.get(field))),
+        _ => None,
+    })
 }
 
 /// Eve's merge of a PATCH into the stored document: nested documents are
@@ -1496,7 +1649,10 @@ struct StoreLookups {
     /// `unique_to_user` looks only at the signed-in user's documents.
     user_filter: Option<Document>,
     id_field: String,
-    resources: Vec<(String, String)>,
+    /// Soft-deleted documents count for neither `unique` nor `data_relation`.
+    deleted: Option<String>,
+    /// Each resource's name, collection and soft-delete flag.
+    resources: Vec<(String, String, Option<String>)>,
     handle: tokio::runtime::Handle,
 }
 
@@ -1514,19 +1670,25 @@ impl Lookups for StoreLookups {
         if let Some(scope) = scope.filter(|s| !s.is_empty()) {
             filter = doc! {"$and": [filter, scope.clone()]};
         }
+        if let Some(deleted) = &self.deleted {
+            filter.insert(deleted.clone(), doc! {"$ne": true});
+        }
         self.handle.block_on(self.store.count(&self.source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
     }
 
     fn exists(&self, resource: &str, field: &str, value: &Bson) -> Result<bool, String> {
-        let source = self.resources.iter().find(|(name, _)| name == resource).map(|(_, s)| s.clone());
-        let Some(source) = source else { return Err(format!("unknown resource {resource}")) };
+        let target = self.resources.iter().find(|(name, _, _)| name == resource);
+        let Some((_, source, deleted)) = target else { return Err(format!("unknown resource {resource}")) };
         let mut values = vec![value.clone()];
         if let Bson::String(s) = value
             && let Ok(oid) = ObjectId::parse_str(s)
         {
             values.push(Bson::ObjectId(oid));
         }
-        let filter = doc! {field: {"$in": values}};
-        self.handle.block_on(self.store.count(&source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
+        let mut filter = doc! {field: {"$in": values}};
+        if let Some(deleted) = deleted {
+            filter.insert(deleted.clone(), doc! {"$ne": true});
+        }
+        self.handle.block_on(self.store.count(source, &filter)).map(|c| c > 0).map_err(|e| e.to_string())
     }
 }

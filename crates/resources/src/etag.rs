@@ -16,6 +16,32 @@ pub fn etag(document: &Document) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// [`etag`] of `document` less `ignore` (a resource's `etag_ignore_fields`;
+/// `a.b` reaches into the document `a`).
+pub fn etag_ignoring(document: &Document, ignore: &[String]) -> String {
+    if ignore.is_empty() {
+        return etag(document);
+    }
+    let mut d = document.clone();
+    for field in ignore {
+        drop_field(&mut d, field);
+    }
+    etag(&d)
+}
+
+fn drop_field(d: &mut Document, field: &str) {
+    match field.split_once('.') {
+        Some((key, rest)) if d.contains_key(key) => {
+            if let Some(bson::Bson::Document(inner)) = d.get_mut(key) {
+                drop_field(inner, rest);
+            }
+        }
+        _ => {
+            d.remove(field);
+        }
+    }
+}
+
 /// The text Eve hashes for `document` (for tests and debugging).
 pub fn hashed_text(document: &Document) -> String {
     let mut text = String::new();

@@ -54,6 +54,8 @@ pub struct Settings {
     pub cache_control: String,
     pub cache_expires: i64,
     pub cors: Option<Cors>,
+    /// Fields every `?version=diffs` entry shows (`VERSION_DIFF_INCLUDE`).
+    pub version_diff_include: Vec<String>,
     /// The `AUTH` key: who may sign in, and how.
     pub auth: Option<AuthSettings>,
     /// Who may call the home endpoint (`PUBLIC_METHODS`, `ALLOWED_ROLES`, ...).
@@ -102,6 +104,15 @@ pub struct Names {
     pub projection: String,
     pub embedded: String,
     pub total_count_header: String,
+    /// Soft delete's flag and query parameter.
+    pub deleted: String,
+    pub show_deleted: String,
+    /// Versioning's fields, shadow collection suffix and query parameter.
+    pub version: String,
+    pub latest_version: String,
+    pub versions: String,
+    pub version_id_suffix: String,
+    pub version_param: String,
 }
 
 /// A sub-resource URL as a pattern, and the fields its variables fill in.
@@ -149,6 +160,12 @@ pub struct Resource {
     pub item_access: Access,
     /// The field that confines each user to the documents they wrote.
     pub auth_field: Option<String>,
+    /// DELETE marks documents `_deleted` instead of removing them.
+    pub soft_delete: bool,
+    /// Every write keeps a copy in the `<source>_versions` collection.
+    pub versioning: bool,
+    /// Fields left out of the ETag (dotted paths reach into documents).
+    pub etag_ignore_fields: Vec<String>,
 }
 
 impl Settings {
@@ -189,6 +206,13 @@ impl Settings {
             projection: s("QUERY_PROJECTION", "projection"),
             embedded: s("QUERY_EMBEDDED", "embedded"),
             total_count_header: s("HEADER_TOTAL_COUNT", "X-Total-Count"),
+            deleted: s("DELETED", "_deleted"),
+            show_deleted: s("SHOW_DELETED_PARAM", "show_deleted"),
+            version: s("VERSION", "_version"),
+            latest_version: s("LATEST_VERSION", "_latest_version"),
+            versions: s("VERSIONS", "_versions"),
+            version_id_suffix: s("VERSION_ID_SUFFIX", "_document"),
+            version_param: s("VERSION_PARAM", "version"),
         };
         let mut settings = Settings {
             url_prefix: s("URL_PREFIX", "").trim_matches('/').to_string(),
@@ -213,6 +237,7 @@ impl Settings {
             cache_control: s("CACHE_CONTROL", ""),
             cache_expires: n("CACHE_EXPIRES", 0),
             cors: cors(g)?,
+            version_diff_include: strings(g.get("VERSION_DIFF_INCLUDE")).unwrap_or_default(),
             auth: g.get("AUTH").filter(|a| !a.is_null()).map(AuthSettings::parse).transpose()?,
             home_access: Access::default(),
         };
@@ -355,13 +380,12 @@ fn resource(
     };
     let allow_unknown = b("allow_unknown", "ALLOW_UNKNOWN", false);
     let versioning = b("versioning", "VERSIONING", false);
+    let soft_delete = b("soft_delete", "SOFT_DELETE", false);
     let projection = resource_projection(
         datasource.get("projection"),
         &schema,
         allow_unknown,
-        versioning,
-        &id_field,
-        &settings.names,
+        &auto_fields(versioning, soft_delete, &id_field, &settings.names),
         name,
     )?;
     let item_lookup = b("item_lookup", "ITEM_LOOKUP", true);
@@ -415,6 +439,9 @@ fn resource(
         Some(_) => return error(format!("DOMAIN.{name}.auth_field must be a field name")),
     };
     Ok(Resource {
+        soft_delete,
+        versioning,
+        etag_ignore_fields: strings(r.get("etag_ignore_fields")).unwrap_or_default(),
         access,
         item_access,
         auth_field,
@@ -531,9 +558,7 @@ fn resource_projection(
     given: Option<&Value>,
     schema: &Value,
     allow_unknown: bool,
-    versioning: bool,
-    id_field: &str,
-    names: &Names,
+    auto: &[String],
     resource: &str,
 ) -> Result<Option<Document>, SettingsError> {
     let mut projection = match given {
@@ -555,12 +580,23 @@ fn resource_projection(
             projection.insert(field.clone(), 1);
         }
     }
-    for field in [id_field, &names.last_updated, &names.date_created, &names.etag] {
-        projection.insert(field, 1);
-    }
-    if versioning {
-        projection.insert("_version", 1);
-        projection.insert(format!("{id_field}_document"), 1);
+    for field in auto {
+        projection.insert(field.clone(), 1);
     }
     Ok(Some(projection))
+}
+
+/// The fields Eve reads whatever the projection: the id, the dates, the
+/// ETag, and versioning's and soft delete's own.
+fn auto_fields(versioning: bool, soft_delete: bool, id_field: &str, names: &Names) -> Vec<String> {
+    let mut auto =
+        vec![id_field.to_string(), names.last_updated.clone(), names.date_created.clone(), names.etag.clone()];
+    if versioning {
+        auto.push(names.version.clone());
+        auto.push(format!("{id_field}{}", names.version_id_suffix));
+    }
+    if soft_delete {
+        auto.push(names.deleted.clone());
+    }
+    auto
 }
