@@ -103,6 +103,11 @@ async fn soft_delete_answers_as_eve() {
     replay_on_both_backends("soft_delete").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versioning_answers_as_eve() {
+    replay_on_both_backends("versioning").await;
+}
+
 /// A child process killed when the test ends, passed or not.
 struct Process(std::process::Child);
 
@@ -131,6 +136,12 @@ DOMAIN:
       kwh: {type: number, min: 0}
       read_at: {type: datetime}
       tags: {type: list}
+  notes:
+    versioning: true
+    soft_delete: true
+    schema:
+      text: {type: string}
+      views: {type: integer, versioned: false}
 "#;
 
 async fn json_of(response: reqwest::Response) -> serde_json::Value {
@@ -173,7 +184,10 @@ async fn eve_and_enma_serve_one_mongodb_database() {
             "meter": {"type": "string", "required": true},
             "kwh": {"type": "number", "min": 0},
             "read_at": {"type": "datetime"},
-            "tags": {"type": "list"}}}}
+            "tags": {"type": "list"}}},
+                   "notes": {"versioning": true, "soft_delete": true, "schema": {
+            "text": {"type": "string"},
+            "views": {"type": "integer", "versioned": false}}}}
     });
     std::fs::write(&eve_settings, settings.to_string()).unwrap();
     let python = std::env::var("ENMA_TEST_PYTHON").expect("ENMA_TEST_PYTHON: run the tests with tests/run.sh");
@@ -266,6 +280,39 @@ async fn eve_and_enma_serve_one_mongodb_database() {
     let from_enma = json_of(http.get(format!("{enma}/readings/{raw_id}")).send().await.unwrap()).await;
     assert_eq!(from_eve, from_enma);
     assert_eq!(from_eve["kwh"], 8);
+
+    // Versions and soft deletes: each server writes in turn, and both read
+    // the shadow collection and the deleted document alike.
+    let note = json_of(
+        http.post(format!("{enma}/notes")).json(&serde_json::json!({"text": "one", "views": 1})).send().await.unwrap(),
+    )
+    .await;
+    let id = note["_id"].as_str().unwrap().to_string();
+    let mut tag = note["_etag"].as_str().unwrap().to_string();
+    for (server, text) in [(&eve, "two"), (&enma, "three"), (&eve, "four")] {
+        let patched = http
+            .patch(format!("{server}/notes/{id}"))
+            .header("If-Match", &tag)
+            .json(&serde_json::json!({"text": text}))
+            .send()
+            .await
+            .unwrap();
+        tag = json_of(patched).await["_etag"].as_str().unwrap().to_string();
+    }
+    let deleted = http.delete(format!("{enma}/notes/{id}")).header("If-Match", &tag).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    for query in ["", "?version=2", "?version=all", "?version=diffs", "?version=all&max_results=2&page=2"] {
+        let from_eve = http.get(format!("{eve}/notes/{id}{query}")).send().await.unwrap();
+        let from_enma = http.get(format!("{enma}/notes/{id}{query}")).send().await.unwrap();
+        assert_eq!(from_eve.status(), from_enma.status(), "{query}");
+        assert_eq!(from_eve.headers().get("etag"), from_enma.headers().get("etag"), "{query}");
+        let (from_eve, from_enma): (serde_json::Value, serde_json::Value) =
+            (from_eve.json().await.unwrap(), from_enma.json().await.unwrap());
+        assert_eq!(from_eve, from_enma, "{query}");
+    }
+    let all = json_of(http.get(format!("{enma}/notes/{id}?version=all")).send().await.unwrap()).await;
+    assert_eq!(all["_meta"]["total"], 5);
+    assert_eq!(all["_items"][4]["_deleted"], true);
 }
 
 /// Bad input gets Eve's error envelope and a 4xx, never a 5xx or a crash:

@@ -20,6 +20,7 @@ use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, Res
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
 use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery, UniqueScope};
+use crate::versioning;
 
 /// Werkzeug's texts, which Eve answers with.
 const NOT_FOUND: &str = "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.";
@@ -787,21 +788,34 @@ impl<'a> Ctx<'a> {
         error(self.api, e.status(), e.client_message(false))
     }
 
+    /// The query parameters of a page: `where`, `sort` (when `sort`),
+    /// `projection` (when `projection`), `max_results`, `page`.
+    fn page_params(&self, r: &Resource, sort: bool, projection: bool) -> QueryParams<'a> {
+        let n = self.names();
+        let args = self.args;
+        QueryParams {
+            where_clause: args.get(&n.where_),
+            sort: args.get(&n.sort).filter(|_| sort),
+            projection: args.get(&n.projection).filter(|_| projection && r.projection_enabled),
+            max_results: args.get(&n.max_results),
+            page: args.get(&n.page),
+        }
+    }
+
+    fn parse_page(&self, r: &Resource, params: &QueryParams<'_>) -> Result<query::ParsedQuery, Answer> {
+        let field_type = |p: &str| Self::field_type(r, p);
+        query::parse_query(params, &self.query_config(r), &CastMode::Schema(&field_type))
+            .map_err(|e| self.query_error(&e))
+    }
+
     async fn get_collection(&self, i: usize) -> Answer {
         let api = self.api;
         let r = &api.settings.resources[i];
         let n = self.names();
-        let params = QueryParams {
-            where_clause: self.args.get(&n.where_),
-            sort: self.args.get(&n.sort).filter(|_| r.sorting),
-            projection: self.args.get(&n.projection),
-            max_results: self.args.get(&n.max_results),
-            page: self.args.get(&n.page),
-        };
-        let field_type = |p: &str| Self::field_type(r, p);
-        let parsed = match query::parse_query(&params, &self.query_config(r), &CastMode::Schema(&field_type)) {
+        let params = self.page_params(r, r.sorting, true);
+        let parsed = match self.parse_page(r, &params) {
             Ok(p) => p,
-            Err(e) => return self.query_error(&e),
+            Err(a) => return a,
         };
         let filter = match self.restrict(self.with_datasource(r, parsed.filter)) {
             Ok(f) if self.args.get(&n.show_deleted).is_some() => f,
@@ -838,7 +852,18 @@ impl<'a> Ctx<'a> {
         for d in documents {
             let (mut d, _, updated) = self.served(r, d);
             last_modified = last_modified.max(Some(updated));
-            let links = self.document_links(r, &d);
+            let mut links = self.document_links(r, &d);
+            if r.versioning {
+                let v = versioning::version_of(&d, n);
+                d.insert(n.version.clone(), versioning::number(v));
+                d.insert(n.latest_version.clone(), versioning::number(v));
+                if self.args.get(&n.version_param).is_some_and(|p| !p.is_empty()) {
+                    links.insert(
+                        "self".into(),
+                        json!({"title": r.item_title, "href": format!("{}?{}={v}", self.item_href(r, &d), n.version_param)}),
+                    );
+                }
+            }
             // Eve sends a soft-deleted document without embedding.
             if !self.is_deleted(r, &d)
                 && let Err(a) = self.embed(r, &mut d, &embedded).await
@@ -855,7 +880,9 @@ impl<'a> Ctx<'a> {
         let mut body = Map::new();
         body.insert(n.items.clone(), Value::Array(items));
         if r.hateoas {
-            body.insert(n.links.clone(), self.pagination_links(r, &params, page, total, count));
+            let url = self.collection_href(r);
+            let links = self.pagination_links(r, &params, page, total, count, &url, &r.resource_title);
+            body.insert(n.links.clone(), Value::Object(links));
         }
         if r.pagination {
             let mut meta = Map::new();
@@ -880,7 +907,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Eve's query part of links: `max_results`, `where`, `sort`, `page`, then other parameters.
-    fn querydef(&self, params: &QueryParams<'_>, max_results: i64, page: Option<i64>) -> String {
+    fn querydef(&self, r: &Resource, params: &QueryParams<'_>, max_results: i64, page: Option<i64>) -> String {
         let n = self.names();
         let mut parts = Vec::new();
         if max_results != self.api.settings.pagination_default as i64 && max_results > 0 {
@@ -892,13 +919,16 @@ impl<'a> Ctx<'a> {
         if let Some(s) = params.sort.filter(|s| !s.is_empty()) {
             parts.push(format!("{}={s}", n.sort));
         }
+        if let Some(v) = self.args.get(&n.version_param).filter(|v| r.versioning && !v.is_empty()) {
+            parts.push(format!("{}={v}", n.version_param));
+        }
         if let Some(p) = page.filter(|p| *p > 1) {
             parts.push(format!("{}={p}", n.page));
         }
         let known: HashSet<&str> = [&n.where_, &n.sort, &n.page, &n.max_results, &n.embedded, &n.projection]
             .into_iter()
+            .chain([&n.version_param])
             .map(String::as_str)
-            .chain(["version"])
             .collect();
         for (k, v) in &self.args.0 {
             if !known.contains(k.as_str()) {
@@ -908,6 +938,9 @@ impl<'a> Ctx<'a> {
         if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
     }
 
+    /// Eve's `_links` of a page: `parent` (home), `self`, and `next`,
+    /// `last`, `prev` on `url` (a collection's, or a document's for its versions).
+    #[allow(clippy::too_many_arguments)]
     fn pagination_links(
         &self,
         r: &Resource,
@@ -915,13 +948,14 @@ impl<'a> Ctx<'a> {
         page: query::Pagination,
         total: Option<u64>,
         count: u64,
-    ) -> Value {
-        let q = |p: Option<i64>| self.querydef(params, page.max_results, p);
+        url: &str,
+        title: &str,
+    ) -> Map<String, Value> {
+        let q = |p: Option<i64>| self.querydef(r, params, page.max_results, p);
         let mut links = Map::new();
         links.insert("parent".into(), json!({"title": "home", "href": "/"}));
-        let url = self.collection_href(r);
-        let self_href = if count > 0 { format!("{url}{}", q(Some(page.page))) } else { url.clone() };
-        links.insert("self".into(), json!({"title": r.resource_title, "href": self_href}));
+        let self_href = if count > 0 { format!("{url}{}", q(Some(page.page))) } else { url.to_string() };
+        links.insert("self".into(), json!({"title": title, "href": self_href}));
         if r.pagination && page.max_results > 0 {
             let total = total.unwrap_or(0) as i64;
             if page.page * page.max_results < total || r.optimize_pagination_for_speed {
@@ -944,7 +978,7 @@ impl<'a> Ctx<'a> {
                 );
             }
         }
-        Value::Object(links)
+        links
     }
 
     async fn find_item(&self, r: &Resource, lookup: &Lookup<'_>) -> Result<Option<Document>, Answer> {
@@ -992,42 +1026,57 @@ impl<'a> Ctx<'a> {
             Ok(None) => return error(api, 404, NOT_FOUND),
             Err(a) => return a,
         };
-        let (mut d, tag, updated) = self.served(r, stored);
-        let deleted = self.is_deleted(r, &d);
-        if let Some(p) = self.args.get(&n.projection).filter(|_| r.projection_enabled) {
-            match query::parse_projection(p) {
-                Ok(client) => {
-                    let cfg = self.query_config(r);
-                    let projection = query::resolve_projection(&client, &cfg.datasource_projection, &cfg.auto_fields);
-                    if !projection.is_empty()
-                        && let Ok(p) = enma_docstore::ops::Projection::parse(&projection)
-                    {
-                        d = p.apply(d);
-                    }
+        let (latest, latest_tag, updated) = self.served(r, stored);
+        // An unversioned resource ignores `?version`.
+        let version = self.args.get(&n.version_param).filter(|_| r.versioning);
+        let latest_version = versioning::version_of(&latest, n);
+        let (mut d, tag) = match version {
+            Some("all" | "diffs") => {
+                let header_tag = format!("{latest_tag}{latest_version}");
+                if let Some(a) = self.not_modified(&header_tag, updated) {
+                    return a;
                 }
-                Err(e) => return self.query_error(&e),
+                return self.get_versions(r, latest, version == Some("diffs"), &header_tag, updated).await;
             }
-        }
-        let quoted = format!("\"{tag}\"");
-        if api.settings.if_match
-            && let Some(inm) = self.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
-            && strip_etag(inm) == tag
-        {
-            return Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None }
-                .header(header::ETAG, &quoted);
-        }
-        if self.headers.get(header::IF_NONE_MATCH).is_none()
-            && let Some(ims) = self.headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok())
-            && let Some(since) = parse_http_date(ims)
-            && updated <= since.timestamp_millis()
-        {
-            let mut a = Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None };
-            if api.settings.if_match {
-                a = a.header(header::ETAG, &quoted);
+            Some(v) => {
+                let Some(number) = v.parse::<i64>().ok().filter(|v| *v > 0) else {
+                    return error(api, 400, BAD_REQUEST);
+                };
+                let shadow = match self.find_version(r, &latest, doc! {n.version.clone(): number}).await {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return error(api, 404, NOT_FOUND),
+                    Err(a) => return a,
+                };
+                let old = versioning::synthesize(r, n, &latest, shadow);
+                let tag = old.get_str(n.etag.as_str()).map(str::to_string).unwrap_or_else(|_| latest_tag.clone());
+                (old, tag)
             }
+            None => (latest, latest_tag),
+        };
+        if r.versioning && !d.contains_key(n.version.as_str()) {
+            d.insert(n.version.clone(), 1);
+        }
+        let deleted = self.is_deleted(r, &d);
+        if let Err(a) = self.project(r, &mut d) {
+            return a;
+        }
+        if r.versioning {
+            d.insert(n.latest_version.clone(), versioning::number(latest_version));
+        }
+        // A versioned document's ETag header carries the latest version, so
+        // cached old versions go stale when a new one is written.
+        let header_tag = if r.versioning { format!("{tag}{latest_version}") } else { tag };
+        let quoted = format!("\"{header_tag}\"");
+        if let Some(a) = self.not_modified(&header_tag, updated) {
             return a;
         }
         let mut links = self.document_links(r, &d);
+        if let Some(v) = version {
+            links.insert(
+                "self".into(),
+                json!({"title": r.item_title, "href": format!("{}?{}={v}", self.item_href(r, &d), n.version_param)}),
+            );
+        }
         if deleted {
             return self.deleted_item(r, d, links, &quoted, updated);
         }
@@ -1040,23 +1089,179 @@ impl<'a> Ctx<'a> {
         }
         let mut body = document_to_json(&d, &api.settings.date_format);
         if r.hateoas {
-            let params = QueryParams {
-                where_clause: self.args.get(&n.where_),
-                sort: self.args.get(&n.sort),
-                ..QueryParams::default()
-            };
-            let collection = format!(
-                "{}{}",
-                self.collection_href(r),
-                self.querydef(&params, api.settings.pagination_default as i64, None)
-            );
-            links.insert("parent".into(), json!({"title": "home", "href": "/"}));
-            links.insert("collection".into(), json!({"title": r.resource_title, "href": collection}));
+            let item = self.item_href(r, &d);
+            if version.is_some() {
+                links.insert("parent".into(), json!({"title": r.item_title, "href": item}));
+                links.insert(
+                    "collection".into(),
+                    json!({"title": r.resource_title, "href": format!("{item}?{}=all", n.version_param)}),
+                );
+            } else {
+                let params = QueryParams {
+                    where_clause: self.args.get(&n.where_),
+                    sort: self.args.get(&n.sort),
+                    ..QueryParams::default()
+                };
+                let collection = format!(
+                    "{}{}",
+                    self.collection_href(r),
+                    self.querydef(r, &params, api.settings.pagination_default as i64, None)
+                );
+                links.insert("parent".into(), json!({"title": "home", "href": "/"}));
+                links.insert("collection".into(), json!({"title": r.resource_title, "href": collection}));
+            }
             body.insert(n.links.clone(), Value::Object(links));
         }
         let mut a = Answer::json(StatusCode::OK, Value::Object(body));
         if api.settings.if_match {
             a = a.header(header::ETAG, &quoted);
+        }
+        a = a.header(header::LAST_MODIFIED, &http_date(updated));
+        cache_headers(a, &r.cache_control, r.cache_expires)
+    }
+
+    /// The client's `projection` applied to a served document (the meta fields stay).
+    fn project(&self, r: &Resource, d: &mut Document) -> Result<(), Answer> {
+        let Some(p) = self.args.get(&self.names().projection).filter(|_| r.projection_enabled) else { return Ok(()) };
+        let client = query::parse_projection(p).map_err(|e| self.query_error(&e))?;
+        let cfg = self.query_config(r);
+        let projection = query::resolve_projection(&client, &cfg.datasource_projection, &cfg.auto_fields);
+        if !projection.is_empty()
+            && let Ok(p) = enma_docstore::ops::Projection::parse(&projection)
+        {
+            *d = p.apply(std::mem::take(d));
+        }
+        Ok(())
+    }
+
+    /// Eve's 304: every validator given (If-None-Match against `tag`,
+    /// If-Modified-Since against `updated`) says the client's copy is current.
+    fn not_modified(&self, tag: &str, updated: i64) -> Option<Answer> {
+        let inm = self.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+        let ims = self.headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
+        let fresh = match (inm.filter(|_| self.api.settings.if_match), ims) {
+            (Some(inm), _) => strip_etag(inm) == tag,
+            (None, Some(since)) if inm.is_none() => updated <= since.timestamp_millis(),
+            _ => false,
+        };
+        if !fresh {
+            return None;
+        }
+        let mut a = Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None };
+        if self.api.settings.if_match {
+            a = a.header(header::ETAG, &format!("\"{tag}\""));
+        }
+        Some(a)
+    }
+
+    /// The shadow document of `latest` that `filter` picks.
+    async fn find_version(
+        &self,
+        r: &Resource,
+        latest: &Document,
+        filter: Document,
+    ) -> Result<Option<Document>, Answer> {
+        let n = self.names();
+        let id = latest.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null);
+        let mut f = doc! {versioning::document_id_field(r, n): id};
+        f.extend(filter);
+        let find = Find { limit: Some(1), ..Find::filter(f) };
+        match self.api.store.find(&versioning::shadow_source(r, n), &find).await {
+            Ok(d) => Ok(d.into_iter().next()),
+            Err(e) => Err(store_error(self.api, e)),
+        }
+    }
+
+    /// `?version=all` (every version) or `?version=diffs` (the first of the
+    /// page whole, then what each changed) of one document, a page at a time.
+    async fn get_versions(
+        &self,
+        r: &Resource,
+        latest: Document,
+        diffs: bool,
+        header_tag: &str,
+        updated: i64,
+    ) -> Answer {
+        let api = self.api;
+        let n = self.names();
+        // diffs always go in version order; projection applies to each version.
+        let params = self.page_params(r, r.sorting && !diffs, false);
+        let parsed = match self.parse_page(r, &params) {
+            Ok(p) => p,
+            Err(a) => return a,
+        };
+        let id = latest.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null);
+        let mut filter = doc! {versioning::document_id_field(r, n): id};
+        if !parsed.filter.is_empty() {
+            filter = doc! {"$and": [filter, parsed.filter]};
+        }
+        let sort = parsed.sort.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| vec![(n.version.clone(), 1)]);
+        let page = parsed.pagination;
+        let find = Find {
+            filter: filter.clone(),
+            sort,
+            projection: None,
+            skip: page.skip.max(0) as u64,
+            limit: (page.max_results > 0).then_some(page.max_results as u64),
+        };
+        let source = versioning::shadow_source(r, n);
+        let (shadows, total) = match (api.store.find(&source, &find).await, api.store.count(&source, &filter).await) {
+            (Ok(s), Ok(c)) => (s, c),
+            (Err(e), _) | (_, Err(e)) => return store_error(api, e),
+        };
+        let latest_version = versioning::number(versioning::version_of(&latest, n));
+        // A document written before versioning was turned on has no shadow yet.
+        let versions: Vec<Document> = if total == 0 {
+            vec![latest.clone()]
+        } else {
+            shadows.into_iter().map(|s| versioning::synthesize(r, n, &latest, s)).collect()
+        };
+        let mut items = Vec::with_capacity(versions.len());
+        let mut previous: Option<Map<String, Value>> = None;
+        for mut d in versions {
+            if !d.contains_key(n.version.as_str()) {
+                d.insert(n.version.clone(), 1);
+            }
+            let number = versioning::version_of(&d, n);
+            if let Err(a) = self.project(r, &mut d) {
+                return a;
+            }
+            d.insert(n.latest_version.clone(), latest_version.clone());
+            let mut links = self.document_links(r, &d);
+            links.insert(
+                "self".into(),
+                json!({"title": r.item_title, "href": format!("{}?{}={number}", self.item_href(r, &d), n.version_param)}),
+            );
+            let mut item = document_to_json(&d, &api.settings.date_format);
+            if r.hateoas {
+                item.insert(n.links.clone(), Value::Object(links));
+            }
+            let shown = match &previous {
+                Some(old) if diffs => versioning::diff(r, n, &api.settings.version_diff_include, old, &item),
+                _ => item.clone(),
+            };
+            previous = Some(item);
+            items.push(Value::Object(shown));
+        }
+        let mut body = Map::new();
+        body.insert(n.items.clone(), Value::Array(items));
+        if r.hateoas {
+            let item_href = self.item_href(r, &latest);
+            let mut links = self.pagination_links(r, &params, page, Some(total), total, &item_href, &r.item_title);
+            links.insert("parent".into(), json!({"title": r.resource_title, "href": self.collection_href(r)}));
+            links.insert("collection".into(), json!({"title": r.item_title, "href": item_href}));
+            body.insert(n.links.clone(), Value::Object(links));
+        }
+        if r.pagination {
+            let mut meta = Map::new();
+            meta.insert(n.page.clone(), json!(page.page));
+            meta.insert(n.max_results.clone(), json!(page.max_results));
+            meta.insert("total".into(), json!(total));
+            body.insert(n.meta.clone(), Value::Object(meta));
+        }
+        let mut a = Answer::json(StatusCode::OK, Value::Object(body));
+        if api.settings.if_match {
+            a = a.header(header::ETAG, &format!("\"{header_tag}\""));
         }
         a = a.header(header::LAST_MODIFIED, &http_date(updated));
         cache_headers(a, &r.cache_control, r.cache_expires)
@@ -1116,8 +1321,43 @@ impl<'a> Ctx<'a> {
             }
             out.insert(n.links.clone(), Value::Object(links));
         }
+        if r.versioning
+            && let Some(v) = out.get(&n.version).cloned()
+        {
+            out.insert(n.latest_version.clone(), v);
+        }
         out.insert(n.status.clone(), json!(n.status_ok));
         out
+    }
+
+    /// Stores the shadow copies of written documents of a versioned
+    /// resource. The documents are already written: a failure here is
+    /// logged (a missing version, as when Eve's second insert fails), not
+    /// turned into a failed write.
+    async fn keep_versions(&self, r: &Resource, documents: &[Document]) {
+        if !r.versioning || documents.is_empty() {
+            return;
+        }
+        let n = self.names();
+        let owner = r.auth_field.as_deref().zip(self.user.as_ref());
+        let shadows: Vec<Document> = documents.iter().map(|d| versioning::shadow(r, n, d, owner)).collect();
+        if let Err(e) = self.api.store.insert(&versioning::shadow_source(r, n), shadows).await {
+            tracing::error!("versions of {} not kept: {e}", r.name);
+        }
+    }
+
+    /// Removes the versions of the documents `ids` names.
+    async fn drop_versions(&self, r: &Resource, ids: Vec<Bson>) -> Result<(), StoreError> {
+        if !r.versioning || ids.is_empty() {
+            return Ok(());
+        }
+        let n = self.names();
+        let source = versioning::shadow_source(r, n);
+        let field = versioning::document_id_field(r, n);
+        for chunk in ids.chunks(1000) {
+            self.api.store.delete_many(&source, &doc! {field.clone(): {"$in": chunk.to_vec()}}).await?;
+        }
+        Ok(())
     }
 
     /// The fields every write answer carries (Eve's `auto_fields`).
@@ -1240,6 +1480,7 @@ impl<'a> Ctx<'a> {
         let names = n.clone();
         let user = r.auth_field.clone().zip(self.user.clone());
         let soft_delete = r.soft_delete;
+        let versioned = r.versioning;
         // Validation may look documents up: it runs off the async threads.
         let checked = tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(payload.len());
@@ -1253,6 +1494,9 @@ impl<'a> Ctx<'a> {
                     }
                     if let Some((field, value)) = &user {
                         d.insert(field.clone(), value.clone());
+                    }
+                    if versioned {
+                        d.insert(names.version.clone(), 1);
                     }
                     Ok(d)
                 }));
@@ -1315,6 +1559,7 @@ impl<'a> Ctx<'a> {
         if let Err(e) = api.store.insert(&r.source, documents.clone()).await {
             return store_error(api, e);
         }
+        self.keep_versions(r, &documents).await;
         let answers: Vec<Map<String, Value>> = documents.iter().map(|d| self.write_answer(r, d)).collect();
         let location = documents
             .first()
@@ -1410,6 +1655,11 @@ impl<'a> Ctx<'a> {
                     merged.insert(n.deleted.clone(), false);
                     set.insert(n.deleted.clone(), false);
                 }
+                if r.versioning {
+                    let next = versioning::number(versioning::version_of(&original, n) + 1);
+                    merged.insert(n.version.clone(), next.clone());
+                    set.insert(n.version.clone(), next);
+                }
                 if api.settings.if_match {
                     let tag = etag_ignoring(
                         &{
@@ -1441,6 +1691,9 @@ impl<'a> Ctx<'a> {
                     replacement.insert(n.deleted.clone(), false);
                 }
                 self.stamp_user(r, &mut replacement);
+                if r.versioning {
+                    replacement.insert(n.version.clone(), versioning::number(versioning::version_of(&original, n) + 1));
+                }
                 if api.settings.if_match {
                     let tag = etag_ignoring(&replacement, &r.etag_ignore_fields);
                     replacement.insert(n.etag.clone(), tag);
@@ -1456,6 +1709,13 @@ impl<'a> Ctx<'a> {
             Ok(false) => return error(api, 412, "Client and server etags don't match"),
             Err(e) => return store_error(api, e),
         }
+        if r.versioning && !original.contains_key(n.version.as_str()) {
+            // Written before versioning was on: the stored document becomes version 1.
+            let mut first = original.clone();
+            first.insert(n.version.clone(), 1);
+            self.keep_versions(r, std::slice::from_ref(&first)).await;
+        }
+        self.keep_versions(r, std::slice::from_ref(&new_document)).await;
         let mut answer_doc = new_document.clone();
         if mode == Mode::Update && api.settings.bandwidth_saver {
             // PATCH answers with the meta fields only, in Eve's order.
@@ -1517,13 +1777,17 @@ impl<'a> Ctx<'a> {
                 Err(e) => store_error(api, e),
             };
         }
-        let mut filter = doc! {r.id_field.clone(): original.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null)};
+        let id = original.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null);
+        let mut filter = doc! {r.id_field.clone(): id.clone()};
         if let Some(t) = stored_etag {
             filter.insert(n.etag.clone(), t);
         }
         match api.store.delete_many(&r.source, &self.with_datasource(r, filter)).await {
             Ok(0) => error(api, 412, "Client and server etags don't match"),
-            Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+            Ok(_) => match self.drop_versions(r, vec![id]).await {
+                Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                Err(e) => store_error(api, e),
+            },
             Err(e) => store_error(api, e),
         }
     }
@@ -1547,13 +1811,25 @@ impl<'a> Ctx<'a> {
         marked.insert(n.last_updated.clone(), now);
         let mut set = doc! {n.deleted.clone(): true, n.last_updated.clone(): now};
         if self.api.settings.if_match {
-            set.insert(n.etag.clone(), etag_ignoring(&marked, &r.etag_ignore_fields));
+            // Eve hashes the marked document before giving it its new version.
+            let tag = etag_ignoring(&marked, &r.etag_ignore_fields);
+            marked.insert(n.etag.clone(), tag.clone());
+            set.insert(n.etag.clone(), tag);
+        }
+        if r.versioning {
+            let next = versioning::number(versioning::version_of(&marked, n) + 1);
+            marked.insert(n.version.clone(), next.clone());
+            set.insert(n.version.clone(), next);
         }
         let mut filter = doc! {r.id_field.clone(): marked.get(r.id_field.as_str()).cloned().unwrap_or(Bson::Null)};
         if let Some(t) = stored_etag {
             filter.insert(n.etag.clone(), t);
         }
-        self.api.store.update_one(&r.source, &filter, &Update { set, unset: Vec::new() }).await
+        let changed = self.api.store.update_one(&r.source, &filter, &Update { set, unset: Vec::new() }).await?;
+        if changed {
+            self.keep_versions(r, std::slice::from_ref(&marked)).await;
+        }
+        Ok(changed)
     }
 
     async fn delete_collection(&self, i: usize) -> Answer {
@@ -1582,8 +1858,21 @@ impl<'a> Ctx<'a> {
             }
             return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
         }
+        // The versions of exactly the documents removed go with them.
+        let ids = if r.versioning {
+            let find = Find { projection: Some(doc! {r.id_field.clone(): 1}), ..Find::filter(filter.clone()) };
+            match api.store.find(&r.source, &find).await {
+                Ok(d) => d.into_iter().filter_map(|d| d.get(r.id_field.as_str()).cloned()).collect(),
+                Err(e) => return store_error(api, e),
+            }
+        } else {
+            Vec::new()
+        };
         match api.store.delete_many(&r.source, &filter).await {
-            Ok(_) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+            Ok(_) => match self.drop_versions(r, ids).await {
+                Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                Err(e) => store_error(api, e),
+            },
             Err(e) => store_error(api, e),
         }
     }

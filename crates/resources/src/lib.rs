@@ -12,6 +12,7 @@
 //! | Eve's ETag | [`etag`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
+//! | document versions in the shadow collection | [`versioning`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod query;
 pub mod render;
 pub mod settings;
 pub mod validate;
+pub mod versioning;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
