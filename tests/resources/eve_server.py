@@ -4,7 +4,9 @@ The settings file holds Eve's settings, MONGO_URI included. Used by
 record.py and by the tests that run Eve and ENMA on one database.
 
 ENMA's `AUTH` settings key (see README.md, "Authentication") is popped from
-the settings and turned into an Eve auth class passed as `Eve(auth=...)`."""
+the settings and turned into an Eve auth class passed as `Eve(auth=...)`.
+A `REDIS_URL` key (added by record.py for scenarios with RATE_LIMIT_* settings)
+is popped too and passed as `Eve(redis=redis.Redis.from_url(...))`."""
 import json
 import sys
 
@@ -70,8 +72,13 @@ def build_auth(spec):
 with open(sys.argv[1], encoding="utf-8") as f:
     settings = json.load(f)
 auth_spec = settings.pop("AUTH", None)
+redis_url = settings.pop("REDIS_URL", None)
+kwargs = {}
 if auth_spec is not None:
-    app = Eve(settings=settings, auth=build_auth(auth_spec))
-else:
-    app = Eve(settings=settings)
+    kwargs["auth"] = build_auth(auth_spec)
+if redis_url is not None:
+    import redis  # only needed for rate limits
+
+    kwargs["redis"] = redis.Redis.from_url(redis_url)
+app = Eve(settings=settings, **kwargs)
 app.run(host=sys.argv[2], port=int(sys.argv[3]), debug=False, use_reloader=False)

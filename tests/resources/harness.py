@@ -28,6 +28,8 @@ KEPT_HEADERS = [
 KEPT_PREFIXES = ["Access-Control-", "X-RateLimit-"]
 # Comma-separated method lists whose order is random in Eve (sorted when masked).
 UNORDERED_LIST_HEADERS = {"Allow", "Access-Control-Allow-Methods"}
+# Headers holding a Unix time (seconds): masked as <timestamp> when near the clock.
+TIMESTAMP_HEADERS = {"X-RateLimit-Reset"}
 
 # A RFC 1123 date is masked only when it lies this close to the clock of the
 # machine that masks it: server-generated dates (_created, _updated,
@@ -58,7 +60,7 @@ def load_scenario(name, directory=SCENARIO_DIR):
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise ValueError(f"scenario {name}: duplicate step ids {dup}")
-    bad = [k for k in sc["settings"] if k.startswith("MONGO_")]
+    bad = [k for k in sc["settings"] if k.startswith("MONGO_") or k == "REDIS_URL"]
     if bad:
         raise ValueError(f"scenario {name}: settings must not hold {bad}")
     return sc
@@ -122,6 +124,59 @@ def dotted_get(obj, path):
 # --------------------------------------------------------------------------
 # sending a step
 
+# Fixed boundary of the multipart/form-data bodies built from `data`/`files`,
+# so that the bytes sent are the same on every run (requests' is random).
+MULTIPART_BOUNDARY = "enma-gold-boundary-7f3a9c"
+
+
+class MultipartBody(str):
+    """A multipart/form-data body built from a step's `data` and `files`.
+    As a string it is the body text (for display); encode() gives the exact
+    bytes sent; `.form` is what the gold file records instead of the body."""
+
+    def __new__(cls, raw, form):
+        obj = super().__new__(cls, raw.decode("utf-8", errors="replace"))
+        obj.raw = raw
+        obj.form = form
+        return obj
+
+    def encode(self, *args, **kwargs):
+        return self.raw
+
+
+def _quote_param(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def build_multipart(data, files, boundary=MULTIPART_BOUNDARY):
+    """Bytes of a multipart/form-data body: the `data` fields first (a list
+    value sends the field once per element), then the `files` parts (a list
+    sends one part per file, all under the field's name). A file is
+    {"name": filename, "content": text (UTF-8) | "content_base64": b64,
+    "type": content type (optional)}."""
+    import base64
+
+    out = []
+    for name, value in (data or {}).items():
+        for v in value if isinstance(value, list) else [value]:
+            text = v if isinstance(v, str) else json.dumps(v)
+            out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{_quote_param(name)}\"\r\n\r\n"
+                       .encode("utf-8") + text.encode("utf-8") + b"\r\n")
+    for name, value in (files or {}).items():
+        for f in value if isinstance(value, list) else [value]:
+            if "content_base64" in f:
+                content = base64.b64decode(f["content_base64"])
+            else:
+                content = f.get("content", "").encode("utf-8")
+            head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{_quote_param(name)}\"; "
+                    f"filename=\"{_quote_param(f.get('name', ''))}\"\r\n")
+            if f.get("type"):
+                head += f"Content-Type: {f['type']}\r\n"
+            out.append(head.encode("utf-8") + b"\r\n" + content + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode("utf-8"))
+    return b"".join(out)
+
+
 def prepare_request(step, variables):
     """The concrete request of a step: (method, path, headers, json, body)."""
     method = step["method"].upper()
@@ -129,6 +184,15 @@ def prepare_request(step, variables):
     headers = {k: substitute_text(v, variables) for k, v in step.get("headers", {}).items()}
     js = substitute(step["json"], variables) if "json" in step else None
     body = substitute_text(step["body"], variables) if "body" in step else None
+    if "data" in step or "files" in step:
+        form = {}
+        if "data" in step:
+            form["data"] = substitute(step["data"], variables)
+        if "files" in step:
+            form["files"] = substitute(step["files"], variables)
+        body = MultipartBody(build_multipart(form.get("data"), form.get("files")), form)
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
     if body is not None and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = "application/json"
     return method, path, headers, js, body
@@ -248,10 +312,19 @@ class Masker:
             return {masked[k][0]: masked[k][1] for k in v}
         return v
 
+    def _timestamp(self, v):
+        try:
+            t = datetime.datetime.fromtimestamp(int(v.strip()), datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return v
+        return "<timestamp>" if abs(t - self._now()) <= DATE_WINDOW else v
+
     def headers(self, h):
         out = {}
         for k in sorted(h):
             v = self.text(h[k])
+            if k in TIMESTAMP_HEADERS:
+                v = self._timestamp(v)
             if k in UNORDERED_LIST_HEADERS:
                 # werkzeug builds the method list from a set: its order changes
                 # with PYTHONHASHSEED, so it is compared sorted
@@ -267,7 +340,10 @@ def record_entry(masker, step, method, path, headers, js, body, response):
         req["headers"] = masker.headers(headers)
     if js is not None:
         req["json"] = masker.value(js)
-    if body is not None:
+    if isinstance(body, MultipartBody):
+        # the form as the step wrote it (substituted), not the body bytes
+        req.update(masker.value(body.form))
+    elif body is not None:
         req["body"] = masker.text(body)
     resp_headers = masker.headers(kept_headers(response))
     resp_body = masker.value(parse_body(response))

@@ -12,6 +12,8 @@ Environment:
     EVE_PYTHON       interpreter with eve==2.3.1, nx-27017==0.8.1, neosqlite==1.17.2,
                      pymongo (default: ~/.cache/enma-eve-venv/bin/python)
     MONGO_STANDIN    path of mongo_standin.py (default: <repo>/../shared/tools/mongodb/)
+    REDIS_SERVER     redis-server binary, for scenarios with RATE_LIMIT_* settings
+                     (default: redis-server on PATH; the venv then needs the redis package)
     KEEP_LOGS=1      keep the temp dir with the stand-in and Eve logs
 """
 import argparse
@@ -36,6 +38,7 @@ EVE_PYTHON = os.environ.get("EVE_PYTHON") or (
 STANDIN = os.environ.get("MONGO_STANDIN") or os.path.normpath(
     os.path.join(REPO, "..", "shared", "tools", "mongodb", "mongo_standin.py")
 )
+REDIS_SERVER = os.environ.get("REDIS_SERVER") or "redis-server"
 
 # The Eve server process (settings.json host port).
 EVE_SERVER = os.path.join(harness.HERE, "eve_server.py")
@@ -110,6 +113,11 @@ def _on_signal(signum, frame):
     sys.exit(128 + signum)
 
 
+def needs_redis(settings):
+    """Eve rate-limits only with a Redis: scenarios setting RATE_LIMIT_* get one."""
+    return any(k.startswith("RATE_LIMIT_") and v for k, v in settings.items())
+
+
 class Servers:
     """A fresh stand-in plus, optionally, an Eve serving `settings`."""
 
@@ -133,6 +141,15 @@ class Servers:
             if self.settings is not None:
                 self.http_port = free_port()
                 settings = dict(self.settings, MONGO_URI=self.mongo_uri)
+                if needs_redis(self.settings):
+                    # Eve's rate limits count in Redis: a fresh, empty server per scenario
+                    self.redis_port = free_port()
+                    rd = spawn([REDIS_SERVER, "--port", str(self.redis_port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", self.tmp],
+                               os.path.join(self.tmp, "redis.out"))
+                    self.procs.append(rd)
+                    wait_port(self.redis_port, rd, "redis-server")
+                    settings["REDIS_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
                 spath = os.path.join(self.tmp, "settings.json")
                 harness.write_json(spath, settings)
                 eve = spawn([EVE_PYTHON, EVE_SERVER, spath, "127.0.0.1", str(self.http_port)],
