@@ -3,7 +3,9 @@
 //!
 //! Each collection is a keyspace of documents (key: the `_id`'s value key,
 //! value: the BSON bytes); each unique index is a keyspace of index keys to
-//! `_id` keys. The `meta` keyspace names the collections and their indexes.
+//! `_id` keys; each other index a keyspace of entries (see [`crate::plan`])
+//! that queries with equalities on its leading fields read instead of the
+//! collection. The `meta` keyspace names the collections and their indexes.
 //! Writes take one lock, check unique keys against the store and inside the
 //! write, and commit as one fjall batch: a write is all or nothing, and it
 //! is in the journal before it is acknowledged (synced when asked).
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::filter::Filter;
 use crate::ops::{Projection, apply_update, check_sort, compare_documents, describe_key, index_key, value_key};
+use crate::plan::{self, Plan};
 use crate::store::{DocumentStore, Find, Index, Result, StoreError, Update, id_equality};
 
 const META_COLLECTION: &str = "collection/";
@@ -73,6 +76,10 @@ struct Collection {
     indexes: Vec<Index>,
     /// The keyspaces of the unique indexes, by position in `indexes`.
     unique: Vec<(usize, Keyspace)>,
+    /// The keyspaces of the other indexes, by position in `indexes`.
+    secondary: Vec<(usize, Keyspace)>,
+    /// The indexes that have met an array (their entries give no order).
+    multikey: Mutex<HashSet<String>>,
 }
 
 /// What `meta` records for a collection.
@@ -80,6 +87,8 @@ struct Collection {
 struct CollectionMeta {
     id: u64,
     indexes: Vec<Index>,
+    #[serde(default)]
+    multikey: Vec<String>,
 }
 
 fn docs_keyspace(id: u64) -> String {
@@ -87,9 +96,17 @@ fn docs_keyspace(id: u64) -> String {
 }
 
 fn index_keyspace(id: u64, name: &str) -> String {
-    // Index names are the user's: the keyspace takes a digest-free, safe form.
+    format!("i{id}_{}", safe_name(name))
+}
+
+fn secondary_keyspace(id: u64, name: &str) -> String {
+    format!("x{id}_{}", safe_name(name))
+}
+
+/// Index names are the user's: keyspaces take a safe form of them.
+fn safe_name(name: &str) -> String {
     let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(64).collect();
-    format!("i{id}_{safe}_{}", name.len())
+    format!("{safe}_{}", name.len())
 }
 
 fn id_key(id: &Bson) -> Vec<u8> {
@@ -119,7 +136,7 @@ impl Embedded {
             let m: CollectionMeta = serde_json::from_slice(&value)
                 .map_err(|e| StoreError::Backend(format!("embedded store: collection {name}'s record: {e}")))?;
             next_id = next_id.max(m.id + 1);
-            let collection = open_collection(&db, m.id, m.indexes)?;
+            let collection = open_collection(&db, m.id, m.indexes, m.multikey)?;
             collections.insert(name, Arc::new(collection));
         }
         if let Some(v) = meta.get(META_NEXT_ID)? {
@@ -148,15 +165,42 @@ impl Embedded {
     }
 }
 
-fn open_collection(db: &Database, id: u64, indexes: Vec<Index>) -> Result<Collection> {
+fn open_collection(db: &Database, id: u64, indexes: Vec<Index>, multikey: Vec<String>) -> Result<Collection> {
     let docs = db.keyspace(&docs_keyspace(id), KeyspaceCreateOptions::default)?;
     let mut unique = Vec::new();
+    let mut secondary = Vec::new();
+    let mut multikey: HashSet<String> = multikey.into_iter().collect();
     for (i, index) in indexes.iter().enumerate() {
         if index.unique {
             unique.push((i, db.keyspace(&index_keyspace(id, &index.name), KeyspaceCreateOptions::default)?));
+            continue;
+        }
+        let name = secondary_keyspace(id, &index.name);
+        let built = db.keyspace_exists(&name);
+        let keyspace = db.keyspace(&name, KeyspaceCreateOptions::default)?;
+        if !built && build_secondary(db, &docs, &keyspace, index)? {
+            // A store from before secondary indexes: built on first open.
+            multikey.insert(index.name.clone());
+        }
+        secondary.push((i, keyspace));
+    }
+    Ok(Collection { id, docs, indexes, unique, secondary, multikey: Mutex::new(multikey) })
+}
+
+/// Writes the entries of every document of `docs` in `index`; whether an array was met.
+fn build_secondary(db: &Database, docs: &Keyspace, keyspace: &Keyspace, index: &Index) -> Result<bool> {
+    let mut batch = db.batch();
+    let mut multikey = false;
+    for item in docs.iter() {
+        let (key, value) = item.into_inner()?;
+        let (keys, array) = plan::entries(&decode(&value)?, &index.keys, &key)?;
+        multikey |= array;
+        for k in keys {
+            batch.insert(keyspace, k, key.to_vec());
         }
     }
-    Ok(Collection { id, docs, indexes, unique })
+    batch.durability(Some(PersistMode::SyncAll)).commit()?;
+    Ok(multikey)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -178,7 +222,7 @@ impl Inner {
         }
         let mut next = lock(&self.next_id);
         let id = *next;
-        let collection = open_collection(&self.db, id, Vec::new())?;
+        let collection = open_collection(&self.db, id, Vec::new(), Vec::new())?;
         self.save_meta(name, &collection, Some(id + 1))?;
         *next = id + 1;
         let collection = Arc::new(collection);
@@ -187,7 +231,8 @@ impl Inner {
     }
 
     fn save_meta(&self, name: &str, collection: &Collection, next_id: Option<u64>) -> Result<()> {
-        let record = CollectionMeta { id: collection.id, indexes: collection.indexes.clone() };
+        let multikey = lock(&collection.multikey).iter().cloned().collect();
+        let record = CollectionMeta { id: collection.id, indexes: collection.indexes.clone(), multikey };
         let record = serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
         let mut batch = self.db.batch();
         batch.insert(&self.meta, format!("{META_COLLECTION}{name}"), record);
@@ -237,11 +282,81 @@ impl Inner {
             }
             return Ok(());
         }
+        if let Some((plan, keyspace, dedupe)) = self.plan(collection, filter, &[]) {
+            return self.visit_range(collection, keyspace, &plan.prefix, false, dedupe, &checked, each);
+        }
         for item in collection.docs.iter() {
             let (key, value) = item.into_inner()?;
             let document = decode(&value)?;
             if checked.matches(&document) && !each(&key, document) {
                 break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The index to read `filter` (and `sort`) from, its keyspace, and
+    /// whether its entries may repeat a document (it has met arrays).
+    fn plan<'c>(
+        &self,
+        collection: &'c Collection,
+        filter: &Document,
+        sort: &[(String, i32)],
+    ) -> Option<(Plan, &'c Keyspace, bool)> {
+        if collection.secondary.is_empty() {
+            return None;
+        }
+        let multikey = lock(&collection.multikey).clone();
+        let candidates: Vec<(usize, &Index, bool)> = collection
+            .secondary
+            .iter()
+            .map(|(i, _)| {
+                let index = &collection.indexes[*i];
+                (*i, index, multikey.contains(&index.name))
+            })
+            .collect();
+        let plan = plan::choose(&candidates, filter, sort)?;
+        let keyspace = collection.secondary.iter().find(|(i, _)| *i == plan.index).map(|(_, k)| k)?;
+        let dedupe = multikey.contains(&collection.indexes[plan.index].name);
+        Some((plan, keyspace, dedupe))
+    }
+
+    /// Calls `each` with the documents of the index entries under `prefix`
+    /// that match `checked`, in the entries' order (backwards when
+    /// `reverse`), until it returns false.
+    #[allow(clippy::too_many_arguments)]
+    fn visit_range(
+        &self,
+        collection: &Collection,
+        keyspace: &Keyspace,
+        prefix: &[u8],
+        reverse: bool,
+        dedupe: bool,
+        checked: &Filter,
+        mut each: impl FnMut(&[u8], Document) -> bool,
+    ) -> Result<()> {
+        let mut seen = HashSet::new();
+        let mut step = |item: fjall::Guard| -> Result<bool> {
+            let (_, key) = item.into_inner()?;
+            if dedupe && !seen.insert(key.to_vec()) {
+                return Ok(true);
+            }
+            let Some(bytes) = collection.docs.get(&key)? else { return Ok(true) };
+            let document = decode(&bytes)?;
+            Ok(!checked.matches(&document) || each(&key, document))
+        };
+        let entries = keyspace.prefix(prefix);
+        if reverse {
+            for item in entries.rev() {
+                if !step(item)? {
+                    break;
+                }
+            }
+        } else {
+            for item in entries {
+                if !step(item)? {
+                    break;
+                }
             }
         }
         Ok(())
@@ -254,7 +369,26 @@ impl Inner {
             Filter::parse(&find.filter)?;
             return Ok(Vec::new());
         };
+        let ordered = match self.plan(&collection, &find.filter, &find.sort) {
+            Some((plan, keyspace, dedupe)) if !find.sort.is_empty() => {
+                plan.ordered.map(|reverse| (plan.prefix, keyspace, reverse, dedupe))
+            }
+            _ => None,
+        };
         let documents = match (find.sort.is_empty(), find.limit) {
+            // An index gives the sort's order: read the page and stop.
+            (false, limit) if let Some((prefix, keyspace, reverse, dedupe)) = ordered => {
+                let keep = limit.map_or(u64::MAX, |l| find.skip.saturating_add(l));
+                let checked = Filter::parse(&find.filter)?;
+                let mut out = Vec::new();
+                if keep > 0 {
+                    self.visit_range(&collection, keyspace, &prefix, reverse, dedupe, &checked, |_, d| {
+                        out.push(d);
+                        (out.len() as u64) < keep
+                    })?;
+                }
+                out
+            }
             (true, limit) => {
                 let stop_after = limit.map(|l| find.skip.saturating_add(l));
                 self.scan(&collection, &find.filter, stop_after)?.into_iter().map(|(_, d)| d).collect()
@@ -309,6 +443,17 @@ impl Inner {
             }
             return Ok(n);
         }
+        if let Some((plan, keyspace, _)) = self.plan(&collection, filter, &[])
+            && plan.covered
+        {
+            Filter::parse(filter)?;
+            let mut n = 0;
+            for item in keyspace.prefix(&plan.prefix) {
+                item.key()?;
+                n += 1;
+            }
+            return Ok(n);
+        }
         let mut n = 0;
         self.visit(&collection, filter, |_, _| {
             n += 1;
@@ -324,6 +469,7 @@ impl Inner {
         let mut ids = Vec::with_capacity(documents.len());
         let mut seen_ids = HashSet::new();
         let mut seen_keys: Vec<HashSet<Vec<u8>>> = vec![HashSet::new(); collection.unique.len()];
+        let mut newly_multikey = HashSet::new();
         for mut document in documents {
             let id = match document.get("_id") {
                 Some(id) => id.clone(),
@@ -351,10 +497,20 @@ impl Inner {
                 }
                 batch.insert(keyspace, ikey, key.clone());
             }
+            for (i, keyspace) in &collection.secondary {
+                let (entries, array) = plan::entries(&document, &collection.indexes[*i].keys, &key)?;
+                if array {
+                    newly_multikey.insert(collection.indexes[*i].name.clone());
+                }
+                for entry in entries {
+                    batch.insert(keyspace, entry, key.clone());
+                }
+            }
             batch.insert(&collection.docs, key, encode(&document)?);
             ids.push(id);
         }
         batch.durability(Some(self.persist)).commit()?;
+        self.note_multikey(name, &collection, newly_multikey)?;
         Ok(ids)
     }
 
@@ -387,8 +543,26 @@ impl Inner {
                 batch.insert(keyspace, new_key, key.clone());
             }
         }
+        let mut newly_multikey = HashSet::new();
+        for (i, keyspace) in &collection.secondary {
+            let fields = &collection.indexes[*i].keys;
+            let (old_entries, _) = plan::entries(&old, fields, &key)?;
+            let (new_entries, array) = plan::entries(&new, fields, &key)?;
+            if array {
+                newly_multikey.insert(collection.indexes[*i].name.clone());
+            }
+            if old_entries != new_entries {
+                for entry in old_entries {
+                    batch.remove(keyspace, entry);
+                }
+                for entry in new_entries {
+                    batch.insert(keyspace, entry, key.clone());
+                }
+            }
+        }
         batch.insert(&collection.docs, key, encode(&new)?);
         batch.durability(Some(self.persist)).commit()?;
+        self.note_multikey(name, &collection, newly_multikey)?;
         Ok(true)
     }
 
@@ -403,6 +577,11 @@ impl Inner {
         for (key, document) in &matches {
             for (i, keyspace) in &collection.unique {
                 batch.remove(keyspace, index_key(document, &collection.indexes[*i].keys));
+            }
+            for (i, keyspace) in &collection.secondary {
+                for entry in plan::entries(document, &collection.indexes[*i].keys, key)?.0 {
+                    batch.remove(keyspace, entry);
+                }
             }
             batch.remove(&collection.docs, key.clone());
         }
@@ -440,7 +619,8 @@ impl Inner {
             }
             batch.durability(Some(PersistMode::SyncAll)).commit()?;
         }
-        let updated = open_collection(&self.db, collection.id, indexes)?;
+        let multikey = lock(&collection.multikey).iter().cloned().collect();
+        let updated = open_collection(&self.db, collection.id, indexes, multikey)?;
         self.save_meta(name, &updated, None)?;
         self.collections.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), Arc::new(updated));
         Ok(())
@@ -453,10 +633,21 @@ impl Inner {
         self.db.persist(PersistMode::SyncAll)?;
         self.collections.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         self.db.delete_keyspace(collection.docs.clone())?;
-        for (_, keyspace) in &collection.unique {
+        for (_, keyspace) in collection.unique.iter().chain(&collection.secondary) {
             self.db.delete_keyspace(keyspace.clone())?;
         }
         Ok(())
+    }
+
+    /// Records that indexes met an array, so they are not read for order.
+    fn note_multikey(&self, name: &str, collection: &Collection, names: HashSet<String>) -> Result<()> {
+        let fresh = {
+            let mut known = lock(&collection.multikey);
+            let before = known.len();
+            known.extend(names);
+            known.len() > before
+        };
+        if fresh { self.save_meta(name, collection, None) } else { Ok(()) }
     }
 }
 

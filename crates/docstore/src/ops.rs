@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use bson::{Bson, Document};
 
 use crate::filter::lookup;
-use crate::order::{bracket, compare, number};
+use crate::order::{bracket, compare, number, number_bytes};
 use crate::store::{Result, StoreError};
 
 fn invalid<T>(message: impl Into<String>) -> Result<T> {
@@ -285,13 +285,7 @@ pub fn value_key(value: &Bson, out: &mut Vec<u8>) {
         Bson::String(s) | Bson::Symbol(s) => out.extend_from_slice(s.as_bytes()),
         Bson::Null | Bson::Undefined | Bson::MinKey | Bson::MaxKey => {}
         v => match number(v) {
-            // Order-preserving bits of the double.
-            Some(n) => {
-                let n = if n == 0.0 { 0.0 } else { n };
-                let bits = n.to_bits();
-                let bits = if n.is_sign_negative() { !bits } else { bits ^ (1 << 63) };
-                out.extend_from_slice(&bits.to_be_bytes());
-            }
+            Some(n) => out.extend_from_slice(&number_bytes(n)),
             None => {
                 let mut wrapper = Document::new();
                 wrapper.insert("", v.clone());

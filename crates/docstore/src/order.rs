@@ -38,6 +38,15 @@ pub fn number(value: &Bson) -> Option<f64> {
     }
 }
 
+/// A number's bytes in an order-preserving form (as big-endian bytes they
+/// sort as the numbers do; -0.0 is 0.0).
+pub fn number_bytes(n: f64) -> [u8; 8] {
+    let n = if n == 0.0 { 0.0 } else { n };
+    let bits = n.to_bits();
+    let bits = if n.is_sign_negative() { !bits } else { bits ^ (1 << 63) };
+    bits.to_be_bytes()
+}
+
 fn compare_numbers(a: &Bson, b: &Bson) -> Ordering {
     match (a, b) {
         // Exact for integers, which f64 would round past 2^53.

@@ -176,10 +176,17 @@ async fn the_embedded_store_keeps_documents_and_indexes_across_reopening() {
         let index = Index { name: "name_1".into(), keys: vec![("name".into(), 1)], unique: true };
         store.create_index("people", &index).await.unwrap();
         store.insert("people", vec![doc! {"_id": 1, "name": "ann"}]).await.unwrap();
+        let by_city = Index { name: "city".into(), keys: vec![("city".into(), 1)], unique: false };
+        store.create_index("people", &by_city).await.unwrap();
+        store.insert("people", vec![doc! {"_id": 2, "name": "bo", "city": ["Oslo", "Rome"]}]).await.unwrap();
     }
     let store = Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap();
-    assert_eq!(store.count("people", &doc! {}).await.unwrap(), 1);
+    assert_eq!(store.count("people", &doc! {}).await.unwrap(), 2);
     assert!(matches!(store.insert("people", vec![doc! {"name": "ann"}]).await, Err(StoreError::Duplicate { .. })));
+    // The secondary index's entries (one per array element) were kept.
+    assert_eq!(store.count("people", &doc! {"city": "Rome"}).await.unwrap(), 1);
+    let rome = Find { sort: vec![("city".into(), 1)], ..Find::filter(doc! {"city": "Rome"}) };
+    assert_eq!(store.find("people", &rome).await.unwrap().len(), 1);
 }
 
 /// A sorted page (kept in a bounded heap) is the slice of the fully sorted
@@ -202,5 +209,95 @@ async fn sorted_pages_are_slices_of_the_full_sort() {
             let expected: Vec<Document> = all.iter().skip(skip as usize).take(limit as usize).cloned().collect();
             assert_eq!(got, expected, "{sort:?} skip {skip} limit {limit}");
         }
+    }
+}
+
+/// Queries a secondary index answers (equalities on its leading fields, a
+/// sort on the next ones, counts) give what a scan gives, through inserts,
+/// updates, deletes and array values, and across reopening; the same
+/// queries on MongoDB agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexed_queries_answer_as_scans_do() {
+    let b = backends().await;
+    let reading = |i: i32| {
+        let mut d = doc! {"_id": i, "meter": format!("m{}", i % 7), "t": (i * 37) % 1009, "kwh": i % 5};
+        if i % 11 == 0 {
+            d.insert("tags", vec![Bson::String("x".into()), Bson::String(format!("t{}", i % 3))]);
+        }
+        d
+    };
+    // filter, sort, skip, limit
+    type Query = (Document, Vec<(String, i32)>, u64, Option<u64>);
+    let queries: Vec<Query> = vec![
+        (doc! {"meter": "m3"}, vec![("t".into(), -1)], 0, Some(5)),
+        (doc! {"meter": "m3"}, vec![("t".into(), 1)], 2, Some(4)),
+        (doc! {"meter": "m3"}, vec![("t".into(), -1), ("kwh".into(), -1)], 0, None),
+        (doc! {"meter": "m3", "kwh": {"$gt": 2}}, vec![("t".into(), 1)], 0, Some(3)),
+        (doc! {"$and": [{"meter": "m5"}, {"t": {"$lt": 500}}]}, vec![("t".into(), 1)], 0, None),
+        (doc! {"meter": {"$eq": "m1"}, "t": 37}, vec![], 0, None),
+        (doc! {"tags": "x"}, vec![("t".into(), 1)], 0, None),
+        (doc! {"tags": "t1", "meter": "m0"}, vec![("t".into(), -1)], 0, None),
+        (doc! {"meter": "nobody"}, vec![("t".into(), 1)], 0, Some(3)),
+    ];
+    for (backend, store) in &b.stores {
+        store.insert("readings", (0..150).map(reading).collect()).await.unwrap();
+        let all = store.find("readings", &Find::default()).await.unwrap();
+        let expected = |filter: &Document, sort: &[(String, i32)], skip: u64, limit: Option<u64>| {
+            let f = crate::Filter::parse(filter).unwrap();
+            let mut m: Vec<Document> = all.iter().filter(|d| f.matches(d)).cloned().collect();
+            m.sort_by(|x, y| crate::ops::compare_documents(x, y, sort));
+            let ids: Vec<Bson> = m.iter().map(|d| d.get("_id").unwrap().clone()).collect();
+            let page: Vec<Bson> =
+                ids.iter().skip(skip as usize).take(limit.unwrap_or(u64::MAX) as usize).cloned().collect();
+            (page, ids.len() as u64)
+        };
+        let check = |label: &'static str| {
+            let store = store.clone();
+            let queries = queries.clone();
+            let expected = &expected;
+            async move {
+                for (filter, sort, skip, limit) in &queries {
+                    let find = Find { sort: sort.clone(), skip: *skip, limit: *limit, ..Find::filter(filter.clone()) };
+                    let got: Vec<Bson> = store
+                        .find("readings", &find)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|d| d.get("_id").unwrap().clone())
+                        .collect();
+                    let (page, count) = expected(filter, sort, *skip, *limit);
+                    assert_eq!(got, page, "{backend} {label}: {filter} sorted {sort:?}");
+                    assert_eq!(
+                        store.count("readings", filter).await.unwrap(),
+                        count,
+                        "{backend} {label}: count {filter}"
+                    );
+                }
+            }
+        };
+        check("no index").await;
+        let by_meter_time =
+            Index { name: "meter_t".into(), keys: vec![("meter".into(), 1), ("t".into(), -1)], unique: false };
+        store.create_index("readings", &by_meter_time).await.unwrap();
+        // The stand-in answers nothing once an array field is indexed (a gap
+        // of nx-27017, not MongoDB's behaviour): that index is tested embedded only.
+        if *backend == "embedded" {
+            let tags = Index { name: "tags".into(), keys: vec![("tags".into(), 1)], unique: false };
+            store.create_index("readings", &tags).await.unwrap();
+        }
+        check("indexed").await;
+        // Writes keep the entries true.
+        store
+            .update_one("readings", &doc! {"_id": 3}, &Update { set: doc! {"meter": "m5", "t": 1}, unset: vec![] })
+            .await
+            .unwrap();
+        store.delete_many("readings", &doc! {"meter": "m3", "t": {"$gt": 60}}).await.unwrap();
+        store.insert("readings", (150..170).map(reading).collect()).await.unwrap();
+        let all_after = store.find("readings", &Find::default()).await.unwrap();
+        let f = crate::Filter::parse(&doc! {"meter": "m5"}).unwrap();
+        let m5 = all_after.iter().filter(|d| f.matches(d)).count() as u64;
+        assert_eq!(store.count("readings", &doc! {"meter": "m5"}).await.unwrap(), m5, "{backend}");
+        let page = Find { sort: vec![("t".into(), 1)], limit: Some(1), ..Find::filter(doc! {"meter": "m5"}) };
+        assert_eq!(store.find("readings", &page).await.unwrap()[0].get("_id"), Some(&Bson::Int32(3)), "{backend}");
     }
 }
