@@ -370,7 +370,28 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// them together until SIGTERM or Ctrl-C, and stops them together.
 async fn serve(config: EngineConfig, args: ServeArgs) -> Result<()> {
     let data_dir = config.data_dir.clone();
-    let engine = crate::open_engine(config).await?;
+    // The resources' API is opened first: the engine reads its resources as tables.
+    let resources = match &args.resources {
+        Some(file) => {
+            let settings = enma_resources::Settings::load(file).map_err(|e| Error::execution(e.to_string()))?;
+            let store = enma_resources::open_store(args.mongodb_uri.as_deref(), &data_dir, &settings).await?;
+            let config = enma_resources::ResourcesConfig::default();
+            Some(enma_resources::open_api(settings, store, &config).await?)
+        }
+        None => None,
+    };
+    let mut builder = crate::engine_builder(config)?;
+    if let Some(api) = &resources {
+        builder =
+            builder.with_storage_handler(std::sync::Arc::new(enma_resources::sql::ResourceHandler::new(api.clone())));
+    }
+    let engine = builder.build().await?;
+    if let Some(api) = &resources {
+        let mut session = engine.session("default", Caller::Operator)?;
+        for statement in enma_resources::sql::table_statements(api) {
+            session.execute(&statement).await?;
+        }
+    }
     let api = ServeConfig {
         listen: args.listen,
         token: args.token.clone(),
@@ -390,11 +411,8 @@ async fn serve(config: EngineConfig, args: ServeArgs) -> Result<()> {
         host.add(enma_hbase_server::rest::bind(args.hbase_rest_listen, store.clone(), rest).await?);
         host.add(enma_hbase_server::thrift::bind(args.hbase_thrift_listen, store, Default::default())?);
     }
-    if let Some(file) = &args.resources {
-        let settings = enma_resources::Settings::load(file).map_err(|e| Error::execution(e.to_string()))?;
-        let store = enma_resources::open_store(args.mongodb_uri.as_deref(), &data_dir, &settings).await?;
-        let config = enma_resources::ResourcesConfig::default();
-        host.add(enma_resources::bind(args.resources_listen, settings, store, config).await?);
+    if let Some(api) = resources {
+        host.add(enma_resources::bind_api(args.resources_listen, api).await?);
     }
     host.run(enma_service::terminate_signal()).await
 }

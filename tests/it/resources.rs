@@ -420,3 +420,86 @@ async fn off_loopback_only_with_authentication() {
     assert_eq!(ok.status(), 200);
     shutdown.cancel();
 }
+
+/// Readings POSTed to the resource API are rows of `resources.readings` in
+/// the next HiveQL query of the same `enma serve`; `INSERT INTO` writes
+/// documents the API serves with Eve's meta fields; conditions go to the
+/// store (EXPLAIN shows them). On the embedded store and on MongoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_are_hiveql_tables_on_both_backends() {
+    let mongo = MongoServer::start();
+    for backend in ["embedded", "mongodb"] {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = dir.path().join("meters.yaml");
+        std::fs::write(&yaml, METERS_YAML).unwrap();
+        let (sql_port, api_port) = (crate::common::free_port(), crate::common::free_port());
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_enma"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
+            .arg("--resources")
+            .arg(&yaml)
+            .args(["--resources-listen", &format!("127.0.0.1:{api_port}")])
+            .stderr(std::process::Stdio::null());
+        if backend == "mongodb" {
+            command.args(["--mongodb-uri", &mongo.fresh_database_uri()]);
+        }
+        let _enma = Process(command.spawn().unwrap());
+        wait_listening(api_port, "enma serve --resources").await;
+        wait_listening(sql_port, "enma serve").await;
+        let api = format!("http://127.0.0.1:{api_port}");
+        let http = reqwest::Client::new();
+        let sql = |text: String| {
+            let http = http.clone();
+            async move {
+                let response = http
+                    .post(format!("http://127.0.0.1:{sql_port}/v1/sql"))
+                    .json(&serde_json::json!({"sql": text}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert!(status.is_success(), "{backend}: {text}: {body}");
+                body
+            }
+        };
+
+        let readings = serde_json::json!([
+            {"meter": "m-1", "kwh": 1.5, "read_at": "Tue, 01 Dec 2026 10:00:00 GMT"},
+            {"meter": "m-1", "kwh": 2.5, "read_at": "Tue, 01 Dec 2026 11:00:00 GMT"},
+            {"meter": "m-2", "kwh": 4, "read_at": "Tue, 01 Dec 2026 10:00:00 GMT", "tags": ["x"]}
+        ]);
+        json_of(http.post(format!("{api}/readings")).json(&readings).send().await.unwrap()).await;
+        let totals =
+            sql("SELECT meter, sum(kwh), count(*) FROM resources.readings GROUP BY meter ORDER BY meter".into()).await;
+        assert_eq!(totals["rows"], serde_json::json!([["m-1", 4.0, 2], ["m-2", 4.0, 1]]), "{backend}");
+        let hours = sql(
+            "SELECT hour(read_at), kwh FROM resources.readings WHERE meter = 'm-1' AND read_at >= '2026-12-01 11:00:00'"
+                .into(),
+        )
+        .await;
+        assert_eq!(hours["rows"], serde_json::json!([[11, 2.5]]), "{backend}");
+        let plan = sql("EXPLAIN SELECT kwh FROM resources.readings WHERE meter = 'm-2'".into()).await;
+        assert!(plan.to_string().contains("partial_filters"), "{backend}: {plan}");
+
+        // INSERT INTO goes through the resource's POST: validated, with Eve's meta fields.
+        sql("INSERT INTO resources.readings (meter, kwh, read_at) VALUES ('m-3', 7.0, '2026-12-02 08:30:00')".into())
+            .await;
+        let page = json_of(http.get(format!("{api}/readings?where={{\"meter\":\"m-3\"}}")).send().await.unwrap()).await;
+        let doc = &page["_items"][0];
+        assert_eq!(doc["kwh"], 7.0, "{backend}");
+        assert_eq!(doc["read_at"], "Wed, 02 Dec 2026 08:30:00 GMT", "{backend}");
+        assert_eq!(doc["_etag"].as_str().map(str::len), Some(40), "{backend}");
+        let refused = http
+            .post(format!("http://127.0.0.1:{sql_port}/v1/sql"))
+            .json(&serde_json::json!({"sql": "INSERT INTO resources.readings (meter, kwh) VALUES ('m-4', -1.0)"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(refused.status().is_client_error(), "{backend}: a reading Eve's schema refuses");
+        let count = sql("SELECT count(*) FROM resources.readings".into()).await;
+        assert_eq!(count["rows"], serde_json::json!([[4]]), "{backend}");
+    }
+}

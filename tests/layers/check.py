@@ -28,7 +28,7 @@ LAYERS = [
     ("service plumbing", ["enma-http", "enma-service"]),
     ("services", ["enma-sql-api", "enma-hbase-server", "enma-resources"]),
     ("binary", ["enma"]),
-    ("benchmarks", ["enma-bench", "enma-kv-bench"]),
+    ("benchmarks", ["enma-bench", "enma-kv-bench", "enma-resources-bench"]),
 ]
 
 # Exceptions, each as (crate, dependency): "the reason". None today.

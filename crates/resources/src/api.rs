@@ -70,6 +70,56 @@ impl Api {
         Ok(Api { settings, schemas, store, body_limit, authenticator })
     }
 
+    /// The position of the resource `name` in the settings.
+    pub fn resource_index(&self, name: &str) -> Option<usize> {
+        self.settings.resources.iter().position(|r| r.name == name)
+    }
+
+    /// The store the resources live in.
+    pub fn store(&self) -> &Arc<dyn DocumentStore> {
+        &self.store
+    }
+
+    /// What every read of resource `i` from SQL keeps to: its datasource
+    /// filter, and no soft-deleted documents.
+    pub fn sql_base_filter(&self, i: usize) -> Option<Document> {
+        let r = &self.settings.resources[i];
+        let mut parts: Vec<Bson> = Vec::new();
+        if let Some(f) = r.filter.as_ref().filter(|f| !f.is_empty()) {
+            parts.push(Bson::Document(f.clone()));
+        }
+        if r.soft_delete {
+            parts.push(Bson::Document(doc! {self.settings.names.deleted.clone(): {"$ne": true}}));
+        }
+        match parts.len() {
+            0 => None,
+            1 => parts.pop().and_then(|p| p.as_document().cloned()),
+            _ => Some(doc! {"$and": parts}),
+        }
+    }
+
+    /// POSTs `documents` to resource `i` as one request from the operator
+    /// (validated, all or none); the error is the answer's body.
+    pub async fn insert_values(&self, i: usize, documents: Vec<Value>) -> Result<(), String> {
+        let headers = HeaderMap::new();
+        let args = Args(Vec::new());
+        let ctx = Ctx {
+            api: self,
+            headers: &headers,
+            args: &args,
+            host: "localhost".into(),
+            captures: Vec::new(),
+            path: "",
+            auth_field: None,
+            user: None,
+        };
+        let answer = ctx.insert(i, &Value::Array(documents).to_string(), None).await;
+        if answer.status == StatusCode::CREATED {
+            return Ok(());
+        }
+        Err(answer.body.map(|b| b.to_string()).unwrap_or_else(|| answer.status.to_string()))
+    }
+
     /// Creates the indexes `mongo_indexes` declares.
     pub async fn create_indexes(&self) -> Result<(), StoreError> {
         for r in &self.settings.resources {

@@ -13,6 +13,7 @@
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | document versions in the shadow collection | [`versioning`] |
+//! | resources as HiveQL tables (`resources.<name>`) | [`sql`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod py;
 pub mod query;
 pub mod render;
 pub mod settings;
+pub mod sql;
 pub mod validate;
 pub mod versioning;
 
@@ -33,6 +35,7 @@ use enma_common::error::{Error, Result};
 use enma_docstore::DocumentStore;
 use enma_service::{BoxFuture, Service, Shutdown};
 
+pub use api::Api;
 pub use settings::Settings;
 
 /// The default address: Eve's port, on loopback.
@@ -51,15 +54,26 @@ impl Default for ResourcesConfig {
     }
 }
 
-/// The router of the API over `store`.
-pub async fn router(settings: Settings, store: Arc<dyn DocumentStore>, config: &ResourcesConfig) -> Result<Router> {
+/// The API of `settings` over `store`, its `mongo_indexes` created: what
+/// the HTTP router and the SQL tables ([`sql::ResourceHandler`]) share.
+pub async fn open_api(settings: Settings, store: Arc<dyn DocumentStore>, config: &ResourcesConfig) -> Result<Arc<Api>> {
     let api = api::Api::new(settings, store, config.body_limit).map_err(Error::execution)?;
     api.create_indexes().await.map_err(|e| Error::execution(format!("mongo_indexes: {e}")))?;
-    Ok(Router::new()
+    Ok(Arc::new(api))
+}
+
+/// The router of the API over `store`.
+pub async fn router(settings: Settings, store: Arc<dyn DocumentStore>, config: &ResourcesConfig) -> Result<Router> {
+    Ok(api_router(open_api(settings, store, config).await?))
+}
+
+/// The HTTP router of an opened API.
+pub fn api_router(api: Arc<Api>) -> Router {
+    Router::new()
         .fallback(api::handle)
-        .with_state(Arc::new(api))
+        .with_state(api)
         .layer(axum::middleware::from_fn(enma_http::catch_panic))
-        .layer(enma_http::trace_layer()))
+        .layer(enma_http::trace_layer())
 }
 
 /// The resources bound to their address, not yet serving: a [`Service`]
@@ -78,13 +92,19 @@ pub async fn bind(
     store: Arc<dyn DocumentStore>,
     config: ResourcesConfig,
 ) -> Result<ResourcesServer> {
-    if settings.auth.is_none() && !address.ip().is_loopback() {
+    let api = open_api(settings, store, &config).await?;
+    bind_api(address, api).await
+}
+
+/// [`bind`] for an opened API (shared with the SQL tables).
+pub async fn bind_api(address: SocketAddr, api: Arc<Api>) -> Result<ResourcesServer> {
+    if api.settings.auth.is_none() && !address.ip().is_loopback() {
         return Err(Error::forbidden(format!(
             "refusing to serve the resource API on {address} without authentication: give the settings an AUTH key \
              (Eve's Basic or Token auth; see the resources guide) or use a loopback address such as 127.0.0.1"
         )));
     }
-    let router = router(settings, store, &config).await?;
+    let router = api_router(api);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| Error::execution(format!("cannot listen on {address} for the resource API: {e}")))?;
