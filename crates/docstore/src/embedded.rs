@@ -716,6 +716,11 @@ impl DocumentStore for Embedded {
         self.run(move |s| s.count(&name, &filter)).await
     }
 
+    async fn estimated_count(&self, collection: &str) -> Result<u64> {
+        let name = collection.to_string();
+        self.run(move |inner| Ok(inner.collection(&name).map_or(0, |c| c.docs.approximate_len() as u64))).await
+    }
+
     async fn update_one(&self, collection: &str, filter: &Document, update: &Update) -> Result<bool> {
         let (name, filter, update) = (collection.to_string(), filter.clone(), update.clone());
         self.run(move |s| {

@@ -316,7 +316,7 @@ fn type_code(value: &Bson) -> u8 {
 /// What a dotted path reaches in `document`: every value, through arrays
 /// (an array is a value itself, and its elements are searched on). Empty
 /// when the path leads nowhere.
-pub(crate) fn lookup<'a>(document: &'a Document, path: &str) -> Vec<&'a Bson> {
+pub fn lookup<'a>(document: &'a Document, path: &str) -> Vec<&'a Bson> {
     let mut out = Vec::new();
     let (head, rest) = match path.split_once('.') {
         Some((head, rest)) => (head, Some(rest)),

@@ -159,6 +159,10 @@ impl DocumentStore for Mongo {
         self.collection(collection).count_documents(filter.clone()).await.map_err(backend)
     }
 
+    async fn estimated_count(&self, collection: &str) -> Result<u64> {
+        self.collection(collection).estimated_document_count().await.map_err(backend)
+    }
+
     async fn update_one(&self, collection: &str, filter: &Document, update: &Update) -> Result<bool> {
         Filter::parse(filter)?;
         let mut change = Document::new();

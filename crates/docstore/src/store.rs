@@ -94,6 +94,12 @@ pub trait DocumentStore: Send + Sync + std::fmt::Debug {
     /// How many documents match `filter`.
     async fn count(&self, collection: &str, filter: &Document) -> Result<u64>;
 
+    /// About how many documents `collection` holds, from its metadata
+    /// rather than a count (MongoDB's `estimatedDocumentCount`).
+    async fn estimated_count(&self, collection: &str) -> Result<u64> {
+        self.count(collection, &Document::new()).await
+    }
+
     /// Applies `update` to the first document matching `filter`; false when
     /// none matched. With the document's `_etag` in the filter this is a
     /// compare-and-set: a concurrent change makes it match nothing.

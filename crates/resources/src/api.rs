@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{Access, Authenticator, Denied};
 use crate::etag::etag_ignoring;
+use crate::keyset;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
@@ -31,6 +32,9 @@ const TOO_LARGE: &str = "The data value transmitted exceeds the capacity limit."
 /// asks for another user's documents.
 const UNAUTHORIZED: &str = "Please provide proper credentials";
 const FORBIDDEN: &str = "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.";
+/// Beyond Eve: the keyset cursor and the counting mode of a collection GET.
+const AFTER_PARAM: &str = "after";
+const COUNT_PARAM: &str = "count";
 const INCOMPATIBLE_USER: &str = "Incompatible User-Restricted Resource request.";
 
 /// The API: settings, each resource's checked schema, and the store.
@@ -874,24 +878,44 @@ impl<'a> Ctx<'a> {
         };
         let sort = parsed.sort.clone().filter(|s| !s.is_empty()).or_else(|| r.default_sort.clone()).unwrap_or_default();
         let page = parsed.pagination;
-        let find = Find {
-            filter: filter.clone(),
-            sort,
-            projection: (!parsed.projection.is_empty()).then_some(parsed.projection.clone()),
-            skip: page.skip.max(0) as u64,
-            limit: (page.max_results > 0).then_some(page.max_results as u64),
+        // Beyond Eve: `?after=<cursor>` (keyset pages) and `?count=exact|estimated|none`.
+        let keyset = self.args.get(AFTER_PARAM);
+        let count = match self.args.get(COUNT_PARAM) {
+            None if keyset.is_some() || r.optimize_pagination_for_speed => "none",
+            None => "exact",
+            Some(c @ ("exact" | "estimated" | "none")) => c,
+            Some(_) => return error(api, 400, "count must be exact, estimated or none"),
         };
-        let documents = match api.store.find(&r.source, &find).await {
-            Ok(d) => d,
-            Err(e) => return store_error(api, e),
-        };
-        let total = if !r.optimize_pagination_for_speed {
-            match api.store.count(&r.source, &filter).await {
-                Ok(c) => Some(c),
-                Err(e) => return store_error(api, e),
+        let (documents, next) = match keyset {
+            Some(cursor) => {
+                match self.keyset_page(r, &filter, sort, cursor, page.max_results, &parsed.projection).await {
+                    Ok(found) => found,
+                    Err(a) => return a,
+                }
             }
-        } else {
-            None
+            None => {
+                let find = Find {
+                    filter: filter.clone(),
+                    sort,
+                    projection: (!parsed.projection.is_empty()).then_some(parsed.projection.clone()),
+                    skip: page.skip.max(0) as u64,
+                    limit: (page.max_results > 0).then_some(page.max_results as u64),
+                };
+                match api.store.find(&r.source, &find).await {
+                    Ok(d) => (d, None),
+                    Err(e) => return store_error(api, e),
+                }
+            }
+        };
+        let total = match count {
+            "exact" => api.store.count(&r.source, &filter).await.map(Some),
+            // An estimate comes from the collection's metadata: only for the whole collection.
+            "estimated" if filter.is_empty() => api.store.estimated_count(&r.source).await.map(Some),
+            _ => Ok(None),
+        };
+        let total = match total {
+            Ok(t) => t,
+            Err(e) => return store_error(api, e),
         };
         let embedded = match self.embedded_fields() {
             Ok(e) => e,
@@ -929,12 +953,14 @@ impl<'a> Ctx<'a> {
         let count = total.unwrap_or(items.len() as u64);
         let mut body = Map::new();
         body.insert(n.items.clone(), Value::Array(items));
-        if r.hateoas {
+        if let Some(given) = keyset {
+            body.extend(self.keyset_envelope(r, &params, page.max_results, given, next, total));
+        } else if r.hateoas {
             let url = self.collection_href(r);
             let links = self.pagination_links(r, &params, page, total, count, &url, &r.resource_title);
             body.insert(n.links.clone(), Value::Object(links));
         }
-        if r.pagination {
+        if r.pagination && keyset.is_none() {
             let mut meta = Map::new();
             meta.insert(n.page.clone(), json!(page.page));
             meta.insert(n.max_results.clone(), json!(page.max_results));
@@ -954,6 +980,87 @@ impl<'a> Ctx<'a> {
             a = a.header(header::LAST_MODIFIED, &http_date(lm));
         }
         cache_headers(a, &r.cache_control, r.cache_expires)
+    }
+
+    /// A keyset page: the documents after `cursor` (the first page when
+    /// empty) in `sort` (the id field added as the tie-breaker), the
+    /// projection applied, and the cursor of the next page when there is one.
+    async fn keyset_page(
+        &self,
+        r: &Resource,
+        filter: &Document,
+        sort: Vec<(String, i32)>,
+        cursor: &str,
+        max_results: i64,
+        projection: &Document,
+    ) -> Result<(Vec<Document>, Option<String>), Answer> {
+        let sort = keyset::sort_with_tiebreak(sort, &r.id_field);
+        let filter = if cursor.is_empty() {
+            filter.clone()
+        } else {
+            let Some(values) = keyset::decode(cursor, &sort) else {
+                return Err(error(self.api, 400, "after is not a cursor of this query's sort"));
+            };
+            let past = keyset::after(&sort, &values);
+            if filter.is_empty() {
+                past
+            } else {
+                doc! {"$and": [filter.clone(), past]}
+            }
+        };
+        let limit = max_results.max(1) as u64;
+        let find = Find { sort: sort.clone(), limit: Some(limit + 1), ..Find::filter(filter) };
+        let mut documents = self.api.store.find(&r.source, &find).await.map_err(|e| store_error(self.api, e))?;
+        let next = (documents.len() as u64 > limit).then(|| {
+            documents.truncate(limit as usize);
+            documents.last().map(|d| keyset::cursor(d, &sort))
+        });
+        if !projection.is_empty()
+            && let Ok(p) = enma_docstore::ops::Projection::parse(projection)
+        {
+            documents = documents.into_iter().map(|d| p.apply(d)).collect();
+        }
+        Ok((documents, next.flatten()))
+    }
+
+    /// A keyset page's `_links` (self and next carry the cursors) and
+    /// `_meta` (the next cursor, null on the last page; the total when counted).
+    fn keyset_envelope(
+        &self,
+        r: &Resource,
+        params: &QueryParams<'_>,
+        max_results: i64,
+        given: &str,
+        next: Option<String>,
+        total: Option<u64>,
+    ) -> Map<String, Value> {
+        let n = self.names();
+        let mut out = Map::new();
+        if r.hateoas {
+            let base = format!("{}{}", self.collection_href(r), self.querydef(r, params, max_results, None));
+            let join = if base.contains('?') { '&' } else { '?' };
+            let mut links = Map::new();
+            links.insert("parent".into(), json!({"title": "home", "href": "/"}));
+            links.insert(
+                "self".into(),
+                json!({"title": r.resource_title, "href": format!("{base}{join}{AFTER_PARAM}={given}")}),
+            );
+            if let Some(c) = &next {
+                links.insert(
+                    "next".into(),
+                    json!({"title": "next page", "href": format!("{base}{join}{AFTER_PARAM}={c}")}),
+                );
+            }
+            out.insert(n.links.clone(), Value::Object(links));
+        }
+        let mut meta = Map::new();
+        meta.insert(n.max_results.clone(), json!(max_results));
+        meta.insert("next".into(), json!(next));
+        if let Some(t) = total {
+            meta.insert("total".into(), json!(t));
+        }
+        out.insert(n.meta.clone(), Value::Object(meta));
+        out
     }
 
     /// Eve's query part of links: `max_results`, `where`, `sort`, `page`, then other parameters.
@@ -979,6 +1086,7 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .chain([&n.version_param])
             .map(String::as_str)
+            .chain([AFTER_PARAM])
             .collect();
         for (k, v) in &self.args.0 {
             if !known.contains(k.as_str()) {

@@ -10,6 +10,7 @@
 //! | Cerberus validation as Eve runs it, with Cerberus's messages | [`validate`] |
 //! | Python's ways with JSON, numbers and reprs, which Eve's answers show | [`py`] |
 //! | Eve's ETag | [`etag`] |
+//! | keyset pagination (`?after=`), beyond Eve | [`keyset`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | document versions in the shadow collection | [`versioning`] |
@@ -19,6 +20,7 @@
 pub mod api;
 pub mod auth;
 pub mod etag;
+pub mod keyset;
 pub mod py;
 pub mod query;
 pub mod render;
