@@ -23,7 +23,9 @@ async fn serve(scenario: &str, store: Arc<dyn DocumentStore>) -> String {
     let router = enma_resources::router(settings, store, &Default::default()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
     base
 }
 
@@ -106,6 +108,13 @@ async fn soft_delete_answers_as_eve() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versioning_answers_as_eve() {
     replay_on_both_backends("versioning").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oplog_answers_as_eve() {
+    for scenario in ["oplog", "oplog_auth", "oplog_noaudit"] {
+        replay_on_both_backends(scenario).await;
+    }
 }
 
 /// A child process killed when the test ends, passed or not.

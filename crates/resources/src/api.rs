@@ -116,6 +116,8 @@ impl Api {
             path: "",
             auth_field: None,
             user: None,
+            user_name: None,
+            client: None,
         };
         let answer = ctx.insert(i, &Value::Array(documents).to_string(), None).await;
         if answer.status == StatusCode::CREATED {
@@ -329,6 +331,11 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         path: &path,
         auth_field: None,
         user: None,
+        user_name: None,
+        client: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
     };
     let answer = match target {
         None => error(&api, 404, NOT_FOUND),
@@ -371,8 +378,10 @@ fn endpoint_methods(api: &Api, target: &Target<'_>) -> Vec<String> {
         Target::Collection(i) => api.settings.resources[*i].resource_methods.clone(),
         Target::Item(i, _) => {
             let mut m = api.settings.resources[*i].item_methods.clone();
-            // Eve's item rule also carries POST.
-            m.push("POST".into());
+            // Eve's item rule also carries POST (for X-HTTP-Method-Override) when PATCH is allowed.
+            if m.iter().any(|x| x == "PATCH") {
+                m.push("POST".into());
+            }
             m
         }
     };
@@ -423,6 +432,10 @@ struct Ctx<'a> {
     auth_field: Option<&'a str>,
     /// The signed-in user's value for `auth_field`.
     user: Option<Bson>,
+    /// The signed-in user's name, for the OPLOG.
+    user_name: Option<String>,
+    /// The client's address, for the OPLOG.
+    client: Option<String>,
 }
 
 /// An HTTP date (`Last-Modified`, `Expires`) of `millis` since the epoch.
@@ -481,8 +494,9 @@ impl<'a> Ctx<'a> {
             return Ok(());
         }
         match authenticator.authorize(self.headers, &access.roles_for(m, read)).await {
-            Ok(user) => {
-                self.user = user;
+            Ok(signed_in) => {
+                self.user = signed_in.auth_value;
+                self.user_name = Some(signed_in.user);
                 Ok(())
             }
             Err(Denied::Unauthorized) => Err(unauthorized(api, UNAUTHORIZED)),
@@ -1488,6 +1502,53 @@ impl<'a> Ctx<'a> {
         out
     }
 
+    /// Eve's OPLOG: one entry per written document, in the OPLOG's
+    /// collection, when `op` is one it logs. `changes` is what the write
+    /// changed (the stored document for a DELETE); its `_updated` dates the
+    /// entry. Entries follow a write that is already done: a failure to
+    /// store them is logged, not turned into a failed write.
+    async fn log_writes(&self, r: &Resource, op: &str, changes: &[Document], id: Option<&Bson>) {
+        let Some(oplog) = &self.api.settings.oplog else { return };
+        if !oplog.methods.iter().any(|m| m == op) || changes.is_empty() {
+            return;
+        }
+        let n = self.names();
+        let now = Bson::DateTime(bson::DateTime::from_millis(now_millis()));
+        let entries: Vec<Document> = changes
+            .iter()
+            .map(|update| {
+                let updated = update.get(n.last_updated.as_str()).cloned().unwrap_or_else(|| now.clone());
+                let mut entry = doc! {
+                    "r": r.url.clone(),
+                    "o": op,
+                    "i": update.get(r.id_field.as_str()).or(id).cloned().unwrap_or(Bson::Null),
+                };
+                entry.insert(n.last_updated.clone(), updated.clone());
+                entry.insert(n.date_created.clone(), updated);
+                if oplog.audit {
+                    entry.insert("ip", self.client.clone().map_or(Bson::Null, Bson::String));
+                    let user = match (&self.api.authenticator, r.access.authenticated) {
+                        (Some(_), true) => self.user_name.clone().map_or(Bson::Null, Bson::String),
+                        _ => Bson::String("n/a".into()),
+                    };
+                    entry.insert("u", user);
+                    if oplog.change_methods.iter().any(|m| m == op) {
+                        let c: Document = update
+                            .iter()
+                            .filter(|(k, _)| **k != n.etag && **k != n.last_updated)
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        entry.insert("c", c);
+                    }
+                }
+                entry
+            })
+            .collect();
+        if let Err(e) = self.api.store.insert(&oplog.name, entries).await {
+            tracing::error!("OPLOG entries for {} not kept: {e}", r.name);
+        }
+    }
+
     /// Stores the shadow copies of written documents of a versioned
     /// resource. The documents are already written: a failure here is
     /// logged (a missing version, as when Eve's second insert fails), not
@@ -1718,6 +1779,7 @@ impl<'a> Ctx<'a> {
             return store_error(api, e);
         }
         self.keep_versions(r, &documents).await;
+        self.log_writes(r, "POST", &documents, None).await;
         let answers: Vec<Map<String, Value>> = documents.iter().map(|d| self.write_answer(r, d)).collect();
         let location = documents
             .first()
@@ -1800,7 +1862,7 @@ impl<'a> Ctx<'a> {
         if let Some(t) = &stored_etag {
             filter.insert(n.etag.clone(), t.clone());
         }
-        let (new_document, changed) = match mode {
+        let (new_document, changed, changes) = match mode {
             Mode::Update => {
                 let mut merged = original.clone();
                 merge(&mut merged, &payload);
@@ -1836,8 +1898,10 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .map(|(k, v)| (k.clone(), merged.get(k.as_str()).cloned().unwrap_or_else(|| v.clone())))
                     .collect();
-                let result = api.store.update_one(&r.source, &filter, &Update { set: nested, unset: Vec::new() }).await;
-                (merged, result)
+                let update = Update { set: nested.clone(), unset: Vec::new() };
+                let result = api.store.update_one(&r.source, &filter, &update).await;
+                // The OPLOG keeps what the PATCH set.
+                (merged, result, nested)
             }
             _ => {
                 let mut replacement = doc! {r.id_field.clone(): id.clone()};
@@ -1859,7 +1923,7 @@ impl<'a> Ctx<'a> {
                 let mut stored = replacement.clone();
                 stored.remove(r.id_field.as_str());
                 let result = api.store.replace_one(&r.source, &filter, stored).await;
-                (replacement, result)
+                (replacement.clone(), result, replacement)
             }
         };
         match changed {
@@ -1874,6 +1938,8 @@ impl<'a> Ctx<'a> {
             self.keep_versions(r, std::slice::from_ref(&first)).await;
         }
         self.keep_versions(r, std::slice::from_ref(&new_document)).await;
+        let op = if mode == Mode::Update { "PATCH" } else { "PUT" };
+        self.log_writes(r, op, std::slice::from_ref(&changes), Some(&id)).await;
         let mut answer_doc = new_document.clone();
         if mode == Mode::Update && api.settings.bandwidth_saver {
             // PATCH answers with the meta fields only, in Eve's order.
@@ -1942,10 +2008,13 @@ impl<'a> Ctx<'a> {
         }
         match api.store.delete_many(&r.source, &self.with_datasource(r, filter)).await {
             Ok(0) => error(api, 412, "Client and server etags don't match"),
-            Ok(_) => match self.drop_versions(r, vec![id]).await {
-                Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
-                Err(e) => store_error(api, e),
-            },
+            Ok(_) => {
+                self.log_writes(r, "DELETE", std::slice::from_ref(&original), None).await;
+                match self.drop_versions(r, vec![id]).await {
+                    Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                    Err(e) => store_error(api, e),
+                }
+            }
             Err(e) => store_error(api, e),
         }
     }
@@ -1986,6 +2055,7 @@ impl<'a> Ctx<'a> {
         let changed = self.api.store.update_one(&r.source, &filter, &Update { set, unset: Vec::new() }).await?;
         if changed {
             self.keep_versions(r, std::slice::from_ref(&marked)).await;
+            self.log_writes(r, "DELETE", std::slice::from_ref(&marked), None).await;
         }
         Ok(changed)
     }

@@ -130,6 +130,15 @@ pub fn list(r: &Map<String, Value>, key: &str, default: &[String]) -> Result<Vec
     }
 }
 
+/// Who a request's credentials name.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The value for a resource's `auth_field` (none when the account lacks the field).
+    pub auth_value: Option<Bson>,
+    /// The account's user name.
+    pub user: String,
+}
+
 /// Why a request was not let through.
 #[derive(Debug)]
 pub enum Denied {
@@ -167,9 +176,8 @@ impl Authenticator {
     }
 
     /// Lets the request through when its credentials name an account with
-    /// one of `roles` (any account when `roles` is empty); the value for
-    /// the resource's `auth_field` (none when the account lacks the field).
-    pub async fn authorize(&self, headers: &HeaderMap, roles: &[String]) -> Result<Option<Bson>, Denied> {
+    /// one of `roles` (any account when `roles` is empty): who signed in.
+    pub async fn authorize(&self, headers: &HeaderMap, roles: &[String]) -> Result<SignedIn, Denied> {
         let header = headers.get(header::AUTHORIZATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let account = match self.settings.scheme {
             Scheme::Basic => {
@@ -203,7 +211,11 @@ impl Authenticator {
                 return Err(Denied::Unauthorized);
             }
         }
-        Ok(account.get(self.settings.auth_value.as_str()).cloned())
+        Ok(SignedIn {
+            auth_value: account.get(self.settings.auth_value.as_str()).cloned(),
+            // The OPLOG names the user; Eve writes a token there, ENMA the account's name.
+            user: account.get_str("username").unwrap_or_default().to_string(),
+        })
     }
 
     /// The account whose `field` equals `value`: from the settings first, then the accounts collection.

@@ -126,7 +126,8 @@ impl Service for ResourcesServer {
     fn serve(self: Box<Self>, shutdown: Shutdown) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
             let address = self.local_addr;
-            axum::serve(self.listener, self.router)
+            // The client's address goes into OPLOG entries.
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown.cancelled_owned())
                 .await
                 .map_err(|e| Error::execution(format!("resource API on {address} failed: {e}")))

@@ -56,10 +56,66 @@ pub struct Settings {
     pub cors: Option<Cors>,
     /// Fields every `?version=diffs` entry shows (`VERSION_DIFF_INCLUDE`).
     pub version_diff_include: Vec<String>,
+    /// The OPLOG: which writes are logged, and where.
+    pub oplog: Option<Oplog>,
     /// The `AUTH` key: who may sign in, and how.
     pub auth: Option<AuthSettings>,
     /// Who may call the home endpoint (`PUBLIC_METHODS`, `ALLOWED_ROLES`, ...).
     pub home_access: Access,
+}
+
+/// Eve's OPLOG settings.
+#[derive(Debug, Clone)]
+pub struct Oplog {
+    /// The collection the entries go to (`OPLOG_NAME`), also the resource reading them.
+    pub name: String,
+    /// The writes logged (`OPLOG_METHODS`), and those whose changes are kept (`OPLOG_CHANGE_METHODS`).
+    pub methods: Vec<String>,
+    pub change_methods: Vec<String>,
+    /// Whether entries carry the client's address, the user and the changes.
+    pub audit: bool,
+}
+
+/// The OPLOG's settings, and its resource added to `domain` as Eve adds it:
+/// read-only, at `OPLOG_ENDPOINT` (internal without one), a fixed schema.
+fn oplog(g: &Map<String, Value>, domain: &mut Map<String, Value>) -> Result<Oplog, SettingsError> {
+    let name = g.get("OPLOG_NAME").and_then(Value::as_str).unwrap_or("oplog").to_string();
+    let audit = g.get("OPLOG_AUDIT").and_then(Value::as_bool).unwrap_or(true);
+    let list = |key: &str, default: &[&str]| {
+        strings(g.get(key)).unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
+    };
+    let entry = domain.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
+    let Some(r) = entry.as_object_mut() else { return error(format!("DOMAIN.{name} must be an object")) };
+    r.entry("datasource").or_insert_with(|| serde_json::json!({"source": name}));
+    r.insert("resource_methods".into(), serde_json::json!(["GET"]));
+    r.insert("item_methods".into(), serde_json::json!(["GET"]));
+    match g.get("OPLOG_ENDPOINT").and_then(Value::as_str) {
+        Some(endpoint) => {
+            r.entry("url").or_insert_with(|| Value::String(endpoint.to_string()));
+            r.insert("internal_resource".into(), Value::Bool(false));
+        }
+        None => {
+            r.insert("url".into(), Value::String(name.clone()));
+            r.insert("internal_resource".into(), Value::Bool(true));
+        }
+    }
+    // `i` holds the documents' ids: ObjectIds in a where, as Eve casts them.
+    let mut schema = serde_json::json!({"r": {}, "o": {}, "i": {"type": "objectid"}});
+    if g.get("OPLOG_RETURN_EXTRA_FIELD").and_then(Value::as_bool).unwrap_or(false) {
+        schema["extra"] = serde_json::json!({});
+    }
+    if audit {
+        for field in ["ip", "c", "u"] {
+            schema[field] = serde_json::json!({});
+        }
+    }
+    r.insert("schema".into(), schema);
+    Ok(Oplog {
+        name,
+        methods: list("OPLOG_METHODS", &["DELETE", "POST", "PATCH", "PUT"]),
+        change_methods: list("OPLOG_CHANGE_METHODS", &["DELETE", "PATCH", "PUT"]),
+        audit,
+    })
 }
 
 /// CORS as `X_DOMAINS`, `X_DOMAINS_RE`, `X_HEADERS`, `X_EXPOSE_HEADERS`,
@@ -238,6 +294,7 @@ impl Settings {
             cache_expires: n("CACHE_EXPIRES", 0),
             cors: cors(g)?,
             version_diff_include: strings(g.get("VERSION_DIFF_INCLUDE")).unwrap_or_default(),
+            oplog: None,
             auth: g.get("AUTH").filter(|a| !a.is_null()).map(AuthSettings::parse).transpose()?,
             home_access: Access::default(),
         };
@@ -250,13 +307,15 @@ impl Settings {
                 write_roles: list(g, "ALLOWED_WRITE_ROLES", &[])?,
             };
         }
-        let empty = Map::new();
-        let domain = match g.get("DOMAIN") {
-            None => &empty,
-            Some(Value::Object(d)) => d,
+        let mut domain = match g.get("DOMAIN") {
+            None => Map::new(),
+            Some(Value::Object(d)) => d.clone(),
             Some(_) => return error("DOMAIN must be an object of resources"),
         };
-        for (name, r) in domain {
+        if b("OPLOG", false) {
+            settings.oplog = Some(oplog(g, &mut domain)?);
+        }
+        for (name, r) in &domain {
             let Some(r) = r.as_object() else { return error(format!("DOMAIN.{name} must be an object")) };
             settings.resources.push(resource(name, r, g, &settings)?);
         }
