@@ -575,7 +575,7 @@ async fn keyset_pages_and_count_modes() {
         assert_eq!(pages, 5, "{backend}");
         assert_eq!(seen.len(), 45, "{backend}: {seen:?}");
         let mut sorted = seen.clone();
-        sorted.sort_by(|a, b| b.0.cmp(&a.0));
+        sorted.sort_by_key(|s| std::cmp::Reverse(s.0));
         assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), sorted.iter().map(|s| s.0).collect::<Vec<_>>());
         let distinct: std::collections::HashSet<_> = seen.iter().map(|s| s.1.clone()).collect();
         assert_eq!(distinct.len(), 45, "{backend}: no document twice");
