@@ -18,6 +18,7 @@ use crate::auth::{Access, Authenticator, Denied};
 use crate::etag::etag_ignoring;
 use crate::keyset;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
+use crate::ratelimit::{self, RateLimits};
 use crate::render::{document_to_json, format_date, parse_http_date};
 use crate::settings::{Resource, Settings};
 use crate::validate::{self, Invalid, Lookups, Mode, Payload, Schema, SchemaOptions, UniqueQuery, UniqueScope};
@@ -45,6 +46,8 @@ pub struct Api {
     body_limit: usize,
     /// Checks credentials when the settings have `AUTH`.
     authenticator: Option<Authenticator>,
+    /// Counts requests against `RATE_LIMIT_*`.
+    rate_limits: RateLimits,
 }
 
 impl std::fmt::Debug for Api {
@@ -71,7 +74,8 @@ impl Api {
             let source = a.accounts.as_ref().and_then(|name| settings.resources.iter().find(|r| &r.name == name));
             Authenticator::new(a, store.clone(), source.map(|r| r.source.clone()))
         });
-        Ok(Api { settings, schemas, store, body_limit, authenticator })
+        let rate_limits = RateLimits::new(settings.rate_limits.clone());
+        Ok(Api { settings, schemas, store, body_limit, authenticator, rate_limits })
     }
 
     /// The position of the resource `name` in the settings.
@@ -337,10 +341,21 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string()),
     };
+    // Eve counts every routed request of a limited method but a collection DELETE, before auth.
+    let limited = match &target {
+        Some(Target::Collection(_)) if method == Method::DELETE => None,
+        Some(_) if endpoint_methods.iter().any(|m| m == method.as_str()) && method != Method::OPTIONS => {
+            let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            let client = ratelimit::client(authorization, ctx.client.as_deref());
+            api.rate_limits.hit(method.as_str(), &client, chrono::Utc::now().timestamp())
+        }
+        _ => None,
+    };
     let answer = match target {
         None => error(&api, 404, NOT_FOUND),
         Some(_) if method == Method::OPTIONS => options(&endpoint_methods),
         Some(_) if !endpoint_methods.iter().any(|m| m == method.as_str()) => error(&api, 405, NOT_ALLOWED),
+        Some(_) if limited.is_some_and(|hit| hit.over) => error(&api, 429, "Rate limit exceeded"),
         Some(target) => match ctx.authorize(&target, &method).await {
             Err(a) => a,
             // The body is read only for callers let through.
@@ -362,6 +377,13 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         cache_headers(answer, &api.settings.cache_control, api.settings.cache_expires)
     } else {
         answer
+    };
+    let answer = match limited.filter(|hit| !hit.over) {
+        Some(hit) => answer
+            .header(header::HeaderName::from_static("x-ratelimit-remaining"), &hit.remaining.to_string())
+            .header(header::HeaderName::from_static("x-ratelimit-limit"), &hit.limit.to_string())
+            .header(header::HeaderName::from_static("x-ratelimit-reset"), &hit.reset.to_string()),
+        None => answer,
     };
     let answer = cors(&api, &parts.headers, answer, &endpoint_methods);
     let mut response = answer.into_response();

@@ -277,6 +277,14 @@ fn basic_credentials(header: &str) -> Option<(String, Option<String>)> {
     parameter(rest, "username").map(|u| (u, None))
 }
 
+/// The user name of Basic credentials, as Werkzeug reads it.
+pub fn basic_user(header: &str) -> Option<String> {
+    match basic_credentials(header)? {
+        (user, Some(_)) => Some(user),
+        _ => None,
+    }
+}
+
 /// Python's lenient `base64.b64decode`: characters outside the alphabet are
 /// skipped, but the padding must be right.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {

@@ -15,6 +15,7 @@
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | document versions in the shadow collection | [`versioning`] |
 //! | resources as HiveQL tables (`resources.<name>`) | [`sql`] |
+//! | Eve's rate limits, counted in the process | [`ratelimit`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
@@ -23,6 +24,7 @@ pub mod etag;
 pub mod keyset;
 pub mod py;
 pub mod query;
+pub mod ratelimit;
 pub mod render;
 pub mod settings;
 pub mod sql;

@@ -56,6 +56,8 @@ pub struct Settings {
     pub cors: Option<Cors>,
     /// Fields every `?version=diffs` entry shows (`VERSION_DIFF_INCLUDE`).
     pub version_diff_include: Vec<String>,
+    /// `RATE_LIMIT_<METHOD>`: requests and seconds, by method.
+    pub rate_limits: std::collections::HashMap<String, (u64, i64)>,
     /// The OPLOG: which writes are logged, and where.
     pub oplog: Option<Oplog>,
     /// The `AUTH` key: who may sign in, and how.
@@ -295,6 +297,7 @@ impl Settings {
             cors: cors(g)?,
             version_diff_include: strings(g.get("VERSION_DIFF_INCLUDE")).unwrap_or_default(),
             oplog: None,
+            rate_limits: crate::ratelimit::limits(g),
             auth: g.get("AUTH").filter(|a| !a.is_null()).map(AuthSettings::parse).transpose()?,
             home_access: Access::default(),
         };
