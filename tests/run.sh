@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 
 venv="${ENMA_TEST_VENV:-$HOME/.cache/enma-test-venv}"
 packages=('moto[server]==5.*' 'happybase==1.2.*' 'hbase-rest-py==1.0.0' 'setuptools<81'
-    'eve==2.3.1' 'nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.*' 'requests')
-if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client, eve, nx_27017, pymongo" 2>/dev/null; then
+    'eve==2.3.1' 'nx-27017==0.8.1' 'neosqlite==1.17.2' 'pymongo==4.*' 'requests' 'openapi-spec-validator==0.9.*')
+if ! "$venv/bin/python" -c "import moto, happybase, hbase.rest_client, eve, nx_27017, pymongo, openapi_spec_validator" 2>/dev/null; then
     echo "== installing the test servers and clients into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"

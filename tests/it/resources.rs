@@ -600,3 +600,27 @@ async fn keyset_pages_and_count_modes() {
         }
     }
 }
+
+/// Beyond Eve: `/openapi.json` describes the settings' resources, and a
+/// real OpenAPI validator (PyPI's openapi-spec-validator) accepts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_valid_openapi() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn DocumentStore> = Arc::new(Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap());
+    let text = std::fs::read_to_string(resources_dir().join("scenarios").join("settings.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let settings = enma_resources::Settings::from_value(&value["settings"]).unwrap();
+    let router = enma_resources::router(settings, store, &Default::default()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let doc = json_of(reqwest::get(format!("{base}/api/v1/openapi.json")).await.unwrap()).await;
+    assert!(doc["paths"]["/api/v1/folks"]["post"].is_object(), "{doc}");
+    assert!(doc["paths"]["/api/v1/folks/<person>/invoices".replace('<', "{").replace('>', "}")].is_object(), "{doc}");
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let python = std::env::var("ENMA_TEST_PYTHON").expect("ENMA_TEST_PYTHON: run the tests with tests/run.sh");
+    let check = "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))";
+    let out = std::process::Command::new(python).args(["-c", check]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

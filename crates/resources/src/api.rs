@@ -33,6 +33,8 @@ const TOO_LARGE: &str = "The data value transmitted exceeds the capacity limit."
 /// asks for another user's documents.
 const UNAUTHORIZED: &str = "Please provide proper credentials";
 const FORBIDDEN: &str = "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.";
+/// Beyond Eve: where the OpenAPI document is served, under the API's prefix.
+const OPENAPI_PATH: &str = "openapi.json";
 /// Beyond Eve: the keyset cursor and the counting mode of a collection GET.
 const AFTER_PARAM: &str = "after";
 const COUNT_PARAM: &str = "count";
@@ -215,6 +217,8 @@ fn store_error(api: &Api, e: StoreError) -> Answer {
 /// What a request's path names.
 enum Target<'a> {
     Home,
+    /// Beyond Eve: the OpenAPI document of the settings.
+    OpenApi,
     Collection(usize),
     Item(usize, Lookup<'a>),
 }
@@ -238,6 +242,9 @@ fn route<'a>(api: &'a Api, path: &'a str) -> Option<Routed<'a>> {
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.is_empty() {
         return Some((Target::Home, Vec::new()));
+    }
+    if rest == OPENAPI_PATH && !api.settings.resources.iter().any(|r| r.url == OPENAPI_PATH) {
+        return Some((Target::OpenApi, Vec::new()));
     }
     // The longest resource url that prefixes the path.
     // (resource, rest of the path, variables, length of the matched url)
@@ -366,6 +373,7 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
                         Method::GET | Method::HEAD => ctx.home(),
                         _ => error(&api, 405, NOT_ALLOWED),
                     },
+                    Target::OpenApi => Answer::json(StatusCode::OK, crate::openapi::document(&api.settings)),
                     Target::Collection(i) => ctx.collection(i, &method, &body).await,
                     Target::Item(i, lookup) => ctx.item(i, lookup, &method, &body).await,
                 },
@@ -396,7 +404,7 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
 /// The methods an endpoint answers, as `Allow` lists them.
 fn endpoint_methods(api: &Api, target: &Target<'_>) -> Vec<String> {
     let mut methods: Vec<String> = match target {
-        Target::Home => vec!["GET".into()],
+        Target::Home | Target::OpenApi => vec!["GET".into()],
         Target::Collection(i) => api.settings.resources[*i].resource_methods.clone(),
         Target::Item(i, _) => {
             let mut m = api.settings.resources[*i].item_methods.clone();
@@ -502,7 +510,7 @@ impl<'a> Ctx<'a> {
         let m = method.as_str();
         let (access, read, resource): (&Access, &[&str], _) = match target {
             // Eve's home counts HEAD as a write.
-            Target::Home => (&api.settings.home_access, &["GET", "OPTIONS"], None),
+            Target::Home | Target::OpenApi => (&api.settings.home_access, &["GET", "OPTIONS"], None),
             Target::Collection(i) => (&api.settings.resources[*i].access, &["GET", "HEAD", "OPTIONS"], Some(*i)),
             Target::Item(i, _) => (&api.settings.resources[*i].item_access, &["GET", "HEAD", "OPTIONS"], Some(*i)),
         };

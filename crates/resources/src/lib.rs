@@ -11,6 +11,7 @@
 //! | Python's ways with JSON, numbers and reprs, which Eve's answers show | [`py`] |
 //! | Eve's ETag | [`etag`] |
 //! | keyset pagination (`?after=`), beyond Eve | [`keyset`] |
+//! | the OpenAPI 3.1 document of the settings, beyond Eve | [`openapi`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | document versions in the shadow collection | [`versioning`] |
@@ -22,6 +23,7 @@ pub mod api;
 pub mod auth;
 pub mod etag;
 pub mod keyset;
+pub mod openapi;
 pub mod py;
 pub mod query;
 pub mod ratelimit;
