@@ -518,6 +518,32 @@ async fn resources_are_hiveql_tables_on_both_backends() {
     }
 }
 
+/// The stores a test's servers use, kept until the test ends.
+struct Stores {
+    _dir: tempfile::TempDir,
+    _mongo: MongoServer,
+}
+
+/// Serves `settings` in this process on each backend (embedded, then
+/// MongoDB); each backend's name and base URL.
+async fn serve_on_both_backends(settings: &serde_json::Value) -> (Vec<(&'static str, String)>, Stores) {
+    let dir = tempfile::tempdir().unwrap();
+    let mongo = MongoServer::start();
+    let stores: Vec<(&str, Arc<dyn DocumentStore>)> = vec![
+        ("embedded", Arc::new(Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap())),
+        ("mongodb", Arc::new(Mongo::connect(&mongo.fresh_database_uri(), None).await.unwrap())),
+    ];
+    let mut servers = Vec::new();
+    for (backend, store) in stores {
+        let settings = enma_resources::Settings::from_value(settings).unwrap();
+        let router = enma_resources::router(settings, store, &Default::default()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        servers.push((backend, format!("http://{}", listener.local_addr().unwrap())));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+    }
+    (servers, Stores { _dir: dir, _mongo: mongo })
+}
+
 /// Beyond Eve: keyset pages (`?after=`) walk a sorted collection without
 /// skipping or repeating documents while it changes, and `?count=` says
 /// whether and how the total is counted. On both backends.
@@ -527,18 +553,8 @@ async fn keyset_pages_and_count_modes() {
         "RESOURCE_METHODS": ["GET", "POST"], "PAGINATION_LIMIT": 100,
         "DOMAIN": {"readings": {"schema": {"meter": {"type": "string"}, "n": {"type": "integer"}}}}
     });
-    let dir = tempfile::tempdir().unwrap();
-    let server = MongoServer::start();
-    let stores: Vec<(&str, Arc<dyn DocumentStore>)> = vec![
-        ("embedded", Arc::new(Embedded::open(dir.path(), EmbeddedOptions::default()).unwrap())),
-        ("mongodb", Arc::new(Mongo::connect(&server.fresh_database_uri(), None).await.unwrap())),
-    ];
-    for (backend, store) in stores {
-        let settings = enma_resources::Settings::from_value(&settings).unwrap();
-        let router = enma_resources::router(settings, store, &Default::default()).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+    let (servers, _stores) = serve_on_both_backends(&settings).await;
+    for (backend, base) in servers {
         let http = reqwest::Client::new();
         // 45 readings, n repeating (ties the cursor must break by id).
         let docs: Vec<serde_json::Value> =
@@ -623,4 +639,70 @@ async fn the_openapi_document_is_valid_openapi() {
     let check = "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))";
     let out = std::process::Command::new(python).args(["-c", check]).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Beyond Eve: a GET with `Accept: text/event-stream` follows a resource's
+/// writes as server-sent events, on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_stream_as_server_sent_events() {
+    use futures::StreamExt;
+    let settings = serde_json::json!({
+        "RESOURCE_METHODS": ["GET", "POST"], "ITEM_METHODS": ["GET", "PATCH", "DELETE"],
+        "DOMAIN": {"readings": {"schema": {"meter": {"type": "string"}, "kwh": {"type": "number"}}},
+                   "other": {"schema": {"x": {"type": "integer"}}}}
+    });
+    let (servers, _stores) = serve_on_both_backends(&settings).await;
+    for (backend, base) in servers {
+        let http = reqwest::Client::new();
+        let feed = http.get(format!("{base}/readings")).header("Accept", "text/event-stream").send().await.unwrap();
+        assert_eq!(feed.status(), 200, "{backend}");
+        assert_eq!(feed.headers()["content-type"], "text/event-stream", "{backend}");
+        let mut chunks = feed.bytes_stream();
+
+        let posted = json_of(
+            http.post(format!("{base}/readings"))
+                .json(&serde_json::json!({"meter": "m-1", "kwh": 1.5}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        json_of(http.post(format!("{base}/other")).json(&serde_json::json!({"x": 1})).send().await.unwrap()).await;
+        let id = posted["_id"].as_str().unwrap();
+        let patched = http
+            .patch(format!("{base}/readings/{id}"))
+            .header("If-Match", posted["_etag"].as_str().unwrap())
+            .json(&serde_json::json!({"kwh": 2.5}))
+            .send()
+            .await
+            .unwrap();
+        let etag = json_of(patched).await["_etag"].as_str().unwrap().to_string();
+        let deleted = http.delete(format!("{base}/readings/{id}")).header("If-Match", &etag).send().await.unwrap();
+        assert_eq!(deleted.status(), 204);
+
+        let mut text = String::new();
+        while !text.contains("event: DELETE") || !text.ends_with("\n\n") {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), chunks.next())
+                .await
+                .unwrap_or_else(|_| panic!("{backend}: no event within 10 s; got {text:?}"))
+                .unwrap()
+                .unwrap();
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let events: Vec<(String, serde_json::Value)> = text
+            .split("\n\n")
+            .filter(|e| e.contains("data:"))
+            .map(|e| {
+                let field = |name: &str| e.lines().find_map(|l| l.strip_prefix(name)).unwrap_or("").trim().to_string();
+                (field("event:"), serde_json::from_str(&field("data:")).unwrap())
+            })
+            .collect();
+        let ops: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
+        assert_eq!(ops, ["POST", "PATCH", "DELETE"], "{backend}: only this resource's writes, in order");
+        assert_eq!(events[0].1["_id"], id, "{backend}");
+        assert_eq!(events[0].1["changes"]["meter"], "m-1", "{backend}");
+        assert_eq!(events[1].1["changes"]["kwh"], 2.5, "{backend}");
+        assert_eq!(events[1].1["changes"]["_etag"], etag, "{backend}");
+        assert_eq!(events[2].1["_id"], id, "{backend}");
+    }
 }

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{Access, Authenticator, Denied};
 use crate::etag::etag_ignoring;
+use crate::feed::Feed;
 use crate::keyset;
 use crate::query::{self, CastMode, FieldType, PaginationConfig, QueryParams, ResourceQueryConfig, WhereOptions};
 use crate::ratelimit::{self, RateLimits};
@@ -50,6 +51,8 @@ pub struct Api {
     authenticator: Option<Authenticator>,
     /// Counts requests against `RATE_LIMIT_*`.
     rate_limits: RateLimits,
+    /// Tells listeners of each resource about its writes.
+    feed: Feed,
 }
 
 impl std::fmt::Debug for Api {
@@ -77,7 +80,7 @@ impl Api {
             Authenticator::new(a, store.clone(), source.map(|r| r.source.clone()))
         });
         let rate_limits = RateLimits::new(settings.rate_limits.clone());
-        Ok(Api { settings, schemas, store, body_limit, authenticator, rate_limits })
+        Ok(Api { settings, schemas, store, body_limit, authenticator, rate_limits, feed: Feed::default() })
     }
 
     /// The position of the resource `name` in the settings.
@@ -363,6 +366,16 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         Some(_) if method == Method::OPTIONS => options(&endpoint_methods),
         Some(_) if !endpoint_methods.iter().any(|m| m == method.as_str()) => error(&api, 405, NOT_ALLOWED),
         Some(_) if limited.is_some_and(|hit| hit.over) => error(&api, 429, "Rate limit exceeded"),
+        // Beyond Eve: a GET asking for server-sent events subscribes to the resource's writes.
+        Some(Target::Collection(i)) if method == Method::GET && wants_events(&parts.headers) => {
+            match ctx.authorize(&Target::Collection(i), &method).await {
+                Err(a) => a,
+                Ok(()) => {
+                    let owner = ctx.auth_field.and(ctx.user.clone());
+                    return api.feed.subscribe(i, owner);
+                }
+            }
+        }
         Some(target) => match ctx.authorize(&target, &method).await {
             Err(a) => a,
             // The body is read only for callers let through.
@@ -399,6 +412,11 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         *response.body_mut() = Body::empty();
     }
     response
+}
+
+/// Whether a request asks for server-sent events.
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/event-stream"))
 }
 
 /// The methods an endpoint answers, as `Allow` lists them.
@@ -1532,12 +1550,22 @@ impl<'a> Ctx<'a> {
         out
     }
 
-    /// Eve's OPLOG: one entry per written document, in the OPLOG's
+    /// After a write: tells the resource's change feed (beyond Eve), and
+    /// keeps Eve's OPLOG: one entry per written document, in the OPLOG's
     /// collection, when `op` is one it logs. `changes` is what the write
     /// changed (the stored document for a DELETE); its `_updated` dates the
     /// entry. Entries follow a write that is already done: a failure to
     /// store them is logged, not turned into a failed write.
-    async fn log_writes(&self, r: &Resource, op: &str, changes: &[Document], id: Option<&Bson>) {
+    async fn log_writes(&self, r: &Resource, op: &'static str, changes: &[Document], id: Option<&Bson>) {
+        if let Some(i) = self.api.resource_index(&r.name) {
+            for change in changes {
+                let doc_id = change.get(r.id_field.as_str()).or(id).cloned().unwrap_or(Bson::Null);
+                let owner = r.auth_field.as_deref().and_then(|f| change.get(f)).cloned().or_else(|| self.user.clone());
+                let format = &self.api.settings.date_format;
+                let shown = if op == "DELETE" { json!({}) } else { Value::Object(document_to_json(change, format)) };
+                self.api.feed.publish(i, op, owner, crate::render::to_json(&doc_id, format), shown);
+            }
+        }
         let Some(oplog) = &self.api.settings.oplog else { return };
         if !oplog.methods.iter().any(|m| m == op) || changes.is_empty() {
             return;

@@ -12,6 +12,7 @@
 //! | Eve's ETag | [`etag`] |
 //! | keyset pagination (`?after=`), beyond Eve | [`keyset`] |
 //! | the OpenAPI 3.1 document of the settings, beyond Eve | [`openapi`] |
+//! | a change feed per resource as server-sent events, beyond Eve | [`feed`] |
 //! | stored values as Eve writes them in JSON | [`render`] |
 //! | who may call what: Eve's Basic and Token auth, roles, `auth_field` | [`auth`] |
 //! | document versions in the shadow collection | [`versioning`] |
@@ -22,6 +23,7 @@
 pub mod api;
 pub mod auth;
 pub mod etag;
+pub mod feed;
 pub mod keyset;
 pub mod openapi;
 pub mod py;
