@@ -111,6 +111,11 @@ async fn versioning_answers_as_eve() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregation_endpoints_answer_as_eve() {
+    replay_on_both_backends("aggregation").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_as_eve() {
     replay_on_both_backends("ratelimit").await;
 }

@@ -716,6 +716,26 @@ impl DocumentStore for Embedded {
         self.run(move |s| s.count(&name, &filter)).await
     }
 
+    async fn aggregate(&self, collection: &str, pipeline: &[Document]) -> Result<Vec<Document>> {
+        crate::pipeline::check(pipeline)?;
+        let (name, pipeline) = (collection.to_string(), pipeline.to_vec());
+        self.run(move |inner| {
+            // A leading $match reads through the collection's indexes.
+            let (filter, rest) = match pipeline.split_first() {
+                Some((first, rest)) if first.len() == 1 && first.contains_key("$match") => {
+                    (first.get_document("$match").cloned().unwrap_or_default(), rest)
+                }
+                _ => (Document::new(), &pipeline[..]),
+            };
+            let documents = match inner.collection(&name) {
+                Some(collection) => inner.scan(&collection, &filter, None)?.into_iter().map(|(_, d)| d).collect(),
+                None => Vec::new(),
+            };
+            crate::pipeline::run(documents, rest)
+        })
+        .await
+    }
+
     async fn estimated_count(&self, collection: &str) -> Result<u64> {
         let name = collection.to_string();
         self.run(move |inner| Ok(inner.collection(&name).map_or(0, |c| c.docs.approximate_len() as u64))).await

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod mongo;
 pub mod ops;
 pub mod order;
+pub mod pipeline;
 pub mod plan;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

@@ -159,6 +159,14 @@ impl DocumentStore for Mongo {
         self.collection(collection).count_documents(filter.clone()).await.map_err(backend)
     }
 
+    async fn aggregate(&self, collection: &str, pipeline: &[Document]) -> Result<Vec<Document>> {
+        // The embedded store's stages only, so both backends take the same pipelines.
+        crate::pipeline::check(pipeline)?;
+        let cursor =
+            self.collection(collection).aggregate(pipeline.to_vec()).allow_disk_use(true).await.map_err(backend)?;
+        cursor.try_collect().await.map_err(backend)
+    }
+
     async fn estimated_count(&self, collection: &str) -> Result<u64> {
         self.collection(collection).estimated_document_count().await.map_err(backend)
     }

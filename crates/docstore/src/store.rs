@@ -94,6 +94,10 @@ pub trait DocumentStore: Send + Sync + std::fmt::Debug {
     /// How many documents match `filter`.
     async fn count(&self, collection: &str, filter: &Document) -> Result<u64>;
 
+    /// Runs an aggregation `pipeline` over `collection` (the stages
+    /// [`crate::pipeline`] knows, on every backend).
+    async fn aggregate(&self, collection: &str, pipeline: &[Document]) -> Result<Vec<Document>>;
+
     /// About how many documents `collection` holds, from its metadata
     /// rather than a count (MongoDB's `estimatedDocumentCount`).
     async fn estimated_count(&self, collection: &str) -> Result<u64> {

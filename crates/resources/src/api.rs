@@ -34,6 +34,8 @@ const TOO_LARGE: &str = "The data value transmitted exceeds the capacity limit."
 /// asks for another user's documents.
 const UNAUTHORIZED: &str = "Please provide proper credentials";
 const FORBIDDEN: &str = "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.";
+/// The query parameter giving an aggregation's `$var`s.
+const AGGREGATE_PARAM: &str = "aggregate";
 /// Beyond Eve: where the OpenAPI document is served, under the API's prefix.
 const OPENAPI_PATH: &str = "openapi.json";
 /// Beyond Eve: the keyset cursor and the counting mode of a collection GET.
@@ -598,6 +600,7 @@ impl<'a> Ctx<'a> {
         let r = &self.api.settings.resources[i];
         let allowed = |m: &str| r.resource_methods.iter().any(|x| x == m);
         match *method {
+            Method::GET | Method::HEAD if allowed("GET") && r.aggregation.is_some() => self.get_aggregation(i).await,
             Method::GET | Method::HEAD if allowed("GET") => self.get_collection(i).await,
             Method::POST if allowed("POST") => self.post(i, body).await,
             Method::DELETE if allowed("DELETE") => self.delete_collection(i).await,
@@ -1023,13 +1026,7 @@ impl<'a> Ctx<'a> {
             body.insert(n.links.clone(), Value::Object(links));
         }
         if r.pagination && keyset.is_none() {
-            let mut meta = Map::new();
-            meta.insert(n.page.clone(), json!(page.page));
-            meta.insert(n.max_results.clone(), json!(page.max_results));
-            if let Some(t) = total {
-                meta.insert("total".into(), json!(t));
-            }
-            body.insert(n.meta.clone(), Value::Object(meta));
+            body.insert(n.meta.clone(), self.page_meta(page, total));
         }
         let mut a = Answer::json(StatusCode::OK, Value::Object(body));
         if let Some(t) = total {
@@ -1042,6 +1039,104 @@ impl<'a> Ctx<'a> {
             a = a.header(header::LAST_MODIFIED, &http_date(lm));
         }
         cache_headers(a, &r.cache_control, r.cache_expires)
+    }
+
+    /// Eve's `_meta` of a page: its number, its size, the total when counted.
+    fn page_meta(&self, page: query::Pagination, total: Option<u64>) -> Value {
+        let n = self.names();
+        let mut meta = Map::new();
+        meta.insert(n.page.clone(), json!(page.page));
+        meta.insert(n.max_results.clone(), json!(page.max_results));
+        if let Some(t) = total {
+            meta.insert("total".into(), json!(t));
+        }
+        Value::Object(meta)
+    }
+
+    /// Eve's aggregation endpoint: the pipeline with the `?aggregate=`
+    /// values put in for its `$var`s (stages left with empty conditions
+    /// dropped), a page of its results and their total.
+    async fn get_aggregation(&self, i: usize) -> Answer {
+        let api = self.api;
+        let r = &api.settings.resources[i];
+        let n = self.names();
+        let mut pipeline: Vec<Bson> =
+            r.aggregation.clone().unwrap_or_default().into_iter().map(Bson::Document).collect();
+        if let Some(text) = self.args.get(AGGREGATE_PARAM).filter(|t| !t.is_empty()) {
+            let Ok(Value::Object(values)) = serde_json::from_str::<Value>(text) else {
+                return error(api, 400, "Aggregation query could not be parsed.");
+            };
+            for (key, value) in values {
+                let Ok(value) = Bson::try_from(value) else {
+                    return error(api, 400, "Aggregation query could not be parsed.");
+                };
+                for stage in &mut pipeline {
+                    substitute(stage, &key, &value);
+                }
+            }
+        }
+        let mut stages: Vec<Document> = Vec::new();
+        for stage in pipeline {
+            if let Bson::Document(mut d) = mongotize(stage) {
+                prune(&mut d);
+                if !d.is_empty() {
+                    stages.push(d);
+                }
+            }
+        }
+        // Only the page is read from the query: where, sort and projection do not apply.
+        let paging = QueryParams {
+            max_results: self.args.get(&n.max_results),
+            page: self.args.get(&n.page),
+            ..QueryParams::default()
+        };
+        let page = match self.parse_page(r, &paging) {
+            Ok(p) => p.pagination,
+            Err(a) => return a,
+        };
+        let paginated = if page.max_results > 0 {
+            vec![doc! {"$skip": page.skip}, doc! {"$limit": page.max_results}]
+        } else {
+            vec![doc! {"$skip": 0}]
+        };
+        stages.push(doc! {"$facet": {"paginated_results": paginated, "total_count": [{"$count": "count"}]}});
+        let result = match api.store.aggregate(&r.source, &stages).await {
+            Ok(mut out) if !out.is_empty() => out.swap_remove(0),
+            Ok(_) => Document::new(),
+            Err(e) => return store_error(api, e),
+        };
+        let items: Vec<Value> = match result.get_array("paginated_results") {
+            Ok(docs) => docs
+                .iter()
+                .filter_map(Bson::as_document)
+                .map(|d| Value::Object(document_to_json(d, &api.settings.date_format)))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let total = match result.get_array("total_count").ok().and_then(|t| t.first()).and_then(Bson::as_document) {
+            Some(d) => match d.get("count") {
+                Some(Bson::Int32(c)) => u64::try_from(*c).unwrap_or(0),
+                Some(Bson::Int64(c)) => u64::try_from(*c).unwrap_or(0),
+                _ => 0,
+            },
+            None => 0,
+        };
+        let mut body = Map::new();
+        body.insert(n.items.clone(), Value::Array(items));
+        if r.pagination {
+            body.insert(n.meta.clone(), self.page_meta(page, Some(total)));
+        }
+        if r.hateoas {
+            let params = QueryParams {
+                where_clause: self.args.get(&n.where_),
+                sort: self.args.get(&n.sort),
+                ..QueryParams::default()
+            };
+            let url = self.collection_href(r);
+            let links = self.pagination_links(r, &params, page, Some(total), total, &url, &r.resource_title);
+            body.insert(n.links.clone(), Value::Object(links));
+        }
+        Answer::json(StatusCode::OK, Value::Object(body))
     }
 
     /// A keyset page: the documents after `cursor` (the first page when
@@ -1129,7 +1224,8 @@ impl<'a> Ctx<'a> {
     fn querydef(&self, r: &Resource, params: &QueryParams<'_>, max_results: i64, page: Option<i64>) -> String {
         let n = self.names();
         let mut parts = Vec::new();
-        if max_results != self.api.settings.pagination_default as i64 && max_results > 0 {
+        // An aggregation's links show a max_results of 0 too (pagination off), as Eve's do.
+        if max_results != self.api.settings.pagination_default as i64 && (max_results > 0 || r.aggregation.is_some()) {
             parts.push(format!("{}={max_results}", n.max_results));
         }
         if let Some(w) = params.where_clause.filter(|w| !w.is_empty()) {
@@ -1473,11 +1569,7 @@ impl<'a> Ctx<'a> {
             body.insert(n.links.clone(), Value::Object(links));
         }
         if r.pagination {
-            let mut meta = Map::new();
-            meta.insert(n.page.clone(), json!(page.page));
-            meta.insert(n.max_results.clone(), json!(page.max_results));
-            meta.insert("total".into(), json!(total));
-            body.insert(n.meta.clone(), Value::Object(meta));
+            body.insert(n.meta.clone(), self.page_meta(page, Some(total)));
         }
         let mut a = Answer::json(StatusCode::OK, Value::Object(body));
         if api.settings.if_match {
@@ -2161,6 +2253,44 @@ impl<'a> Ctx<'a> {
             },
             Err(e) => store_error(api, e),
         }
+    }
+}
+
+/// Puts `value` wherever the pipeline has the text `key` (an `$var`), at any depth.
+fn substitute(node: &mut Bson, key: &str, value: &Bson) {
+    match node {
+        Bson::String(s) if s == key => *node = value.clone(),
+        Bson::Document(d) => d.iter_mut().for_each(|(_, v)| substitute(v, key, value)),
+        Bson::Array(items) => items.iter_mut().for_each(|v| substitute(v, key, value)),
+        _ => {}
+    }
+}
+
+/// Removes conditions whose value is an empty document (an `$var` given as `{}`), at any depth.
+fn prune(d: &mut Document) {
+    let keys: Vec<String> = d.keys().cloned().collect();
+    for key in keys {
+        if let Some(Bson::Document(inner)) = d.get_mut(&key) {
+            prune(inner);
+            if inner.is_empty() {
+                d.remove(&key);
+            }
+        }
+    }
+}
+
+/// Eve's reading of an aggregation's values: an RFC 1123 date becomes a
+/// date, 24 hex digits an ObjectId.
+fn mongotize(value: Bson) -> Bson {
+    match value {
+        Bson::String(s) => match (ObjectId::parse_str(&s), parse_http_date(&s)) {
+            (Ok(oid), _) if s.len() == 24 => Bson::ObjectId(oid),
+            (_, Some(date)) => Bson::DateTime(bson::DateTime::from_millis(date.timestamp_millis())),
+            _ => Bson::String(s),
+        },
+        Bson::Document(d) => Bson::Document(d.into_iter().map(|(k, v)| (k, mongotize(v))).collect()),
+        Bson::Array(items) => Bson::Array(items.into_iter().map(mongotize).collect()),
+        other => other,
     }
 }
 

@@ -224,6 +224,8 @@ pub struct Resource {
     pub versioning: bool,
     /// Fields left out of the ETag (dotted paths reach into documents).
     pub etag_ignore_fields: Vec<String>,
+    /// An aggregation endpoint's pipeline (`datasource.aggregation`), its `$var`s not yet given.
+    pub aggregation: Option<Vec<Document>>,
 }
 
 impl Settings {
@@ -450,9 +452,22 @@ fn resource(
         &auto_fields(versioning, soft_delete, &id_field, &settings.names),
         name,
     )?;
-    let item_lookup = b("item_lookup", "ITEM_LOOKUP", true);
+    let aggregation = match datasource.get("aggregation") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(a)) => {
+            let stages = a.get("pipeline").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let pipeline = stages
+                .iter()
+                .map(|stage| json_document(stage, &format!("DOMAIN.{name}.datasource.aggregation.pipeline")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(pipeline)
+        }
+        Some(_) => return error(format!("DOMAIN.{name}.datasource.aggregation must be an object with a pipeline")),
+    };
+    // An aggregation endpoint only reads its collection, with no item URLs (as Eve sets it up).
+    let item_lookup = aggregation.is_none() && b("item_lookup", "ITEM_LOOKUP", true);
     let additional_lookup = match r.get("additional_lookup") {
-        Some(Value::Object(l)) => {
+        Some(Value::Object(l)) if aggregation.is_none() => {
             let field = l.get("field").and_then(Value::as_str).unwrap_or_default().to_string();
             if field.is_empty() {
                 return error(format!("DOMAIN.{name}.additional_lookup needs a field"));
@@ -518,7 +533,11 @@ fn resource(
         filter,
         projection,
         default_sort,
-        resource_methods: methods(r.get("resource_methods"), &global_methods("RESOURCE_METHODS")),
+        resource_methods: match aggregation {
+            Some(_) => vec!["GET".into()],
+            None => methods(r.get("resource_methods"), &global_methods("RESOURCE_METHODS")),
+        },
+        aggregation,
         item_methods: methods(r.get("item_methods"), &global_methods("ITEM_METHODS")),
         item_lookup_field,
         id_field,
