@@ -163,6 +163,20 @@ DOMAIN:
       views: {type: integer, versioned: false}
 "#;
 
+/// `enma serve` of the SQL API on `sql_port` and the resources of `settings` on `api_port`.
+fn enma_serve(data_dir: &Path, settings: &Path, sql_port: u16, api_port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_enma"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
+        .arg("--resources")
+        .arg(settings)
+        .args(["--resources-listen", &format!("127.0.0.1:{api_port}")])
+        .stderr(std::process::Stdio::null());
+    command
+}
+
 async fn json_of(response: reqwest::Response) -> serde_json::Value {
     assert!(response.status().is_success(), "{} {:?}", response.status(), response.url());
     response.json().await.unwrap()
@@ -182,16 +196,7 @@ async fn eve_and_enma_serve_one_mongodb_database() {
     let (sql_port, enma_port, eve_port) =
         (crate::common::free_port(), crate::common::free_port(), crate::common::free_port());
     let _enma = Process(
-        std::process::Command::new(env!("CARGO_BIN_EXE_enma"))
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
-            .arg("--resources")
-            .arg(&yaml)
-            .args(["--resources-listen", &format!("127.0.0.1:{enma_port}"), "--mongodb-uri", &uri])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+        enma_serve(&dir.path().join("data"), &yaml, sql_port, enma_port).args(["--mongodb-uri", &uri]).spawn().unwrap(),
     );
     // Eve reads the same settings (as JSON, with its MONGO_URI).
     let eve_settings = dir.path().join("eve.json");
@@ -452,15 +457,7 @@ async fn resources_are_hiveql_tables_on_both_backends() {
         let yaml = dir.path().join("meters.yaml");
         std::fs::write(&yaml, METERS_YAML).unwrap();
         let (sql_port, api_port) = (crate::common::free_port(), crate::common::free_port());
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_enma"));
-        command
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
-            .arg("--resources")
-            .arg(&yaml)
-            .args(["--resources-listen", &format!("127.0.0.1:{api_port}")])
-            .stderr(std::process::Stdio::null());
+        let mut command = enma_serve(&dir.path().join("data"), &yaml, sql_port, api_port);
         if backend == "mongodb" {
             command.args(["--mongodb-uri", &mongo.fresh_database_uri()]);
         }
@@ -722,16 +719,7 @@ async fn acknowledged_resource_writes_survive_kill_9() {
     std::fs::write(&yaml, METERS_YAML).unwrap();
     let start = |api_port: u16| {
         let sql_port = crate::common::free_port();
-        std::process::Command::new(env!("CARGO_BIN_EXE_enma"))
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{sql_port}")])
-            .arg("--resources")
-            .arg(&yaml)
-            .args(["--resources-listen", &format!("127.0.0.1:{api_port}")])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
+        enma_serve(&dir.path().join("data"), &yaml, sql_port, api_port).spawn().unwrap()
     };
     let port = crate::common::free_port();
     let mut server = start(port);
