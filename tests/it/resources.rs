@@ -116,6 +116,13 @@ async fn aggregation_endpoints_answer_as_eve() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_and_caching_answer_as_eve() {
+    for scenario in ["representation", "representation_xml_only"] {
+        replay_on_both_backends(scenario).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_as_eve() {
     replay_on_both_backends("ratelimit").await;
 }

@@ -409,7 +409,19 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         None => answer,
     };
     let answer = cors(&api, &parts.headers, answer, &endpoint_methods);
+    let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media = crate::xml::negotiate(accept, &api.settings.media_types);
+    let xml_body = (media != "application/json" && answer.status != StatusCode::NOT_MODIFIED)
+        .then(|| answer.body.as_ref().map(|b| crate::xml::render(b, &api.settings.names)));
+    let explicit_type = answer.headers.iter().any(|(n, _)| *n == header::CONTENT_TYPE);
     let mut response = answer.into_response();
+    // Eve's XML representation, when the client prefers it (OPTIONS keeps its own type).
+    if let Some(xml) = xml_body.filter(|_| !explicit_type) {
+        if let Ok(v) = HeaderValue::from_str(&crate::xml::content_type(media)) {
+            response.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        *response.body_mut() = Body::from(xml.unwrap_or_default());
+    }
     if method == Method::HEAD {
         *response.body_mut() = Body::empty();
     }
@@ -1455,11 +1467,15 @@ impl<'a> Ctx<'a> {
     fn not_modified(&self, tag: &str, updated: i64) -> Option<Answer> {
         let inm = self.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
         let ims = self.headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
-        let fresh = match (inm.filter(|_| self.api.settings.if_match), ims) {
-            (Some(inm), _) => strip_etag(inm) == tag,
-            (None, Some(since)) if inm.is_none() => updated <= since.timestamp_millis(),
-            _ => false,
-        };
+        // Every validator given must say so, as Eve counts them.
+        let mut validators = Vec::new();
+        if let Some(since) = ims {
+            validators.push(updated <= since.timestamp_millis());
+        }
+        if let Some(inm) = inm.filter(|_| self.api.settings.if_match) {
+            validators.push(strip_etag(inm) == tag);
+        }
+        let fresh = !validators.is_empty() && validators.iter().all(|v| *v);
         if !fresh {
             return None;
         }

@@ -18,6 +18,7 @@
 //! | document versions in the shadow collection | [`versioning`] |
 //! | resources as HiveQL tables (`resources.<name>`) | [`sql`] |
 //! | Eve's rate limits, counted in the process | [`ratelimit`] |
+//! | Eve's XML representation | [`xml`] |
 //! | the HTTP endpoints | [`api`] |
 
 pub mod api;
@@ -34,6 +35,7 @@ pub mod settings;
 pub mod sql;
 pub mod validate;
 pub mod versioning;
+pub mod xml;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

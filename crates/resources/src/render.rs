@@ -16,7 +16,13 @@ pub fn format_date(millis: i64, format: &str) -> String {
 
 /// An HTTP date (`If-Modified-Since`), RFC 1123.
 pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(text.trim()).ok().map(|t| t.with_timezone(&Utc))
+    // The weekday is not checked against the date, as Python's parsers do not.
+    let text = text.trim();
+    let dated = match text.split_once(',') {
+        Some((day, rest)) if day.len() == 3 && day.chars().all(|c| c.is_ascii_alphabetic()) => rest.trim(),
+        _ => text,
+    };
+    DateTime::parse_from_rfc2822(dated).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// `value` as JSON in a response.

@@ -56,6 +56,8 @@ pub struct Settings {
     pub cors: Option<Cors>,
     /// Fields every `?version=diffs` entry shows (`VERSION_DIFF_INCLUDE`).
     pub version_diff_include: Vec<String>,
+    /// The media types answers come in (`RENDERERS`: JSON, then XML's three).
+    pub media_types: Vec<&'static str>,
     /// `RATE_LIMIT_<METHOD>`: requests and seconds, by method.
     pub rate_limits: std::collections::HashMap<String, (u64, i64)>,
     /// The OPLOG: which writes are logged, and where.
@@ -300,6 +302,10 @@ impl Settings {
             version_diff_include: strings(g.get("VERSION_DIFF_INCLUDE")).unwrap_or_default(),
             oplog: None,
             rate_limits: crate::ratelimit::limits(g),
+            media_types: crate::xml::media_types(
+                &strings(g.get("RENDERERS"))
+                    .unwrap_or_else(|| vec!["eve.render.JSONRenderer".into(), "eve.render.XMLRenderer".into()]),
+            ),
             auth: g.get("AUTH").filter(|a| !a.is_null()).map(AuthSettings::parse).transpose()?,
             home_access: Access::default(),
         };
