@@ -51,7 +51,7 @@ fi
 py=$venv/bin/python
 
 step "building enma and resources-bench (release)"
-cargo build --release --quiet -p enma --bin enma -p enma-resources-bench
+cargo build --release --quiet -p enma -p enma-resources-bench --bin enma --bin resources-bench
 enma=$CARGO_TARGET_DIR/release/enma
 bench=$CARGO_TARGET_DIR/release/resources-bench
 
