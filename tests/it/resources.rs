@@ -780,3 +780,36 @@ async fn acknowledged_resource_writes_survive_kill_9() {
         assert_eq!(doc["_etag"], etag.as_str());
     }
 }
+
+/// An open change feed does not hold `enma serve`'s shutdown: on SIGTERM
+/// the stream ends and the process exits well within its 30 s grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_open_change_feeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("meters.yaml");
+    std::fs::write(&yaml, METERS_YAML).unwrap();
+    let (sql_port, api_port) = (crate::common::free_port(), crate::common::free_port());
+    let mut server = enma_serve(&dir.path().join("data"), &yaml, sql_port, api_port).spawn().unwrap();
+    wait_listening(api_port, "enma serve --resources").await;
+    let feed = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{api_port}/readings"))
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let stopped = std::time::Instant::now();
+    loop {
+        if let Some(code) = server.try_wait().unwrap() {
+            assert!(code.success(), "enma serve exited with {code}");
+            break;
+        }
+        assert!(stopped.elapsed() < std::time::Duration::from_secs(10), "enma serve still runs 10 s after SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The client sees its stream end.
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(5), feed.bytes()).await;
+    assert!(rest.is_ok(), "the feed did not end");
+}

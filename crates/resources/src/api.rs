@@ -90,6 +90,11 @@ impl Api {
         self.settings.resources.iter().position(|r| r.name == name)
     }
 
+    /// Ends the open change feeds (the server is stopping).
+    pub fn close_feeds(&self) {
+        self.feed.close();
+    }
+
     /// The store the resources live in.
     pub fn store(&self) -> &Arc<dyn DocumentStore> {
         &self.store

@@ -37,11 +37,13 @@ pub struct Change {
 pub struct Feed {
     sender: broadcast::Sender<Arc<Change>>,
     seq: AtomicU64,
+    /// Ends every stream when the server stops, so open feeds do not hold its shutdown.
+    closed: enma_service::Shutdown,
 }
 
 impl Default for Feed {
     fn default() -> Self {
-        Feed { sender: broadcast::channel(BACKLOG).0, seq: AtomicU64::new(0) }
+        Feed { sender: broadcast::channel(BACKLOG).0, seq: AtomicU64::new(0), closed: enma_service::Shutdown::new() }
     }
 }
 
@@ -56,14 +58,24 @@ impl Feed {
         let _ = self.sender.send(Arc::new(Change { resource, op, seq, owner, data }));
     }
 
+    /// Ends every open stream (the server is stopping).
+    pub fn close(&self) {
+        self.closed.cancel();
+    }
+
     /// The event stream of `resource` for a client confined to `owner`'s documents when given.
     pub fn subscribe(&self, resource: usize, owner: Option<Bson>) -> Response {
         let receiver = self.sender.subscribe();
+        let closed = self.closed.clone();
         let events = futures::stream::unfold(receiver, move |mut receiver| {
-            let owner = owner.clone();
+            let (owner, closed) = (owner.clone(), closed.clone());
             async move {
                 loop {
-                    match receiver.recv().await {
+                    let next = tokio::select! {
+                        next = receiver.recv() => next,
+                        () = closed.cancelled() => return None,
+                    };
+                    match next {
                         Ok(change) if change.resource != resource => continue,
                         Ok(change) if owner.is_some() && change.owner != owner => continue,
                         Ok(change) => {

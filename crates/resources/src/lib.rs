@@ -92,6 +92,7 @@ pub struct ResourcesServer {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    api: Arc<Api>,
 }
 
 /// Binds `address` for the resources of `settings` over `store`. Off
@@ -114,12 +115,12 @@ pub async fn bind_api(address: SocketAddr, api: Arc<Api>) -> Result<ResourcesSer
              (Eve's Basic or Token auth; see the resources guide) or use a loopback address such as 127.0.0.1"
         )));
     }
-    let router = api_router(api);
+    let router = api_router(api.clone());
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| Error::execution(format!("cannot listen on {address} for the resource API: {e}")))?;
     let local_addr = listener.local_addr()?;
-    Ok(ResourcesServer { listener, local_addr, router })
+    Ok(ResourcesServer { listener, local_addr, router, api })
 }
 
 impl Service for ResourcesServer {
@@ -134,6 +135,12 @@ impl Service for ResourcesServer {
     fn serve(self: Box<Self>, shutdown: Shutdown) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
             let address = self.local_addr;
+            // Open change feeds would hold the graceful shutdown until its grace ran out.
+            let (api, stopping) = (self.api.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                stopping.cancelled().await;
+                api.close_feeds();
+            });
             // The client's address goes into OPLOG entries.
             axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown.cancelled_owned())
