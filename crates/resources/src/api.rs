@@ -165,6 +165,11 @@ impl Answer {
         Answer { status, headers: Vec::new(), body: Some(body) }
     }
 
+    /// An answer without a body (204, 304, OPTIONS).
+    fn empty(status: StatusCode) -> Answer {
+        Answer { status, headers: Vec::new(), body: None }
+    }
+
     fn header(mut self, name: header::HeaderName, value: &str) -> Answer {
         if let Ok(v) = HeaderValue::from_str(value) {
             self.headers.retain(|(n, _)| *n != name);
@@ -477,7 +482,7 @@ fn cors(api: &Api, headers: &HeaderMap, mut answer: Answer, methods: &[String]) 
 
 /// OPTIONS: the endpoint's methods (sorted, as [`endpoint_methods`] gives them) in `Allow`.
 fn options(methods: &[String]) -> Answer {
-    let mut a = Answer { status: StatusCode::OK, headers: Vec::new(), body: None };
+    let mut a = Answer::empty(StatusCode::OK);
     a = a.header(header::ALLOW, &methods.join(", "));
     a.header(header::CONTENT_TYPE, "text/html; charset=utf-8")
 }
@@ -587,10 +592,19 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// A written document gets the signed-in user's value in `auth_field`.
-    fn stamp_user(&self, r: &Resource, d: &mut Document) {
+    /// What Eve adds to a POSTed or PUT document after its dates, in Eve's
+    /// order: `_deleted: false` (soft delete), the signed-in user's value
+    /// in `auth_field`, and `version` as `_version` (versioning).
+    fn stamp_written(&self, r: &Resource, d: &mut Document, version: i64) {
+        let n = self.names();
+        if r.soft_delete {
+            d.insert(n.deleted.clone(), false);
+        }
         if let (Some(field), Some(user)) = (r.auth_field.as_deref(), &self.user) {
             d.insert(field, user.clone());
+        }
+        if r.versioning {
+            d.insert(n.version.clone(), versioning::number(version));
         }
     }
 
@@ -681,18 +695,13 @@ impl<'a> Ctx<'a> {
 
     /// The type the id field's values have: an ObjectId unless the schema says otherwise.
     fn id_value(r: &Resource, field: &str, text: &str) -> Bson {
-        let declared = r.schema.get(field).and_then(|d| d.get("type")).and_then(Value::as_str);
-        match declared {
-            None | Some("objectid") if field == r.id_field => match ObjectId::parse_str(text) {
-                Ok(oid) => Bson::ObjectId(oid),
-                Err(_) => Bson::String(text.to_string()),
-            },
-            Some("objectid") => match ObjectId::parse_str(text) {
-                Ok(oid) => Bson::ObjectId(oid),
-                Err(_) => Bson::String(text.to_string()),
-            },
-            Some("integer") => text.parse::<i64>().map(Bson::Int64).unwrap_or_else(|_| Bson::String(text.to_string())),
-            _ => Bson::String(text.to_string()),
+        let as_text = || Bson::String(text.to_string());
+        if Self::field_type(r, field) == Some(FieldType::ObjectId) {
+            return ObjectId::parse_str(text).map(Bson::ObjectId).unwrap_or_else(|_| as_text());
+        }
+        match r.schema.get(field).and_then(|d| d.get("type")).and_then(Value::as_str) {
+            Some("integer") => text.parse::<i64>().map(Bson::Int64).unwrap_or_else(|_| as_text()),
+            _ => as_text(),
         }
     }
 
@@ -882,6 +891,12 @@ impl<'a> Ctx<'a> {
         rest.rsplit_once('/').map_or(rest, |(head, _)| head).to_string()
     }
 
+    /// The self link of a version of `d`: its URL with `?version=`.
+    fn version_link(&self, r: &Resource, d: &Document, version: impl std::fmt::Display) -> Value {
+        let href = format!("{}?{}={version}", self.item_href(r, d), self.names().version_param);
+        json!({"title": r.item_title, "href": href})
+    }
+
     fn self_link(&self, r: &Resource, d: &Document) -> Value {
         json!({"title": r.item_title, "href": self.item_href(r, d)})
     }
@@ -1014,10 +1029,7 @@ impl<'a> Ctx<'a> {
                 d.insert(n.version.clone(), versioning::number(v));
                 d.insert(n.latest_version.clone(), versioning::number(v));
                 if self.args.get(&n.version_param).is_some_and(|p| !p.is_empty()) {
-                    links.insert(
-                        "self".into(),
-                        json!({"title": r.item_title, "href": format!("{}?{}={v}", self.item_href(r, &d), n.version_param)}),
-                    );
+                    links.insert("self".into(), self.version_link(r, &d, v));
                 }
             }
             // Eve sends a soft-deleted document without embedding.
@@ -1405,10 +1417,7 @@ impl<'a> Ctx<'a> {
         }
         let mut links = self.document_links(r, &d);
         if let Some(v) = version {
-            links.insert(
-                "self".into(),
-                json!({"title": r.item_title, "href": format!("{}?{}={v}", self.item_href(r, &d), n.version_param)}),
-            );
+            links.insert("self".into(), self.version_link(r, &d, v));
         }
         if deleted {
             return self.deleted_item(r, d, links, &quoted, updated);
@@ -1484,7 +1493,7 @@ impl<'a> Ctx<'a> {
         if !fresh {
             return None;
         }
-        let mut a = Answer { status: StatusCode::NOT_MODIFIED, headers: Vec::new(), body: None };
+        let mut a = Answer::empty(StatusCode::NOT_MODIFIED);
         if self.api.settings.if_match {
             a = a.header(header::ETAG, &format!("\"{tag}\""));
         }
@@ -1565,10 +1574,7 @@ impl<'a> Ctx<'a> {
             }
             d.insert(n.latest_version.clone(), latest_version.clone());
             let mut links = self.document_links(r, &d);
-            links.insert(
-                "self".into(),
-                json!({"title": r.item_title, "href": format!("{}?{}={number}", self.item_href(r, &d), n.version_param)}),
-            );
+            links.insert("self".into(), self.version_link(r, &d, number));
             let mut item = document_to_json(&d, &api.settings.date_format);
             if r.hateoas {
                 item.insert(n.links.clone(), Value::Object(links));
@@ -1868,9 +1874,6 @@ impl<'a> Ctx<'a> {
         let schema = schema.clone();
         let id_field = r.id_field.clone();
         let names = n.clone();
-        let user = r.auth_field.clone().zip(self.user.clone());
-        let soft_delete = r.soft_delete;
-        let versioned = r.versioning;
         // Validation may look documents up: it runs off the async threads.
         let checked = tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(payload.len());
@@ -1879,15 +1882,6 @@ impl<'a> Ctx<'a> {
                     validate::validate(&schema, &mut d, Mode::Insert, None, &lookups)?;
                     d.insert(names.last_updated.clone(), now);
                     d.insert(names.date_created.clone(), now);
-                    if soft_delete {
-                        d.insert(names.deleted.clone(), false);
-                    }
-                    if let Some((field, value)) = &user {
-                        d.insert(field.clone(), value.clone());
-                    }
-                    if versioned {
-                        d.insert(names.version.clone(), 1);
-                    }
                     Ok(d)
                 }));
             }
@@ -1930,6 +1924,9 @@ impl<'a> Ctx<'a> {
             return Answer::json(status, Value::Object(body));
         }
         let mut documents: Vec<Document> = checked.into_iter().flatten().collect();
+        for d in &mut documents {
+            self.stamp_written(r, d, 1);
+        }
         if let (Some(id), Some(d)) = (id, documents.first_mut()) {
             let mut with_id = doc! {id_field.clone(): id};
             with_id.extend(std::mem::take(d));
@@ -2080,13 +2077,7 @@ impl<'a> Ctx<'a> {
                 let created = original.get(n.date_created.as_str()).cloned().unwrap_or(Bson::DateTime(now));
                 replacement.insert(n.date_created.clone(), created);
                 replacement.insert(n.last_updated.clone(), now);
-                if r.soft_delete {
-                    replacement.insert(n.deleted.clone(), false);
-                }
-                self.stamp_user(r, &mut replacement);
-                if r.versioning {
-                    replacement.insert(n.version.clone(), versioning::number(versioning::version_of(&original, n) + 1));
-                }
+                self.stamp_written(r, &mut replacement, versioning::version_of(&original, n) + 1);
                 if api.settings.if_match {
                     let tag = etag_ignoring(&replacement, &r.etag_ignore_fields);
                     replacement.insert(n.etag.clone(), tag);
@@ -2158,7 +2149,7 @@ impl<'a> Ctx<'a> {
         };
         let Some(stored) = stored else {
             // Eve answers a DELETE of a missing item with 204.
-            return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
+            return Answer::empty(StatusCode::NO_CONTENT);
         };
         let stored_etag = stored.get_str(n.etag.as_str()).ok().map(str::to_string);
         let (original, tag, _) = self.served(r, stored);
@@ -2167,7 +2158,7 @@ impl<'a> Ctx<'a> {
         }
         if r.soft_delete {
             return match self.mark_deleted(r, original, stored_etag).await {
-                Ok(true) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                Ok(true) => Answer::empty(StatusCode::NO_CONTENT),
                 Ok(false) => error(api, 412, "Client and server etags don't match"),
                 Err(e) => store_error(api, e),
             };
@@ -2182,7 +2173,7 @@ impl<'a> Ctx<'a> {
             Ok(_) => {
                 self.log_writes(r, "DELETE", std::slice::from_ref(&original), None).await;
                 match self.drop_versions(r, vec![id]).await {
-                    Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                    Ok(()) => Answer::empty(StatusCode::NO_CONTENT),
                     Err(e) => store_error(api, e),
                 }
             }
@@ -2255,7 +2246,7 @@ impl<'a> Ctx<'a> {
                     return store_error(api, e);
                 }
             }
-            return Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None };
+            return Answer::empty(StatusCode::NO_CONTENT);
         }
         // The versions of exactly the documents removed go with them.
         let ids = if r.versioning {
@@ -2269,7 +2260,7 @@ impl<'a> Ctx<'a> {
         };
         match api.store.delete_many(&r.source, &filter).await {
             Ok(_) => match self.drop_versions(r, ids).await {
-                Ok(()) => Answer { status: StatusCode::NO_CONTENT, headers: Vec::new(), body: None },
+                Ok(()) => Answer::empty(StatusCode::NO_CONTENT),
                 Err(e) => store_error(api, e),
             },
             Err(e) => store_error(api, e),
