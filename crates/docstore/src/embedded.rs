@@ -369,11 +369,12 @@ impl Inner {
             Filter::parse(&find.filter)?;
             return Ok(Vec::new());
         };
-        let ordered = match self.plan(&collection, &find.filter, &find.sort) {
-            Some((plan, keyspace, dedupe)) if !find.sort.is_empty() => {
+        // Only a sorted find asks the index for its order (an unsorted one is planned by `visit`).
+        let ordered = match find.sort.is_empty() {
+            true => None,
+            false => self.plan(&collection, &find.filter, &find.sort).and_then(|(plan, keyspace, dedupe)| {
                 plan.ordered.map(|reverse| (plan.prefix, keyspace, reverse, dedupe))
-            }
-            _ => None,
+            }),
         };
         let documents = match (find.sort.is_empty(), find.limit) {
             // An index gives the sort's order: read the page and stop.

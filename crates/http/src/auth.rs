@@ -72,7 +72,7 @@ pub async fn require_bearer_token(
 }
 
 /// Compares without returning early, so timing does not reveal how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let mut diff = a.len() ^ b.len();
     for (i, &x) in a.iter().enumerate() {
         diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));

@@ -27,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
 
-pub use auth::{BearerToken, check_exposure, require_bearer_token};
+pub use auth::{BearerToken, check_exposure, constant_time_eq, require_bearer_token};
 pub use error::{HttpError, json_errors, method_not_allowed, not_found};
 pub use panic::catch_panic;
 

@@ -221,7 +221,7 @@ impl Authenticator {
     /// The account whose `field` equals `value`: from the settings first, then the accounts collection.
     async fn account(&self, field: &str, value: &str) -> Result<Option<Document>, Denied> {
         let configured = self.settings.users.iter().find(|u| match u.get(field) {
-            Some(Bson::String(s)) => constant_time_eq(s.as_bytes(), value.as_bytes()),
+            Some(Bson::String(s)) => enma_http::constant_time_eq(s.as_bytes(), value.as_bytes()),
             _ => false,
         });
         if let Some(u) = configured {
@@ -256,10 +256,6 @@ impl Authenticator {
         }
         ok
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The user name and password of an `Authorization` header as Werkzeug
