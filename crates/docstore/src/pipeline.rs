@@ -17,8 +17,25 @@ fn invalid<T>(message: impl Into<String>) -> Result<T> {
     Err(StoreError::Invalid(message.into()))
 }
 
+/// Operators that run JavaScript on a MongoDB server: refused anywhere in
+/// a pipeline, whose values may come from a remote caller.
+const SCRIPT_OPERATORS: [&str; 3] = ["$where", "$function", "$accumulator"];
+
 /// Checks every stage of `pipeline` without running it.
 pub fn check(pipeline: &[Document]) -> Result<()> {
+    fn scripts(value: &Bson) -> Option<&'static str> {
+        match value {
+            Bson::Document(d) => {
+                d.iter().find_map(|(k, v)| SCRIPT_OPERATORS.iter().find(|op| *op == k).copied().or_else(|| scripts(v)))
+            }
+            Bson::Array(items) => items.iter().find_map(scripts),
+            Bson::JavaScriptCode(_) | Bson::JavaScriptCodeWithScope(_) => Some("JavaScript code"),
+            _ => None,
+        }
+    }
+    if let Some(op) = pipeline.iter().find_map(|stage| scripts(&Bson::Document(stage.clone()))) {
+        return invalid(format!("{op} runs code on the server and is not allowed in a pipeline"));
+    }
     run(Vec::new(), pipeline).map(|_| ())
 }
 
@@ -413,5 +430,9 @@ mod tests {
         assert!(run(people(), &stages(bson::bson!([{"$lookup": {}}]))).is_err());
         assert!(run(people(), &stages(bson::bson!([{"$limit": -1}]))).is_err());
         assert!(run(Vec::new(), &stages(bson::bson!([{"$count": "n"}]))).unwrap().is_empty());
+        // Server-side JavaScript never passes, wherever a caller's value put it.
+        let script = stages(bson::bson!([{"$group": {"_id": {"$function": {"body": "x", "args": [], "lang": "js"}}}}]));
+        assert!(check(&script).is_err());
+        assert!(check(&stages(bson::bson!([{"$project": {"a": {"$accumulator": {}}}}]))).is_err());
     }
 }
