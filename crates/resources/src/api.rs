@@ -379,7 +379,11 @@ pub async fn handle(State(api): State<Arc<Api>>, request: Request) -> Response {
         Some(_) if !endpoint_methods.iter().any(|m| m == method.as_str()) => error(&api, 405, NOT_ALLOWED),
         Some(_) if limited.is_some_and(|hit| hit.over) => error(&api, 429, "Rate limit exceeded"),
         // Beyond Eve: a GET asking for server-sent events subscribes to the resource's writes.
-        Some(Target::Collection(i)) if method == Method::GET && wants_events(&parts.headers) => {
+        Some(Target::Collection(i))
+            if method == Method::GET
+                && wants_events(&parts.headers)
+                && api.settings.resources[i].aggregation.is_none() =>
+        {
             match ctx.authorize(&Target::Collection(i), &method).await {
                 Err(a) => a,
                 Ok(()) => {
